@@ -1,0 +1,201 @@
+import { sql } from 'drizzle-orm';
+import {
+  check,
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core';
+
+/** Times are milliseconds since the epoch, from the injected clock. */
+
+export const people = sqliteTable(
+  'people',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    displayName: text('display_name').notNull(),
+    email: text('email'),
+    slackUserId: text('slack_user_id'),
+    teamsAadId: text('teams_aad_id'),
+    teamsConversationRef: text('teams_conversation_ref'),
+    slackReachable: integer('slack_reachable', { mode: 'boolean' }).notNull().default(true),
+    teamsReachable: integer('teams_reachable', { mode: 'boolean' }).notNull().default(true),
+    role: text('role', { enum: ['admin', 'responder', 'stakeholder'] })
+      .notNull()
+      .default('stakeholder'),
+    /** True once an admin set the role: platform sync no longer changes it. */
+    roleExplicit: integer('role_explicit', { mode: 'boolean' }).notNull().default(false),
+    /** JSON array of channels, or NULL for the default of PRODUCT §3. */
+    preferences: text('preferences'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('people_email_ci').on(sql`lower(${t.email})`),
+    uniqueIndex('people_slack_user').on(t.slackUserId),
+    uniqueIndex('people_teams_aad').on(t.teamsAadId),
+  ],
+);
+
+export const stakeholderTeams = sqliteTable(
+  'stakeholder_teams',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('stakeholder_teams_name_ci').on(sql`lower(${t.name})`)],
+);
+
+export const teamMembers = sqliteTable(
+  'team_members',
+  {
+    teamId: integer('team_id')
+      .notNull()
+      .references(() => stakeholderTeams.id, { onDelete: 'cascade' }),
+    personId: integer('person_id')
+      .notNull()
+      .references(() => people.id, { onDelete: 'cascade' }),
+    addedAt: integer('added_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.teamId, t.personId] }),
+    index('team_members_person').on(t.personId),
+  ],
+);
+
+export const incidents = sqliteTable(
+  'incidents',
+  {
+    /** The incident number users see (#42): SQLite's AUTOINCREMENT never reuses a number. */
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    title: text('title').notNull(),
+    summary: text('summary').notNull().default(''),
+    severity: text('severity', { enum: ['SEV1', 'SEV2', 'SEV3', 'SEV4'] })
+      .notNull()
+      .default('SEV3'),
+    service: text('service'),
+    status: text('status', { enum: ['open', 'resolved'] })
+      .notNull()
+      .default('open'),
+    declaredBy: integer('declared_by').references(() => people.id, { onDelete: 'set null' }),
+    source: text('source', { enum: ['slack', 'teams', 'api', 'alertmanager'] }).notNull(),
+    externalKey: text('external_key'),
+    createdAt: integer('created_at').notNull(),
+    resolvedAt: integer('resolved_at'),
+    resolutionNote: text('resolution_note'),
+    lastStakeholderUpdateAt: integer('last_stakeholder_update_at'),
+    lastReminderAt: integer('last_reminder_at'),
+  },
+  (t) => [
+    uniqueIndex('incidents_external_key').on(t.externalKey),
+    index('incidents_status').on(t.status),
+  ],
+);
+
+export const subscriptions = sqliteTable(
+  'subscriptions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    incidentId: integer('incident_id')
+      .notNull()
+      .references(() => incidents.id, { onDelete: 'cascade' }),
+    personId: integer('person_id').references(() => people.id, { onDelete: 'cascade' }),
+    teamId: integer('team_id').references(() => stakeholderTeams.id, { onDelete: 'cascade' }),
+    addedBy: integer('added_by').references(() => people.id, { onDelete: 'set null' }),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('subscriptions_person').on(t.incidentId, t.personId),
+    uniqueIndex('subscriptions_team').on(t.incidentId, t.teamId),
+    index('subscriptions_by_person').on(t.personId),
+    index('subscriptions_by_team').on(t.teamId),
+    check('subscriptions_one_target', sql`(${t.personId} IS NULL) <> (${t.teamId} IS NULL)`),
+  ],
+);
+
+export const statusUpdates = sqliteTable(
+  'status_updates',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    incidentId: integer('incident_id')
+      .notNull()
+      .references(() => incidents.id, { onDelete: 'cascade' }),
+    text: text('text').notNull(),
+    authorId: integer('author_id').references(() => people.id, { onDelete: 'set null' }),
+    notifyStakeholders: integer('notify_stakeholders', { mode: 'boolean' }).notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('status_updates_incident').on(t.incidentId)],
+);
+
+export const notificationEvents = sqliteTable(
+  'notification_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    incidentId: integer('incident_id')
+      .notNull()
+      .references(() => incidents.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['subscribed', 'update', 'resolved', 'reminder'] }).notNull(),
+    /** JSON EventPayload: the message's facts frozen at the time of the event. */
+    payload: text('payload').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('notification_events_incident').on(t.incidentId)],
+);
+
+/** The outbox: one row per event × person × channel, written with the action that caused it. */
+export const deliveries = sqliteTable(
+  'deliveries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    eventId: integer('event_id')
+      .notNull()
+      .references(() => notificationEvents.id, { onDelete: 'cascade' }),
+    personId: integer('person_id')
+      .notNull()
+      .references(() => people.id, { onDelete: 'cascade' }),
+    channel: text('channel', { enum: ['slack', 'teams', 'email'] }).notNull(),
+    idempotencyKey: text('idempotency_key').notNull(),
+    state: text('state', {
+      enum: ['pending', 'sending', 'sent', 'retrying', 'failed', 'undeliverable'],
+    })
+      .notNull()
+      .default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    leaseUntil: integer('lease_until'),
+    lastError: text('last_error'),
+    /** The chat delivery this email delivery stands in for. */
+    fallbackOf: integer('fallback_of'),
+    sentAt: integer('sent_at'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('deliveries_idempotency').on(t.idempotencyKey),
+    index('deliveries_due').on(t.state, t.nextAttemptAt),
+    index('deliveries_event').on(t.eventId),
+    index('deliveries_person').on(t.personId),
+  ],
+);
+
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    actorId: integer('actor_id').references(() => people.id, { onDelete: 'set null' }),
+    action: text('action').notNull(),
+    incidentId: integer('incident_id'),
+    /** JSON detail. */
+    detail: text('detail').notNull().default('{}'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('audit_log_incident').on(t.incidentId)],
+);
+
+export const settings = sqliteTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});

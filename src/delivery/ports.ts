@@ -1,0 +1,78 @@
+import type {
+  Channel,
+  Delivery,
+  DeliveryState,
+  NotificationEvent,
+  Person,
+} from '../domain/types.js';
+
+/** One claimed delivery with everything a messenger needs to render and send it. */
+export interface DeliveryJob {
+  delivery: Delivery;
+  person: Person;
+  event: NotificationEvent;
+}
+
+/** A messenger's failure, classified so the engine (the one layer that owns retries) can decide. */
+export class DeliveryError extends Error {
+  override readonly name = 'DeliveryError';
+  constructor(
+    readonly kind: 'transient' | 'permanent',
+    message: string,
+    readonly options: {
+      /** Server-requested wait (HTTP 429 Retry-After), in milliseconds. */
+      retryAfterMs?: number;
+      /** The channel can no longer reach this person (Teams 403/404, Slack account_inactive). */
+      unreachable?: boolean;
+    } = {},
+  ) {
+    super(message);
+  }
+}
+
+/** A token-bucket limit a messenger asks the engine to honour; `key` splits it (per conversation, per tenant). */
+export interface RateLimit {
+  name: string;
+  ratePerSecond: number;
+  burst: number;
+  key(job: DeliveryJob): string;
+}
+
+/** Sends one delivery on one channel. Throws `DeliveryError`; anything else counts as transient. */
+export interface Messenger {
+  readonly channel: Channel;
+  readonly limits: readonly RateLimit[];
+  send(job: DeliveryJob): Promise<void>;
+}
+
+/** The outbox as the worker sees it. Implemented in `db/`. */
+export interface DeliveryQueue {
+  /**
+   * Atomically claims up to `limit` due deliveries — `pending`/`retrying` whose `nextAttemptAt` has
+   * come, or `sending` whose lease expired (a crashed worker's) — setting state `sending`,
+   * `leaseUntil = now + leaseMs` and incrementing `attempts`.
+   */
+  claimDue(now: number, limit: number, leaseMs: number): DeliveryJob[];
+  markSent(id: number, now: number): void;
+  scheduleRetry(id: number, at: number, error: string): void;
+  /**
+   * Ends a delivery for good. With `fallbackToEmail`, and when the person has an email address and
+   * no email delivery exists yet for the event, enqueues one (`fallbackOf` = id) in the same
+   * transaction and returns its id; the original then ends `failed`. Without a fallback the
+   * original ends `undeliverable` (chat) or `failed`/`undeliverable` as given.
+   */
+  finish(
+    id: number,
+    outcome: {
+      state: 'failed' | 'undeliverable';
+      error: string;
+      fallbackToEmail: boolean;
+      now: number;
+    },
+  ): number | null;
+  /** Marks the channel unreachable for the person, so later events go straight to the fallback. */
+  markUnreachable(personId: number, channel: Channel): void;
+  /** Earliest time any delivery becomes claimable, or null when nothing is waiting. */
+  nextDueAt(): number | null;
+  counts(): Record<DeliveryState, number>;
+}
