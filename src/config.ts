@@ -64,6 +64,9 @@ const schema = z.object({
   NODE_ENV: z.string().default('development'),
 });
 
+/** Every variable Herald reads (`.env.example` and the README list them all). */
+export const CONFIG_VARIABLES = Object.keys(schema.shape);
+
 /** One administrator reference from `ADMINS`. */
 export type AdminRef =
   | { kind: 'email'; email: string }

@@ -39,6 +39,7 @@ export interface PeopleRepo {
   create(person: NewPerson, now: number): Person;
   update(id: number, patch: PersonPatch): Person;
   isRoleExplicit(id: number): boolean;
+  countByRole(role: Role): number;
 }
 
 export interface TeamsRepo {

@@ -1,0 +1,67 @@
+import type { Incident, Person, Role } from './domain/types.js';
+import { forbidden, notFound } from './errors.js';
+import type { Store } from './ports.js';
+
+/** What each role may do (PRODUCT §1). Stakeholders may only read their own incidents. */
+export type Permission =
+  | 'declare'
+  | 'edit-incident'
+  | 'see-all-incidents'
+  | 'delivery-status'
+  | 'manage-teams'
+  | 'manage-roles'
+  | 'manage-rules'
+  | 'others-preferences';
+
+const GRANTS: Record<Role, ReadonlySet<Permission>> = {
+  admin: new Set<Permission>([
+    'declare',
+    'edit-incident',
+    'see-all-incidents',
+    'delivery-status',
+    'manage-teams',
+    'manage-roles',
+    'manage-rules',
+    'others-preferences',
+  ]),
+  responder: new Set<Permission>(['declare', 'edit-incident', 'see-all-incidents', 'delivery-status']),
+  stakeholder: new Set<Permission>(),
+};
+
+const WHAT: Record<Permission, string> = {
+  declare: 'declare incidents',
+  'edit-incident': 'change incidents',
+  'see-all-incidents': 'see every incident',
+  'delivery-status': 'see delivery status',
+  'manage-teams': 'manage stakeholder teams',
+  'manage-roles': 'change roles',
+  'manage-rules': 'manage auto-subscription rules',
+  'others-preferences': "change someone else's preferences",
+};
+
+export const can = (actor: Person, permission: Permission): boolean =>
+  GRANTS[actor.role].has(permission);
+
+export function requirePermission(actor: Person, permission: Permission): void {
+  if (!can(actor, permission)) throw forbidden(WHAT[permission]);
+}
+
+/**
+ * The incident as this actor may see it. For a stakeholder an incident they are not subscribed to
+ * does not exist: the error is the very one a never-used number gets.
+ */
+export function visibleIncident(store: Store, actor: Person, id: number): Incident {
+  const incident = store.incidents.byId(id);
+  if (!incident) throw notFound(id);
+  if (!can(actor, 'see-all-incidents') && !store.subscriptions.isRecipient(id, actor.id)) {
+    throw notFound(id);
+  }
+  return incident;
+}
+
+/** Visibility first, then the permission: a stakeholder learns nothing about other incidents. */
+export function incidentFor(store: Store, actor: Person, id: number, permission: Permission): Incident {
+  const incident = visibleIncident(store, actor, id);
+  requirePermission(actor, permission);
+  return incident;
+}

@@ -1,0 +1,16 @@
+import type { AdminRef } from '../config.js';
+import type { Clock } from '../clock.js';
+import type { Channel } from '../domain/types.js';
+import type { Store } from '../ports.js';
+
+/** What every action needs, built once by the composition root. */
+export interface ActionContext {
+  store: Store;
+  clock: Clock;
+  /** Channels whose adapter is on; the others count as unreachable when planning deliveries. */
+  channels: ReadonlySet<Channel>;
+  admins: readonly AdminRef[];
+  responderPolicy: 'members' | 'granted';
+  /** Called after a transaction that queued deliveries commits: wakes the delivery worker. */
+  onQueued(): void;
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { requirePermission } from '../access.js';
+import type { Incident, Person } from '../domain/types.js';
+import { SEVERITIES, SOURCES } from '../domain/types.js';
+import type { ActionContext } from './context.js';
+import { optionalLongText, serviceName, title, validate } from './validate.js';
+
+const input = z.object({
+  title,
+  summary: optionalLongText(3000).default(''),
+  severity: z.enum(SEVERITIES).default('SEV3'),
+  service: serviceName.nullish().transform((s) => s ?? null),
+  source: z.enum(SOURCES),
+  externalKey: z.string().trim().min(1).max(200).nullish().transform((s) => s ?? null),
+});
+
+export type DeclareIncidentInput = z.input<typeof input>;
+
+/**
+ * Declares an incident. With an `externalKey` already used, returns that incident unchanged
+ * (`created: false`): monitoring tools resend.
+ */
+export function declareIncident(
+  ctx: ActionContext,
+  actor: Person,
+  raw: DeclareIncidentInput,
+): { incident: Incident; created: boolean } {
+  requirePermission(actor, 'declare');
+  const data = validate(input, raw);
+  const { store, clock } = ctx;
+  return store.transaction(() => {
+    if (data.externalKey) {
+      const existing = store.incidents.byExternalKey(data.externalKey);
+      if (existing) return { incident: existing, created: false };
+    }
+    const now = clock.now();
+    const incident = store.incidents.create({ ...data, declaredBy: actor.id }, now);
+    store.audit.record(
+      { actorId: actor.id, action: 'incident.declared', incidentId: incident.id, detail: { source: data.source } },
+      now,
+    );
+    return { incident, created: true };
+  });
+}

@@ -1,0 +1,96 @@
+import type { Channel } from '../domain/types.js';
+import type { DeliveryJob, RateLimit } from './ports.js';
+
+/**
+ * A token bucket (`ratePerSecond` refill, `burst` capacity) driven by the caller's `now`: no timers.
+ *
+ * Kept in the equivalent GCRA form — one "theoretical arrival time" instead of a token count and
+ * a refill timestamp — which makes reservations exact: a caller told to wait 300 ms owns the token
+ * at now + 300, and the next caller queues behind it.
+ */
+export class TokenBucket {
+  /** Milliseconds per token. */
+  private readonly interval: number;
+  /** How far ahead of real time reservations may run before callers must wait: the burst. */
+  private readonly tolerance: number;
+  /** When the bucket will be full again, given every reservation so far. */
+  private tat = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    readonly ratePerSecond: number,
+    readonly burst: number,
+  ) {
+    if (!(ratePerSecond > 0)) throw new RangeError('ratePerSecond must be positive');
+    if (!(burst >= 1)) throw new RangeError('burst must be at least 1');
+    this.interval = 1000 / ratePerSecond;
+    this.tolerance = (Math.floor(burst) - 1) * this.interval;
+  }
+
+  /** Milliseconds from `now` until a token is available, without taking it. */
+  wait(now: number): number {
+    return Math.max(0, Math.ceil(this.tat - this.tolerance - now));
+  }
+
+  /** Reserves the next token and returns how long to wait for it (0 = go now). */
+  take(now: number): number {
+    const wait = this.wait(now);
+    // The token is spent at now + wait; the next caller queues behind it.
+    this.tat = Math.max(this.tat, now) + this.interval;
+    return wait;
+  }
+
+  /** True when the bucket is full again: forgetting it changes nothing. */
+  isIdle(now: number): boolean {
+    return this.tat <= now;
+  }
+}
+
+/**
+ * The engine's rate limiting: one bucket per `${channel}:${limit.name}:${key}`, created on first use
+ * and forgotten once full again, so memory follows the keys active in the last `sweepEveryMs`.
+ */
+export class RateLimiter {
+  private readonly buckets = new Map<string, TokenBucket>();
+  private lastSweep = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly sweepEveryMs = 60_000) {}
+
+  /**
+   * Reserves a token in every bucket that applies to `job` and returns the milliseconds to wait
+   * before sending: the longest of the buckets' waits.
+   *
+   * Each bucket books its own earliest slot. Booking all of them at the latest instant instead
+   * would be exact, but a bucket's queue is one line: a single conversation waiting a second
+   * would then hold up the whole workspace behind it. The price is that a send delayed by a
+   * strict per-key bucket spends the wider bucket's token early, so the wider limit can be
+   * overshot by the sends so delayed (at most the worker's concurrency); a 429 Retry-After, which
+   * the worker honours, covers that rare case.
+   */
+  reserve(channel: Channel, limits: readonly RateLimit[], job: DeliveryJob, now: number): number {
+    this.sweep(now);
+    let wait = 0;
+    for (const limit of limits) wait = Math.max(wait, this.bucket(channel, limit, job).take(now));
+    return wait;
+  }
+
+  /** Number of live buckets (for tests and metrics). */
+  get size(): number {
+    return this.buckets.size;
+  }
+
+  private bucket(channel: Channel, limit: RateLimit, job: DeliveryJob): TokenBucket {
+    const id = `${channel}:${limit.name}:${limit.key(job)}`;
+    let bucket = this.buckets.get(id);
+    if (!bucket) {
+      bucket = new TokenBucket(limit.ratePerSecond, limit.burst);
+      this.buckets.set(id, bucket);
+    }
+    return bucket;
+  }
+
+  private sweep(now: number): void {
+    if (now - this.lastSweep < this.sweepEveryMs) return;
+    this.lastSweep = now;
+    for (const [id, bucket] of this.buckets) if (bucket.isIdle(now)) this.buckets.delete(id);
+  }
+}

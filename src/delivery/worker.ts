@@ -1,0 +1,273 @@
+import type { Clock } from '../clock.js';
+import { CHAT_CHANNELS, type Channel, type Delivery } from '../domain/types.js';
+import {
+  DEFAULT_BACKOFF,
+  DEFAULT_MAX_ATTEMPTS,
+  retryDelay,
+  type BackoffOptions,
+} from './backoff.js';
+import { DeliveryError, type DeliveryJob, type DeliveryQueue, type Messenger } from './ports.js';
+import { RateLimiter } from './rate-limiter.js';
+
+/** How one attempt ended, for metrics and logs. */
+export interface SettledEvent {
+  delivery: Delivery;
+  outcome: 'sent' | 'retrying' | 'failed' | 'undeliverable';
+  error?: DeliveryError;
+  /** From the delivery's creation (enqueue) to this settlement. */
+  latencyMs: number;
+  /** The email delivery enqueued in its place, when this one fell back. */
+  fallbackId?: number;
+}
+
+/** Pino-compatible subset. */
+export interface WorkerLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface DeliveryWorkerOptions {
+  queue: DeliveryQueue;
+  messengers: Partial<Record<Channel, Messenger>>;
+  clock: Clock;
+  /** Sends in flight at once. Default 16. */
+  concurrency?: number;
+  /** How long a claim holds before another worker may take it over. Default 60 s. */
+  leaseMs?: number;
+  /** Longest idle sleep; `wake()` and due times cut it short. Default 500 ms. */
+  pollMs?: number;
+  /** Attempts, the first included, before a transient failure becomes final. Default 8. */
+  maxAttempts?: number;
+  backoff?: Partial<BackoffOptions>;
+  /** Shared limiter; by default each worker has its own. */
+  rateLimiter?: RateLimiter;
+  /** Called after each attempt is settled; exceptions thrown here are logged and ignored. */
+  onSettled?: (event: SettledEvent) => void;
+  logger?: WorkerLogger;
+}
+
+const silent: WorkerLogger = { info: () => {}, warn: () => {}, error: () => {} };
+
+const isChat = (channel: Channel): boolean => CHAT_CHANNELS.includes(channel);
+
+/**
+ * Sends the outbox: claims due deliveries (leased, so a crashed worker's claims come back), waits
+ * for the messenger's rate limits, sends, and settles each one — sent, retried with backoff,
+ * failed over to email, or undeliverable. The only layer that retries.
+ */
+export class DeliveryWorker {
+  private readonly queue: DeliveryQueue;
+  private readonly clock: Clock;
+  private readonly concurrency: number;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+  private readonly maxAttempts: number;
+  private readonly backoff: Required<BackoffOptions>;
+  private readonly limiter: RateLimiter;
+  private readonly logger: WorkerLogger;
+  /** Sends in progress, by delivery id. */
+  private readonly inFlight = new Map<number, Promise<void>>();
+  private running = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  /** Set by `wake()`: the loop must look again before sleeping. */
+  private woken = false;
+  private interruptSleep: (() => void) | null = null;
+
+  constructor(private readonly options: DeliveryWorkerOptions) {
+    this.queue = options.queue;
+    this.clock = options.clock;
+    this.concurrency = Math.max(1, options.concurrency ?? 16);
+    this.leaseMs = options.leaseMs ?? 60_000;
+    this.pollMs = options.pollMs ?? 500;
+    this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    this.limiter = options.rateLimiter ?? new RateLimiter();
+    this.logger = options.logger ?? silent;
+  }
+
+  /** Starts the claim loop. Idempotent. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loopDone = this.loop();
+  }
+
+  /** New deliveries were enqueued: claim now instead of at the next poll. */
+  wake(): void {
+    this.woken = true;
+    this.interruptSleep?.();
+  }
+
+  /**
+   * Stops claiming and waits up to `timeoutMs` for sends in flight. Resolves either way; claims
+   * still in flight after the timeout are taken over by the next worker when their lease expires.
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    this.running = false;
+    this.wake();
+    const settled = Promise.all([this.loopDone, ...this.inFlight.values()]);
+    // A real timer, not the injected clock: this bounds shutdown in wall time, and it is cleared
+    // so a clean stop does not hold the process open.
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), timeoutMs);
+    });
+    const late = await Promise.race([settled.then(() => false), timedOut]);
+    clearTimeout(timer);
+    if (late) {
+      this.logger.warn(
+        { inFlight: this.inFlight.size },
+        'delivery worker stopped with sends in flight',
+      );
+    }
+  }
+
+  /** Claims one batch (up to the free slots), sends and settles it. Returns how many were claimed. */
+  async runOnce(): Promise<number> {
+    const batch = this.claim();
+    await Promise.all(batch);
+    return batch.length;
+  }
+
+  /** Runs batches until nothing is due. For tests and one-shot tools. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (let n = await this.runOnce(); n > 0; n = await this.runOnce()) total += n;
+    return total;
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      this.woken = false;
+      let delay = this.pollMs;
+      try {
+        const free = this.concurrency - this.inFlight.size;
+        const claimed = this.claim().length;
+        // A full batch means more may be due: go round again once a slot frees (which wakes us).
+        if (free > 0 && claimed < free) {
+          const next = this.queue.nextDueAt();
+          if (next !== null) delay = Math.min(delay, Math.max(1, next - this.clock.now()));
+        }
+      } catch (err) {
+        this.logger.error({ err }, 'delivery worker: claiming failed');
+      }
+      if (this.running && !this.woken) await this.idle(delay);
+    }
+  }
+
+  /** Sleeps `ms` unless `wake()` comes first. */
+  private idle(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.interruptSleep = resolve;
+      this.clock.sleep(ms).then(resolve, resolve);
+    }).finally(() => {
+      this.interruptSleep = null;
+    });
+  }
+
+  /** Claims what fits in the free slots and starts each send; returns their settlements. */
+  private claim(): Promise<void>[] {
+    const free = this.concurrency - this.inFlight.size;
+    if (free <= 0) return [];
+    const started: Promise<void>[] = [];
+    for (const job of this.queue.claimDue(this.clock.now(), free, this.leaseMs)) {
+      // Our own claim outlived its lease (a hung send) and came back to us: sending again here
+      // would duplicate it; the first send settles it.
+      if (this.inFlight.has(job.delivery.id)) continue;
+      const done = this.process(job)
+        .catch((err: unknown) => {
+          this.logger.error(
+            { err, deliveryId: job.delivery.id },
+            'delivery worker: settling failed',
+          );
+        })
+        .finally(() => {
+          this.inFlight.delete(job.delivery.id);
+          this.wake();
+        });
+      this.inFlight.set(job.delivery.id, done);
+      started.push(done);
+    }
+    return started;
+  }
+
+  private async process(job: DeliveryJob): Promise<void> {
+    const { channel } = job.delivery;
+    const messenger = this.options.messengers[channel];
+    try {
+      if (!messenger) throw new DeliveryError('permanent', `channel ${channel} not configured`);
+      const wait = this.limiter.reserve(channel, messenger.limits, job, this.clock.now());
+      if (wait > 0) await this.clock.sleep(wait);
+      await messenger.send(job);
+    } catch (err) {
+      this.settleFailure(job, toDeliveryError(err));
+      return;
+    }
+    this.queue.markSent(job.delivery.id, this.clock.now());
+    this.report(job, 'sent');
+  }
+
+  private settleFailure(job: DeliveryJob, error: DeliveryError): void {
+    const { id, channel, attempts, personId } = job.delivery;
+    const now = this.clock.now();
+    const log = { deliveryId: id, channel, attempts, kind: error.kind, err: error.message };
+
+    if (error.kind === 'transient' && attempts < this.maxAttempts) {
+      const delay = retryDelay(attempts, {
+        ...this.backoff,
+        random: () => this.clock.random(),
+        retryAfterMs: error.options.retryAfterMs,
+      });
+      this.queue.scheduleRetry(id, now + delay, error.message);
+      this.logger.info({ ...log, retryInMs: delay }, 'delivery failed, will retry');
+      this.report(job, 'retrying', error);
+      return;
+    }
+
+    if (error.kind === 'permanent' && error.options.unreachable) {
+      this.queue.markUnreachable(personId, channel);
+    }
+    // A chat channel that gave up falls back to email; email itself has nowhere else to go.
+    const chat = isChat(channel);
+    const state = chat || error.kind === 'transient' ? 'failed' : 'undeliverable';
+    const fallbackId = this.queue.finish(id, {
+      state,
+      error: error.message,
+      fallbackToEmail: chat,
+      now,
+    });
+    // The queue ends a chat delivery `undeliverable` when the person has no email address.
+    const outcome = chat && !job.person.email ? 'undeliverable' : state;
+    this.logger.warn({ ...log, outcome, fallbackId }, 'delivery gave up');
+    this.report(job, outcome, error, fallbackId ?? undefined);
+    if (fallbackId !== null) this.wake();
+  }
+
+  private report(
+    job: DeliveryJob,
+    outcome: SettledEvent['outcome'],
+    error?: DeliveryError,
+    fallbackId?: number,
+  ): void {
+    const { onSettled } = this.options;
+    if (!onSettled) return;
+    try {
+      onSettled({
+        delivery: job.delivery,
+        outcome,
+        latencyMs: this.clock.now() - job.delivery.createdAt,
+        ...(error && { error }),
+        ...(fallbackId !== undefined && { fallbackId }),
+      });
+    } catch (err) {
+      this.logger.error({ err }, 'delivery worker: onSettled threw');
+    }
+  }
+}
+
+/** Anything a messenger throws that is not classified is assumed transient: retrying is safer. */
+function toDeliveryError(err: unknown): DeliveryError {
+  if (err instanceof DeliveryError) return err;
+  return new DeliveryError('transient', err instanceof Error ? err.message : String(err));
+}

@@ -1,0 +1,135 @@
+/**
+ * The composition root: the one file in `src/` that wires the database and the adapters to the core.
+ */
+import type { Server } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import { pino } from 'pino';
+import { createHttpApp, finishHttpApp, listen } from '../adapters/http/server.js';
+import { isReady, openDatabase, type Db } from '../db/client.js';
+import { SqliteDeliveryQueue } from '../db/delivery-queue.js';
+import { createStore } from '../db/store.js';
+import type { ActionContext } from './actions/context.js';
+import { bootstrapAdmins } from './actions/identify-person.js';
+import { systemClock, type Clock } from './clock.js';
+import { loadConfig, type Config } from './config.js';
+import { DeliveryWorker } from './delivery/worker.js';
+import type { Messenger } from './delivery/ports.js';
+import type { Channel } from './domain/types.js';
+import type { Logger } from './logger.js';
+import { heraldSecret } from './secret.js';
+
+export interface Herald {
+  server: Server;
+  db: Db;
+  ctx: ActionContext;
+  worker: DeliveryWorker;
+  /** Stops accepting requests, lets in-flight deliveries finish (bounded), closes the database. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  clock?: Clock;
+  logger?: Logger;
+  /** Extra messengers (tests, demo); the configured adapters' own come first. */
+  messengers?: Partial<Record<Channel, Messenger>>;
+}
+
+/** Where each adapter stands and, when off, what turns it on. */
+function adapterStatus(config: Config): Array<{ adapter: string; on: boolean; enable: string }> {
+  return [
+    { adapter: 'slack', on: config.slack !== null, enable: 'SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN' },
+    { adapter: 'teams', on: config.teams !== null, enable: 'TEAMS_APP_ID and TEAMS_APP_PASSWORD (or TEAMS_ALLOW_UNAUTHENTICATED=true for local development)' },
+    { adapter: 'email', on: config.email !== null, enable: 'SMTP_URL' },
+    { adapter: 'intake API', on: config.intakeToken !== null, enable: 'INTAKE_TOKEN' },
+  ];
+}
+
+/** Opens the database, wires the core to its doors and starts serving. */
+export async function startHerald(config: Config, opts: StartOptions = {}): Promise<Herald> {
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? (pino({ level: config.logLevel }) as unknown as Logger);
+  let db: Db;
+  try {
+    db = openDatabase(config.databasePath);
+  } catch (err) {
+    throw new Error(`DATABASE_PATH="${config.databasePath}": cannot open the database (${(err as Error).message})`);
+  }
+  const store = createStore(db);
+  heraldSecret(config.heraldSecret, store.settings);
+
+  const messengers: Partial<Record<Channel, Messenger>> = { ...opts.messengers };
+  const worker = new DeliveryWorker({ queue: new SqliteDeliveryQueue(db), messengers, clock, logger });
+  const ctx: ActionContext = {
+    store,
+    clock,
+    channels: new Set(Object.keys(messengers) as Channel[]),
+    admins: config.admins,
+    responderPolicy: config.responderPolicy,
+    onQueued: () => worker.wake(),
+  };
+  bootstrapAdmins(ctx);
+
+  const app = createHttpApp({ ready: () => isReady(db), logger });
+  finishHttpApp(app, logger);
+  for (const s of adapterStatus(config)) {
+    if (s.on) logger.info({ adapter: s.adapter }, `${s.adapter}: on`);
+    else logger.info({ adapter: s.adapter }, `${s.adapter}: off — set ${s.enable} to turn it on`);
+  }
+  let server: Server;
+  try {
+    server = await listen(app, config.port, config.host);
+  } catch (err) {
+    db.$client.close();
+    throw err;
+  }
+  worker.start();
+  const address = server.address();
+  logger.info(
+    { port: typeof address === 'object' && address ? address.port : config.port, database: config.databasePath },
+    'Herald is listening',
+  );
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await worker.stop(10_000);
+      await closed;
+      db.$client.close();
+    })());
+  return { server, db, ctx, worker, stop };
+}
+
+async function runFromCommandLine(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    console.error(`herald: ${(err as Error).message}`);
+    process.exit(1);
+  }
+  let herald: Herald;
+  try {
+    herald = await startHerald(config);
+  } catch (err) {
+    console.error(`herald: ${(err as Error).message}`);
+    process.exit(1);
+  }
+  const shutdown = (signal: string) => {
+    console.error(`herald: ${signal} received, shutting down`);
+    herald.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(`herald: shutdown failed: ${(err as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await runFromCommandLine();
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { CONFIG_VARIABLES, loadConfig } from '../src/config.js';
+
+const fails = (env: Record<string, string>) => {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error('expected loadConfig to fail');
+};
+
+describe('configuration (PRODUCT §7)', () => {
+  it('starts with nothing set: defaults, every adapter off', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      port: 3000,
+      databasePath: './data/herald.db',
+      publicUrl: 'http://localhost:3000',
+      responderPolicy: 'members',
+      slack: null,
+      teams: null,
+      email: null,
+      intakeToken: null,
+      reminderMinutes: 30,
+    });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /^PORT="eighty": /],
+    [{ PORT: '70000' }, /^PORT="70000": must be between 0 and 65535$/],
+    [{ RESPONDER_POLICY: 'everyone' }, /^RESPONDER_POLICY="everyone": must be one of members, granted$/],
+    [{ REMINDER_MINUTES: '-5' }, /^REMINDER_MINUTES="-5": /],
+    [{ PUBLIC_URL: 'not a url' }, /^PUBLIC_URL="not a url": must be an absolute URL/],
+    [{ SMTP_URL: 'mail.example:25' }, /^SMTP_URL="mail.example:25": must start with smtp:\/\//],
+    [{ SLACK_BOT_TOKEN: 'xoxb-1' }, /^SLACK_SIGNING_SECRET: must be set together with SLACK_BOT_TOKEN$/],
+    [{ ADMINS: 'root' }, /^ADMINS: "root" is not an email/],
+    [{ TEAMS_ALLOW_UNAUTHENTICATED: 'yes' }, /^TEAMS_ALLOW_UNAUTHENTICATED="yes": /],
+    [{ TEAMS_ALLOW_UNAUTHENTICATED: 'true', NODE_ENV: 'production' }, /must not be true when NODE_ENV=production/],
+    [{ INTAKE_TOKEN: 'short' }, /^INTAKE_TOKEN="short": must be at least 16 characters$/],
+    [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL="loud": must be one of/],
+  ])('%o fails with one line naming the variable', (env, message) => {
+    const m = fails(env);
+    expect(m).toMatch(message);
+    expect(m).not.toContain('\n');
+  });
+
+  it('parses adapters and admins', () => {
+    const c = loadConfig({
+      SLACK_SIGNING_SECRET: 's',
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SMTP_URL: 'smtp://127.0.0.1:2525',
+      ADMINS: 'Boss@Corp.example, slack:U1 ,teams:aad-1',
+      PUBLIC_URL: 'https://herald.example/',
+      TEAMS_ALLOW_UNAUTHENTICATED: 'true',
+    });
+    expect(c.slack).toEqual({ signingSecret: 's', botToken: 'xoxb-1', apiUrl: 'https://slack.com/api/' });
+    expect(c.email?.smtpUrl).toBe('smtp://127.0.0.1:2525');
+    expect(c.teams?.allowUnauthenticated).toBe(true);
+    expect(c.publicUrl).toBe('https://herald.example');
+    expect(c.admins).toEqual([
+      { kind: 'email', email: 'boss@corp.example' },
+      { kind: 'slack', userId: 'U1' },
+      { kind: 'teams', aadId: 'aad-1' },
+    ]);
+  });
+});
+
+describe('.env.example', () => {
+  it('lists every variable Herald reads', () => {
+    const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+    const missing = CONFIG_VARIABLES.filter((v) => !new RegExp(`^#? ?${v}=`, 'm').test(example));
+    expect(missing).toEqual([]);
+  });
+});

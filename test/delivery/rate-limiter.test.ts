@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import type { DeliveryJob, RateLimit } from '../../src/delivery/ports.js';
+import { RateLimiter, TokenBucket } from '../../src/delivery/rate-limiter.js';
+
+/** Only what the limits' key functions look at. */
+const job = (personId: number): DeliveryJob =>
+  ({ delivery: { personId }, person: { id: personId } }) as unknown as DeliveryJob;
+
+const perConversation: RateLimit = {
+  name: 'conversation',
+  ratePerSecond: 1,
+  burst: 1,
+  key: (j) => String(j.delivery.personId),
+};
+const workspace: RateLimit = { name: 'workspace', ratePerSecond: 10, burst: 2, key: () => 'all' };
+
+describe('TokenBucket', () => {
+  it('lets a burst through, then one token per 1/rate', () => {
+    const bucket = new TokenBucket(2, 3); // 2/s: a token every 500 ms
+    expect([bucket.take(0), bucket.take(0), bucket.take(0)]).toEqual([0, 0, 0]);
+    expect(bucket.take(0)).toBe(500);
+    expect(bucket.take(0)).toBe(1_000); // queued behind the previous reservation
+    expect(bucket.take(1_000)).toBe(500);
+  });
+
+  it('refills while idle, up to the burst only', () => {
+    const bucket = new TokenBucket(1, 2);
+    bucket.take(0);
+    bucket.take(0);
+    expect(bucket.wait(0)).toBe(1_000);
+    expect(bucket.wait(1_000)).toBe(0);
+    // Ten idle seconds still give just a burst of 2.
+    expect([bucket.take(20_000), bucket.take(20_000), bucket.take(20_000)]).toEqual([0, 0, 1_000]);
+  });
+
+  it('wait() peeks without taking', () => {
+    const bucket = new TokenBucket(1, 1);
+    expect(bucket.wait(0)).toBe(0);
+    expect(bucket.wait(0)).toBe(0);
+    expect(bucket.take(0)).toBe(0);
+    expect(bucket.wait(0)).toBe(1_000);
+  });
+
+  it('rejects nonsense limits', () => {
+    expect(() => new TokenBucket(0, 1)).toThrow(RangeError);
+    expect(() => new TokenBucket(1, 0)).toThrow(RangeError);
+  });
+});
+
+describe('RateLimiter', () => {
+  it('keeps a bucket per key: two conversations do not share', () => {
+    const limiter = new RateLimiter();
+    expect(limiter.reserve('slack', [perConversation], job(1), 0)).toBe(0);
+    expect(limiter.reserve('slack', [perConversation], job(2), 0)).toBe(0);
+    expect(limiter.reserve('slack', [perConversation], job(1), 0)).toBe(1_000);
+    expect(limiter.reserve('slack', [perConversation], job(2), 100)).toBe(900);
+  });
+
+  it('a constant key makes a channel-wide bucket, and channels do not share it', () => {
+    const limiter = new RateLimiter();
+    const waits = [1, 2, 3, 4].map((p) => limiter.reserve('teams', [workspace], job(p), 0));
+    expect(waits).toEqual([0, 0, 100, 200]);
+    expect(limiter.reserve('slack', [workspace], job(5), 0)).toBe(0);
+  });
+
+  it('waits for the slowest applicable bucket without holding up other keys', () => {
+    const limiter = new RateLimiter();
+    const limits = [perConversation, workspace];
+    expect(limiter.reserve('slack', limits, job(1), 0)).toBe(0);
+    // Same conversation: its own bucket (1/s) dominates.
+    expect(limiter.reserve('slack', limits, job(1), 0)).toBe(1_000);
+    // Another conversation only queues behind the workspace bucket (burst 2, then 10/s).
+    expect(limiter.reserve('slack', limits, job(2), 0)).toBe(100);
+    expect(limiter.reserve('slack', limits, job(3), 0)).toBe(200);
+  });
+
+  it('forgets idle buckets so memory stays bounded', () => {
+    const limiter = new RateLimiter(1_000);
+    for (let p = 0; p < 100; p++) limiter.reserve('slack', [perConversation], job(p), 0);
+    expect(limiter.size).toBe(100);
+    limiter.reserve('slack', [perConversation], job(1_000), 5_000);
+    expect(limiter.size).toBe(1);
+    // A forgotten bucket behaves like the full one it was.
+    expect(limiter.reserve('slack', [perConversation], job(1), 5_000)).toBe(0);
+  });
+});

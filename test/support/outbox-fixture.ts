@@ -1,0 +1,156 @@
+// Seeds outbox rows with plain SQL, so delivery tests do not depend on the repositories or actions.
+import type { Db } from '../../db/client.js';
+import type { Channel, DeliveryState, EventPayload } from '../../src/domain/types.js';
+
+/** Inserts an incident and one notification event about it; returns their ids. */
+export function seedEvent(
+  db: Db,
+  opts: { now?: number; title?: string; text?: string | null } = {},
+): { incidentId: number; eventId: number } {
+  const now = opts.now ?? 0;
+  const title = opts.title ?? 'Checkout is down';
+  const incidentId = Number(
+    db.$client
+      .prepare(
+        `INSERT INTO incidents (title, summary, severity, source, created_at)
+         VALUES (?, 'Payments fail', 'SEV2', 'slack', ?)`,
+      )
+      .run(title, now).lastInsertRowid,
+  );
+  const payload: EventPayload = {
+    kind: 'update',
+    incident: {
+      id: incidentId,
+      title,
+      summary: 'Payments fail',
+      severity: 'SEV2',
+      service: 'checkout',
+      status: 'open',
+    },
+    text: opts.text === undefined ? 'Rolling back the deploy.' : opts.text,
+    at: now,
+    by: 'Ada',
+  };
+  const eventId = Number(
+    db.$client
+      .prepare(
+        `INSERT INTO notification_events (incident_id, kind, payload, created_at)
+         VALUES (?, 'update', ?, ?)`,
+      )
+      .run(incidentId, JSON.stringify(payload), now).lastInsertRowid,
+  );
+  return { incidentId, eventId };
+}
+
+export interface PersonSeed {
+  displayName?: string;
+  email?: string | null;
+  slackUserId?: string | null;
+  teamsAadId?: string | null;
+  preferences?: Channel[] | null;
+}
+
+/** Inserts a person; returns the id. */
+export function seedPerson(db: Db, person: PersonSeed = {}): number {
+  return Number(
+    db.$client
+      .prepare(
+        `INSERT INTO people (display_name, email, slack_user_id, teams_aad_id, preferences, created_at)
+         VALUES (?, ?, ?, ?, ?, 0)`,
+      )
+      .run(
+        person.displayName ?? 'Grace',
+        person.email ?? null,
+        person.slackUserId ?? null,
+        person.teamsAadId ?? null,
+        person.preferences ? JSON.stringify(person.preferences) : null,
+      ).lastInsertRowid,
+  );
+}
+
+export interface DeliverySeed {
+  eventId: number;
+  personId: number;
+  channel: Channel;
+  state?: DeliveryState;
+  attempts?: number;
+  nextAttemptAt?: number;
+  leaseUntil?: number | null;
+  createdAt?: number;
+}
+
+/** Inserts a delivery with the conventional idempotency key; returns the id. */
+export function seedDelivery(db: Db, d: DeliverySeed): number {
+  return Number(
+    db.$client
+      .prepare(
+        `INSERT INTO deliveries (event_id, person_id, channel, idempotency_key, state, attempts,
+           next_attempt_at, lease_until, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        d.eventId,
+        d.personId,
+        d.channel,
+        `${d.eventId}:${d.personId}:${d.channel}`,
+        d.state ?? 'pending',
+        d.attempts ?? 0,
+        d.nextAttemptAt ?? 0,
+        d.leaseUntil ?? null,
+        d.createdAt ?? 0,
+      ).lastInsertRowid,
+  );
+}
+
+/** Seeds `count` people and one pending delivery each for a single event, in one transaction. */
+export function seedPendingDeliveries(
+  db: Db,
+  count: number,
+  channel: Channel = 'slack',
+  now = 0,
+): { eventId: number; deliveryIds: number[] } {
+  return db.$client.transaction(() => {
+    const { eventId } = seedEvent(db, { now });
+    const deliveryIds: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const personId = seedPerson(db, { displayName: `Stakeholder ${i}` });
+      deliveryIds.push(seedDelivery(db, { eventId, personId, channel, nextAttemptAt: now }));
+    }
+    return { eventId, deliveryIds };
+  })();
+}
+
+/** The raw `deliveries` row, snake_case as stored. */
+export interface DeliveryRow {
+  id: number;
+  event_id: number;
+  person_id: number;
+  channel: Channel;
+  idempotency_key: string;
+  state: DeliveryState;
+  attempts: number;
+  next_attempt_at: number;
+  lease_until: number | null;
+  last_error: string | null;
+  fallback_of: number | null;
+  sent_at: number | null;
+}
+
+export function readDelivery(db: Db, id: number): DeliveryRow {
+  const row = db.$client.prepare('SELECT * FROM deliveries WHERE id = ?').get(id);
+  if (!row) throw new Error(`no delivery ${id}`);
+  return row as DeliveryRow;
+}
+
+export function readDeliveries(db: Db): DeliveryRow[] {
+  return db.$client.prepare('SELECT * FROM deliveries ORDER BY id').all() as DeliveryRow[];
+}
+
+export function readPerson(
+  db: Db,
+  id: number,
+): { slack_reachable: number; teams_reachable: number } {
+  return db.$client
+    .prepare('SELECT slack_reachable, teams_reachable FROM people WHERE id = ?')
+    .get(id) as { slack_reachable: number; teams_reachable: number };
+}
