@@ -24,7 +24,12 @@ const GRANTS: Record<Role, ReadonlySet<Permission>> = {
     'manage-rules',
     'others-preferences',
   ]),
-  responder: new Set<Permission>(['declare', 'edit-incident', 'see-all-incidents', 'delivery-status']),
+  responder: new Set<Permission>([
+    'declare',
+    'edit-incident',
+    'see-all-incidents',
+    'delivery-status',
+  ]),
   stakeholder: new Set<Permission>(),
 };
 
@@ -60,7 +65,12 @@ export function visibleIncident(store: Store, actor: Person, id: number): Incide
 }
 
 /** Visibility first, then the permission: a stakeholder learns nothing about other incidents. */
-export function incidentFor(store: Store, actor: Person, id: number, permission: Permission): Incident {
+export function incidentFor(
+  store: Store,
+  actor: Person,
+  id: number,
+  permission: Permission,
+): Incident {
   const incident = visibleIncident(store, actor, id);
   requirePermission(actor, permission);
   return incident;

@@ -37,8 +37,17 @@ export interface StartOptions {
 /** Where each adapter stands and, when off, what turns it on. */
 function adapterStatus(config: Config): Array<{ adapter: string; on: boolean; enable: string }> {
   return [
-    { adapter: 'slack', on: config.slack !== null, enable: 'SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN' },
-    { adapter: 'teams', on: config.teams !== null, enable: 'TEAMS_APP_ID and TEAMS_APP_PASSWORD (or TEAMS_ALLOW_UNAUTHENTICATED=true for local development)' },
+    {
+      adapter: 'slack',
+      on: config.slack !== null,
+      enable: 'SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN',
+    },
+    {
+      adapter: 'teams',
+      on: config.teams !== null,
+      enable:
+        'TEAMS_APP_ID and TEAMS_APP_PASSWORD (or TEAMS_ALLOW_UNAUTHENTICATED=true for local development)',
+    },
     { adapter: 'email', on: config.email !== null, enable: 'SMTP_URL' },
     { adapter: 'intake API', on: config.intakeToken !== null, enable: 'INTAKE_TOKEN' },
   ];
@@ -47,18 +56,25 @@ function adapterStatus(config: Config): Array<{ adapter: string; on: boolean; en
 /** Opens the database, wires the core to its doors and starts serving. */
 export async function startHerald(config: Config, opts: StartOptions = {}): Promise<Herald> {
   const clock = opts.clock ?? systemClock;
-  const logger = opts.logger ?? (pino({ level: config.logLevel }) as unknown as Logger);
+  const logger: Logger = opts.logger ?? pino({ level: config.logLevel });
   let db: Db;
   try {
     db = openDatabase(config.databasePath);
   } catch (err) {
-    throw new Error(`DATABASE_PATH="${config.databasePath}": cannot open the database (${(err as Error).message})`);
+    throw new Error(
+      `DATABASE_PATH="${config.databasePath}": cannot open the database (${(err as Error).message})`,
+    );
   }
   const store = createStore(db);
   heraldSecret(config.heraldSecret, store.settings);
 
   const messengers: Partial<Record<Channel, Messenger>> = { ...opts.messengers };
-  const worker = new DeliveryWorker({ queue: new SqliteDeliveryQueue(db), messengers, clock, logger });
+  const worker = new DeliveryWorker({
+    queue: new SqliteDeliveryQueue(db),
+    messengers,
+    clock,
+    logger,
+  });
   const ctx: ActionContext = {
     store,
     clock,
@@ -85,7 +101,10 @@ export async function startHerald(config: Config, opts: StartOptions = {}): Prom
   worker.start();
   const address = server.address();
   logger.info(
-    { port: typeof address === 'object' && address ? address.port : config.port, database: config.databasePath },
+    {
+      port: typeof address === 'object' && address ? address.port : config.port,
+      database: config.databasePath,
+    },
     'Herald is listening',
   );
 

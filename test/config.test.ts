@@ -30,14 +30,23 @@ describe('configuration (PRODUCT §7)', () => {
   it.each([
     [{ PORT: 'eighty' }, /^PORT="eighty": /],
     [{ PORT: '70000' }, /^PORT="70000": must be between 0 and 65535$/],
-    [{ RESPONDER_POLICY: 'everyone' }, /^RESPONDER_POLICY="everyone": must be one of members, granted$/],
+    [
+      { RESPONDER_POLICY: 'everyone' },
+      /^RESPONDER_POLICY="everyone": must be one of members, granted$/,
+    ],
     [{ REMINDER_MINUTES: '-5' }, /^REMINDER_MINUTES="-5": /],
     [{ PUBLIC_URL: 'not a url' }, /^PUBLIC_URL="not a url": must be an absolute URL/],
     [{ SMTP_URL: 'mail.example:25' }, /^SMTP_URL="mail.example:25": must start with smtp:\/\//],
-    [{ SLACK_BOT_TOKEN: 'xoxb-1' }, /^SLACK_SIGNING_SECRET: must be set together with SLACK_BOT_TOKEN$/],
+    [
+      { SLACK_BOT_TOKEN: 'xoxb-1' },
+      /^SLACK_SIGNING_SECRET: must be set together with SLACK_BOT_TOKEN$/,
+    ],
     [{ ADMINS: 'root' }, /^ADMINS: "root" is not an email/],
     [{ TEAMS_ALLOW_UNAUTHENTICATED: 'yes' }, /^TEAMS_ALLOW_UNAUTHENTICATED="yes": /],
-    [{ TEAMS_ALLOW_UNAUTHENTICATED: 'true', NODE_ENV: 'production' }, /must not be true when NODE_ENV=production/],
+    [
+      { TEAMS_ALLOW_UNAUTHENTICATED: 'true', NODE_ENV: 'production' },
+      /must not be true when NODE_ENV=production/,
+    ],
     [{ INTAKE_TOKEN: 'short' }, /^INTAKE_TOKEN="short": must be at least 16 characters$/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL="loud": must be one of/],
   ])('%o fails with one line naming the variable', (env, message) => {
@@ -55,7 +64,11 @@ describe('configuration (PRODUCT §7)', () => {
       PUBLIC_URL: 'https://herald.example/',
       TEAMS_ALLOW_UNAUTHENTICATED: 'true',
     });
-    expect(c.slack).toEqual({ signingSecret: 's', botToken: 'xoxb-1', apiUrl: 'https://slack.com/api/' });
+    expect(c.slack).toEqual({
+      signingSecret: 's',
+      botToken: 'xoxb-1',
+      apiUrl: 'https://slack.com/api/',
+    });
     expect(c.email?.smtpUrl).toBe('smtp://127.0.0.1:2525');
     expect(c.teams?.allowUnauthenticated).toBe(true);
     expect(c.publicUrl).toBe('https://herald.example');

@@ -36,7 +36,12 @@ export function finishHttpApp(app: Express, logger: Logger): void {
     res.status(status).json({
       error: {
         code: status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'INVALID_INPUT' : 'INTERNAL',
-        message: status === 413 ? 'Request body too large.' : status < 500 ? 'Malformed request.' : 'Internal error.',
+        message:
+          status === 413
+            ? 'Request body too large.'
+            : status < 500
+              ? 'Malformed request.'
+              : 'Internal error.',
       },
     });
   });
@@ -53,7 +58,12 @@ export function listen(app: Express, port: number, host: string): Promise<Server
     const server = app.listen(port, host);
     server.once('listening', () => resolve(server));
     server.once('error', (err: NodeJS.ErrnoException) => {
-      const why = err.code === 'EADDRINUSE' ? 'is already in use' : err.code === 'EACCES' ? 'needs privileges' : err.message;
+      const why =
+        err.code === 'EADDRINUSE'
+          ? 'is already in use'
+          : err.code === 'EACCES'
+            ? 'needs privileges'
+            : err.message;
       reject(new Error(`PORT=${port}: ${why}`));
     });
   });

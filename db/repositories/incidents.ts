@@ -37,14 +37,25 @@ export class SqliteIncidentsRepo implements IncidentsRepo {
       .all();
   }
 
-  listForPerson(personId: number, filter: { status?: 'open' | 'resolved'; limit: number }): Incident[] {
+  listForPerson(
+    personId: number,
+    filter: { status?: 'open' | 'resolved'; limit: number },
+  ): Incident[] {
     const visible = sql`${incidents.id} IN (
       SELECT incident_id FROM subscriptions WHERE person_id = ${personId}
       UNION
       SELECT s.incident_id FROM subscriptions s
         JOIN team_members tm ON tm.team_id = s.team_id
        WHERE tm.person_id = ${personId})`;
-    const where = filter.status ? sql`${visible} AND ${incidents.status} = ${filter.status}` : visible;
-    return this.db.select().from(incidents).where(where).orderBy(desc(incidents.id)).limit(filter.limit).all();
+    const where = filter.status
+      ? sql`${visible} AND ${incidents.status} = ${filter.status}`
+      : visible;
+    return this.db
+      .select()
+      .from(incidents)
+      .where(where)
+      .orderBy(desc(incidents.id))
+      .limit(filter.limit)
+      .all();
   }
 }

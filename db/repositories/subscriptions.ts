@@ -18,7 +18,9 @@ export class SqliteSubscriptionsRepo implements SubscriptionsRepo {
 
   constructor(private readonly db: Db) {
     this.recipients = db.$client.prepare(`${RECIPIENTS} ORDER BY 1`);
-    this.recipient = db.$client.prepare(`SELECT id FROM (${RECIPIENTS}) WHERE id = @person LIMIT 1`);
+    this.recipient = db.$client.prepare(
+      `SELECT id FROM (${RECIPIENTS}) WHERE id = @person LIMIT 1`,
+    );
   }
 
   list(incidentId: number): Subscription[] {

@@ -25,7 +25,10 @@ export class SqliteTeamsRepo implements TeamsRepo {
   }
 
   byId(id: number): StakeholderTeam | null {
-    return this.db.select(columns).from(stakeholderTeams).where(eq(stakeholderTeams.id, id)).get() ?? null;
+    return (
+      this.db.select(columns).from(stakeholderTeams).where(eq(stakeholderTeams.id, id)).get() ??
+      null
+    );
   }
 
   list(): Array<StakeholderTeam & { memberCount: number }> {

@@ -8,7 +8,12 @@ export class SqliteUpdatesRepo implements UpdatesRepo {
   constructor(private readonly db: Db) {}
 
   create(
-    update: { incidentId: number; text: string; authorId: number | null; notifyStakeholders: boolean },
+    update: {
+      incidentId: number;
+      text: string;
+      authorId: number | null;
+      notifyStakeholders: boolean;
+    },
     now: number,
   ): StatusUpdate {
     return this.db

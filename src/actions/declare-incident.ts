@@ -11,7 +11,13 @@ const input = z.object({
   severity: z.enum(SEVERITIES).default('SEV3'),
   service: serviceName.nullish().transform((s) => s ?? null),
   source: z.enum(SOURCES),
-  externalKey: z.string().trim().min(1).max(200).nullish().transform((s) => s ?? null),
+  externalKey: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .nullish()
+    .transform((s) => s ?? null),
 });
 
 export type DeclareIncidentInput = z.input<typeof input>;
@@ -36,7 +42,12 @@ export function declareIncident(
     const now = clock.now();
     const incident = store.incidents.create({ ...data, declaredBy: actor.id }, now);
     store.audit.record(
-      { actorId: actor.id, action: 'incident.declared', incidentId: incident.id, detail: { source: data.source } },
+      {
+        actorId: actor.id,
+        action: 'incident.declared',
+        incidentId: incident.id,
+        detail: { source: data.source },
+      },
       now,
     );
     return { incident, created: true };

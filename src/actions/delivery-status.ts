@@ -24,12 +24,14 @@ export function deliveryStatus(
   const { store } = ctx;
   const incident = incidentFor(store, actor, incidentId, 'delivery-status');
   const via = new Map<number, string[]>();
-  const note = (personId: number, how: string) => via.set(personId, [...(via.get(personId) ?? []), how]);
+  const note = (personId: number, how: string) =>
+    via.set(personId, [...(via.get(personId) ?? []), how]);
   for (const sub of store.subscriptions.list(incidentId)) {
     if (sub.personId !== null) note(sub.personId, 'direct');
     if (sub.teamId !== null) {
       const team = store.teams.byId(sub.teamId);
-      for (const member of store.teams.members(sub.teamId)) note(member.id, `team:${team?.name ?? sub.teamId}`);
+      for (const member of store.teams.members(sub.teamId))
+        note(member.id, `team:${team?.name ?? sub.teamId}`);
     }
   }
   const latest = store.outbox.latestByPerson(incidentId);

@@ -22,7 +22,10 @@ export interface TeamsProfile {
   conversationRef?: string | null;
 }
 
-const isAdminRef = (refs: readonly AdminRef[], p: Pick<Person, 'email' | 'slackUserId' | 'teamsAadId'>) =>
+const isAdminRef = (
+  refs: readonly AdminRef[],
+  p: Pick<Person, 'email' | 'slackUserId' | 'teamsAadId'>,
+) =>
   refs.some(
     (r) =>
       (r.kind === 'email' && p.email?.toLowerCase() === r.email) ||
@@ -60,7 +63,8 @@ export function identifySlackUser(ctx: ActionContext, profile: SlackProfile): Pe
   const { store, clock } = ctx;
   return store.transaction(() => {
     const email = profile.email?.toLowerCase() ?? null;
-    let person = store.people.bySlackUserId(profile.userId) ?? (email ? store.people.byEmail(email) : null);
+    let person =
+      store.people.bySlackUserId(profile.userId) ?? (email ? store.people.byEmail(email) : null);
     if (!person) {
       person = store.people.create(
         { displayName: profile.displayName, email, slackUserId: profile.userId },
@@ -87,7 +91,8 @@ export function identifyTeamsUser(ctx: ActionContext, profile: TeamsProfile): Pe
   const { store, clock } = ctx;
   return store.transaction(() => {
     const email = profile.email?.toLowerCase() ?? null;
-    let person = store.people.byTeamsAadId(profile.aadId) ?? (email ? store.people.byEmail(email) : null);
+    let person =
+      store.people.byTeamsAadId(profile.aadId) ?? (email ? store.people.byEmail(email) : null);
     if (!person) {
       person = store.people.create(
         { displayName: profile.displayName, email, teamsAadId: profile.aadId },
@@ -99,7 +104,10 @@ export function identifyTeamsUser(ctx: ActionContext, profile: TeamsProfile): Pe
       teamsAadId: profile.aadId,
       email: freeEmail(store, email, person.id) ?? person.email,
       ...(profile.conversationRef !== undefined
-        ? { teamsConversationRef: profile.conversationRef, teamsReachable: profile.conversationRef !== null }
+        ? {
+            teamsConversationRef: profile.conversationRef,
+            teamsReachable: profile.conversationRef !== null,
+          }
         : {}),
     });
     return settleRole(ctx, person, null);
@@ -128,7 +136,8 @@ export function bootstrapAdmins(ctx: ActionContext): number {
     for (const ref of ctx.admins) {
       const person =
         ref.kind === 'email'
-          ? (store.people.byEmail(ref.email) ?? store.people.create({ displayName: ref.email, email: ref.email }, ctx.clock.now()))
+          ? (store.people.byEmail(ref.email) ??
+            store.people.create({ displayName: ref.email, email: ref.email }, ctx.clock.now()))
           : ref.kind === 'slack'
             ? store.people.bySlackUserId(ref.userId)
             : store.people.byTeamsAadId(ref.aadId);

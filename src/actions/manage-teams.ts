@@ -40,7 +40,11 @@ export function createTeam(
     if (store.teams.byName(name)) throw taken(name);
     const now = clock.now();
     const team = store.teams.create(name, description, now);
-    store.teams.addMembers(team.id, (input.members ?? []).map((p) => p.id), now);
+    store.teams.addMembers(
+      team.id,
+      (input.members ?? []).map((p) => p.id),
+      now,
+    );
     store.audit.record({ actorId: actor.id, action: 'team.created', detail: { team: name } }, now);
     return team;
   });
@@ -56,7 +60,9 @@ export function editTeam(
   requirePermission(actor, 'manage-teams');
   const name = patch.name === undefined ? undefined : validate(teamName, patch.name);
   const description =
-    patch.description === undefined ? undefined : validate(optionalLongText(500), patch.description);
+    patch.description === undefined
+      ? undefined
+      : validate(optionalLongText(500), patch.description);
   const { store, clock } = ctx;
   return store.transaction(() => {
     const team = findTeam(ctx, currentName);
@@ -81,7 +87,10 @@ export function deleteTeam(ctx: ActionContext, actor: Person, name: string): Sta
   return store.transaction(() => {
     const team = findTeam(ctx, name);
     store.teams.delete(team.id);
-    store.audit.record({ actorId: actor.id, action: 'team.deleted', detail: { team: team.name } }, clock.now());
+    store.audit.record(
+      { actorId: actor.id, action: 'team.deleted', detail: { team: team.name } },
+      clock.now(),
+    );
     return team;
   });
 }
@@ -101,8 +110,15 @@ export function changeTeamMembers(
   return store.transaction(() => {
     const team = findTeam(ctx, name);
     const now = clock.now();
-    const added = store.teams.addMembers(team.id, (change.add ?? []).map((p) => p.id), now);
-    const removed = store.teams.removeMembers(team.id, (change.remove ?? []).map((p) => p.id));
+    const added = store.teams.addMembers(
+      team.id,
+      (change.add ?? []).map((p) => p.id),
+      now,
+    );
+    const removed = store.teams.removeMembers(
+      team.id,
+      (change.remove ?? []).map((p) => p.id),
+    );
     store.audit.record(
       { actorId: actor.id, action: 'team.members', detail: { team: team.name, added, removed } },
       now,

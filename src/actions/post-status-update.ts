@@ -29,7 +29,12 @@ export function postStatusUpdate(
     if (input.notifyStakeholders) {
       incident = store.incidents.update(incidentId, { lastStakeholderUpdateAt: now });
       const recipients = store.people.byIds(store.subscriptions.recipientIds(incidentId));
-      notified = fanOut(store, ctx.channels, { incident, kind: 'update', text, by: actor, now }, recipients);
+      notified = fanOut(
+        store,
+        ctx.channels,
+        { incident, kind: 'update', text, by: actor, now },
+        recipients,
+      );
     }
     store.audit.record(
       {

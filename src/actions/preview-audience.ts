@@ -5,7 +5,11 @@ import { summarize, type FanOutSummary } from '../notify/fan-out.js';
 import type { ActionContext } from './context.js';
 
 /** Who a stakeholder update would reach right now, by channel, without writing anything. */
-export function previewAudience(ctx: ActionContext, actor: Person, incidentId: number): FanOutSummary {
+export function previewAudience(
+  ctx: ActionContext,
+  actor: Person,
+  incidentId: number,
+): FanOutSummary {
   const { store } = ctx;
   incidentFor(store, actor, incidentId, 'edit-incident');
   const people = store.people.byIds(store.subscriptions.recipientIds(incidentId));

@@ -31,7 +31,12 @@ export function resolveIncident(
       recipients,
     );
     store.audit.record(
-      { actorId: actor.id, action: 'incident.resolved', incidentId, detail: { recipients: notified.people } },
+      {
+        actorId: actor.id,
+        action: 'incident.resolved',
+        incidentId,
+        detail: { recipients: notified.people },
+      },
       now,
     );
     return { incident, notified };

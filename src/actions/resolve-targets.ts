@@ -34,7 +34,11 @@ export function resolveTargets(
       case 'slack': {
         const person = ctx.store.people.bySlackUserId(target.userId);
         if (!person) {
-          throw new HeraldError('PERSON_NOT_FOUND', `Herald does not know the Slack user ${target.userId}.`, 'people');
+          throw new HeraldError(
+            'PERSON_NOT_FOUND',
+            `Herald does not know the Slack user ${target.userId}.`,
+            'people',
+          );
         }
         people.set(person.id, person);
         break;
@@ -44,7 +48,11 @@ export function resolveTargets(
           ? personByEmail(ctx, target.email)
           : ctx.store.people.byEmail(target.email);
         if (!person) {
-          throw new HeraldError('PERSON_NOT_FOUND', `No one with the address ${target.email}.`, 'emails');
+          throw new HeraldError(
+            'PERSON_NOT_FOUND',
+            `No one with the address ${target.email}.`,
+            'emails',
+          );
         }
         people.set(person.id, person);
         break;

@@ -26,7 +26,11 @@ const view = (ctx: ActionContext, person: Person): PreferencesView => ({
 });
 
 /** A person's delivery preferences: their own, or anyone's for an admin. */
-export function getPreferences(ctx: ActionContext, actor: Person, target: Person = actor): PreferencesView {
+export function getPreferences(
+  ctx: ActionContext,
+  actor: Person,
+  target: Person = actor,
+): PreferencesView {
   authorize(actor, target);
   return view(ctx, ctx.store.people.byId(target.id) ?? target);
 }
@@ -40,12 +44,17 @@ export function setPreferences(
 ): PreferencesView {
   authorize(actor, target);
   const chosen = channels === null ? null : CHANNELS.filter((c) => channels.includes(c));
-  if (chosen?.length === 0) throw invalid('Choose at least one channel: slack, teams or email.', 'channels');
+  if (chosen?.length === 0)
+    throw invalid('Choose at least one channel: slack, teams or email.', 'channels');
   const { store, clock } = ctx;
   return store.transaction(() => {
     const person = store.people.update(target.id, { preferences: chosen });
     store.audit.record(
-      { actorId: actor.id, action: 'preferences.set', detail: { person: target.id, channels: chosen } },
+      {
+        actorId: actor.id,
+        action: 'preferences.set',
+        detail: { person: target.id, channels: chosen },
+      },
       clock.now(),
     );
     return view(ctx, person);

@@ -13,11 +13,19 @@ export function setRole(ctx: ActionContext, actor: Person, target: Person, role:
   return store.transaction(() => {
     const current = store.people.byId(target.id) ?? target;
     if (current.role === 'admin' && role !== 'admin' && store.people.countByRole('admin') <= 1) {
-      throw new HeraldError('INVALID_INPUT', 'Herald needs at least one admin; promote someone else first.', 'role');
+      throw new HeraldError(
+        'INVALID_INPUT',
+        'Herald needs at least one admin; promote someone else first.',
+        'role',
+      );
     }
     const person = store.people.update(target.id, { role, roleExplicit: true });
     store.audit.record(
-      { actorId: actor.id, action: 'role.set', detail: { person: target.id, from: current.role, to: role } },
+      {
+        actorId: actor.id,
+        action: 'role.set',
+        detail: { person: target.id, from: current.role, to: role },
+      },
       clock.now(),
     );
     return person;

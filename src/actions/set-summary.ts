@@ -4,7 +4,12 @@ import type { ActionContext } from './context.js';
 import { optionalLongText, validate } from './validate.js';
 
 /** Sets the stakeholder summary: plain words about the impact, shown in every stakeholder message. */
-export function setSummary(ctx: ActionContext, actor: Person, incidentId: number, summary: string): Incident {
+export function setSummary(
+  ctx: ActionContext,
+  actor: Person,
+  incidentId: number,
+  summary: string,
+): Incident {
   const text = validate(optionalLongText(3000), summary);
   const { store, clock } = ctx;
   return store.transaction(() => {

@@ -40,8 +40,12 @@ export function subscribeToIncident(
     if (incident.status === 'resolved') throw alreadyResolved(incidentId);
     const now = clock.now();
     const before = new Set(store.subscriptions.recipientIds(incidentId));
-    const people = targets.people.filter((p) => store.subscriptions.addPerson(incidentId, p.id, actor.id, now));
-    const teams = targets.teams.filter((t) => store.subscriptions.addTeam(incidentId, t.id, actor.id, now));
+    const people = targets.people.filter((p) =>
+      store.subscriptions.addPerson(incidentId, p.id, actor.id, now),
+    );
+    const teams = targets.teams.filter((t) =>
+      store.subscriptions.addTeam(incidentId, t.id, actor.id, now),
+    );
     const newIds = store.subscriptions.recipientIds(incidentId).filter((id) => !before.has(id));
     const direct = new Set(people.map((p) => p.id));
     const notified = fanOut(
@@ -55,7 +59,11 @@ export function subscribeToIncident(
         actorId: actor.id,
         action: 'incident.subscribed',
         incidentId,
-        detail: { people: people.map((p) => p.id), teams: teams.map((t) => t.name), notified: newIds.length },
+        detail: {
+          people: people.map((p) => p.id),
+          teams: teams.map((t) => t.name),
+          notified: newIds.length,
+        },
       },
       now,
     );
@@ -65,7 +73,8 @@ export function subscribeToIncident(
       teams,
       newlyNotified: newIds.length,
       viaTeams: newIds.filter((id) => !direct.has(id)).length,
-      alreadySubscribed: targets.people.length + targets.teams.length - people.length - teams.length,
+      alreadySubscribed:
+        targets.people.length + targets.teams.length - people.length - teams.length,
       notified,
     };
   });

@@ -31,7 +31,9 @@ export function unsubscribeFromIncident(
     if (!can(actor, 'edit-incident') && !selfOnly) throw forbidden('unsubscribe other people');
     const people = targets.people.filter((p) => store.subscriptions.removePerson(incidentId, p.id));
     const teams = targets.teams.filter((t) => store.subscriptions.removeTeam(incidentId, t.id));
-    const stillViaTeam = targets.people.filter((p) => store.subscriptions.isRecipient(incidentId, p.id));
+    const stillViaTeam = targets.people.filter((p) =>
+      store.subscriptions.isRecipient(incidentId, p.id),
+    );
     store.audit.record(
       {
         actorId: actor.id,

@@ -22,6 +22,7 @@ import { unsubscribeFromIncident } from '../actions/unsubscribe-from-incident.js
 import { listIncidents, showIncident } from '../actions/view-incidents.js';
 import { can, incidentFor, requirePermission } from '../access.js';
 import type { Incident, Person, Source } from '../domain/types.js';
+import { HeraldError } from '../errors.js';
 import type { FanOutSummary } from '../notify/fan-out.js';
 import type { PreferencesView } from '../actions/set-preferences.js';
 import * as replies from './replies.js';
@@ -98,7 +99,9 @@ function runIncident(
       );
     }
     case 'list':
-      return text(replies.incidentList(listIncidents(ctx, actor), !can(actor, 'see-all-incidents')));
+      return text(
+        replies.incidentList(listIncidents(ctx, actor), !can(actor, 'see-all-incidents')),
+      );
     case 'show':
       return text(replies.incidentDetails(showIncident(ctx, actor, c.id)));
     case 'summary': {
@@ -107,17 +110,32 @@ function runIncident(
     }
     case 'subscribe': {
       if (c.targets.length === 0) {
-        return { kind: 'modal', modal: 'subscribe', incident: incidentFor(ctx.store, actor, c.id, 'edit-incident') };
+        return {
+          kind: 'modal',
+          modal: 'subscribe',
+          incident: incidentFor(ctx.store, actor, c.id, 'edit-incident'),
+        };
       }
-      const r = subscribeToIncident(ctx, actor, c.id, resolveTargets(ctx, c.targets));
-      const via = r.viaTeams > 0 ? ` (${r.viaTeams} via ${r.teams.map((t) => `team:${t.name}`).join(', ')})` : '';
+      // One transaction: an email-only person made for a command that then fails is rolled back too.
+      const r = ctx.store.transaction(() =>
+        subscribeToIncident(ctx, actor, c.id, resolveTargets(ctx, c.targets)),
+      );
+      const via =
+        r.viaTeams > 0
+          ? ` (${r.viaTeams} via ${r.teams.map((t) => `team:${t.name}`).join(', ')})`
+          : '';
       const already = r.alreadySubscribed > 0 ? ` ${r.alreadySubscribed} already subscribed.` : '';
       return text(
         `Subscribed ${replies.plural(r.newlyNotified, 'person', 'people')}${via} to #${c.id}; ${replies.notifiedPhrase(r.notified)}.${already}`,
       );
     }
     case 'unsubscribe': {
-      const r = unsubscribeFromIncident(ctx, actor, c.id, resolveTargets(ctx, c.targets, { createByEmail: false }));
+      const r = unsubscribeFromIncident(
+        ctx,
+        actor,
+        c.id,
+        resolveTargets(ctx, c.targets, { createByEmail: false }),
+      );
       const removed = r.people.length + r.teams.length;
       const still = r.stillViaTeam.length
         ? ` Still subscribed through a team: ${r.stillViaTeam.map(replies.personName).join(', ')}.`
@@ -127,14 +145,21 @@ function runIncident(
     case 'update': {
       if (c.text === null) {
         const incident = incidentFor(ctx.store, actor, c.id, 'edit-incident');
-        return { kind: 'modal', modal: 'update', incident, audience: previewAudience(ctx, actor, c.id) };
+        return {
+          kind: 'modal',
+          modal: 'update',
+          incident,
+          audience: previewAudience(ctx, actor, c.id),
+        };
       }
       postStatusUpdate(ctx, actor, c.id, { text: c.text, notifyStakeholders: false });
       return text(`Internal update added to #${c.id} (stakeholders not notified).`);
     }
     case 'notify': {
       const r = postStatusUpdate(ctx, actor, c.id, { text: c.text, notifyStakeholders: true });
-      return text(`Update sent to stakeholders of #${c.id}: ${replies.notifiedPhrase(r.notified)}.`);
+      return text(
+        `Update sent to stakeholders of #${c.id}: ${replies.notifiedPhrase(r.notified)}.`,
+      );
     }
     case 'resolve': {
       const r = resolveIncident(ctx, actor, c.id, c.note);
@@ -164,7 +189,9 @@ function runStakeholders(
     }
     case 'team-create': {
       const team = createTeam(ctx, actor, { name: c.team, description: c.description });
-      return text(`Created team:${team.name}. Add members with /stakeholders team add ${team.name} <people or emails>.`);
+      return text(
+        `Created team:${team.name}. Add members with /stakeholders team add ${team.name} <people or emails>.`,
+      );
     }
     case 'team-delete': {
       const team = deleteTeam(ctx, actor, c.team);
@@ -173,9 +200,22 @@ function runStakeholders(
     case 'team-add':
     case 'team-remove': {
       requirePermission(actor, 'manage-teams');
-      const { people, teams } = resolveTargets(ctx, c.targets, { createByEmail: c.name === 'team-add' });
-      if (teams.length > 0) return text('Teams cannot be members of teams: name people or emails.');
-      const r = changeTeamMembers(ctx, actor, c.team, c.name === 'team-add' ? { add: people } : { remove: people });
+      if (c.targets.some((t) => t.kind === 'team')) {
+        throw new HeraldError(
+          'INVALID_INPUT',
+          'Teams cannot be members of teams: name people or emails.',
+          'targets',
+        );
+      }
+      const r = ctx.store.transaction(() => {
+        const { people } = resolveTargets(ctx, c.targets, { createByEmail: c.name === 'team-add' });
+        return changeTeamMembers(
+          ctx,
+          actor,
+          c.team,
+          c.name === 'team-add' ? { add: people } : { remove: people },
+        );
+      });
       return text(
         c.name === 'team-add'
           ? `Added ${replies.plural(r.added.length, 'member')} to team:${r.team.name}.`
@@ -184,7 +224,11 @@ function runStakeholders(
     }
     case 'prefs': {
       const target = c.target ? resolveOnePerson(ctx, c.target) : actor;
-      return { kind: 'modal', modal: 'preferences', preferences: getPreferences(ctx, actor, target) };
+      return {
+        kind: 'modal',
+        modal: 'preferences',
+        preferences: getPreferences(ctx, actor, target),
+      };
     }
     case 'prefs-set': {
       const target = c.target ? resolveOnePerson(ctx, c.target) : actor;
@@ -193,7 +237,9 @@ function runStakeholders(
     case 'role': {
       requirePermission(actor, 'manage-roles');
       const person = setRole(ctx, actor, resolveOnePerson(ctx, c.target), c.role);
-      return text(`${replies.personName(person)} is now ${person.role === 'admin' ? 'an admin' : `a ${person.role}`}.`);
+      return text(
+        `${replies.personName(person)} is now ${person.role === 'admin' ? 'an admin' : `a ${person.role}`}.`,
+      );
     }
     case 'rules':
     case 'rule-add':

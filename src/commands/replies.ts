@@ -21,8 +21,11 @@ export function notifiedPhrase(s: FanOutSummary): string {
   const parts = (Object.keys(s.byChannel) as Channel[])
     .filter((c) => s.byChannel[c] > 0)
     .map((c) => `${s.byChannel[c]} by ${CHANNEL_NAME[c]}`);
-  const undeliverable = s.undeliverable > 0 ? `; ${s.undeliverable} unreachable (no channel or email)` : '';
-  return parts.length > 0 ? `notified ${parts.join(', ')}${undeliverable}` : `nobody notified${undeliverable}`;
+  const undeliverable =
+    s.undeliverable > 0 ? `; ${s.undeliverable} unreachable (no channel or email)` : '';
+  return parts.length > 0
+    ? `notified ${parts.join(', ')}${undeliverable}`
+    : `nobody notified${undeliverable}`;
 }
 
 /** "will notify 37 people: 30 Teams, 5 Slack, 12 email" for the update modal. */
@@ -39,7 +42,10 @@ export function incidentList(incidents: readonly Incident[], stakeholder: boolea
   if (incidents.length === 0) {
     return stakeholder ? 'You are not subscribed to any open incident.' : 'No open incidents.';
   }
-  return [stakeholder ? 'Your incidents:' : 'Open incidents:', ...incidents.map((i) => `• ${incidentLine(i)}`)].join('\n');
+  return [
+    stakeholder ? 'Your incidents:' : 'Open incidents:',
+    ...incidents.map((i) => `• ${incidentLine(i)}`),
+  ].join('\n');
 }
 
 export function incidentDetails(view: IncidentView): string {
@@ -50,7 +56,10 @@ export function incidentDetails(view: IncidentView): string {
     ...(i.resolutionNote ? [`Resolution: ${i.resolutionNote}`] : []),
   ];
   if (subscribers) {
-    const names = [...subscribers.teams.map((t) => `team:${t.name}`), ...subscribers.people.map(personName)];
+    const names = [
+      ...subscribers.teams.map((t) => `team:${t.name}`),
+      ...subscribers.people.map(personName),
+    ];
     lines.push(
       `Stakeholders: ${names.length ? names.join(', ') : 'none'} (${plural(subscribers.recipients, 'person', 'people')} in all)`,
     );
@@ -58,22 +67,33 @@ export function incidentDetails(view: IncidentView): string {
   if (updates.length > 0) {
     lines.push('Updates:');
     for (const u of updates.slice(0, 5)) {
-      lines.push(`• ${new Date(u.createdAt).toISOString().slice(0, 16).replace('T', ' ')} UTC${subscribers ? (u.notifyStakeholders ? ' [stakeholders]' : ' [internal]') : ''} ${u.text}`);
+      lines.push(
+        `• ${new Date(u.createdAt).toISOString().slice(0, 16).replace('T', ' ')} UTC${subscribers ? (u.notifyStakeholders ? ' [stakeholders]' : ' [internal]') : ''} ${u.text}`,
+      );
     }
   }
   return lines.join('\n');
 }
 
 export const personName = (p: Person) =>
-  p.displayName && p.displayName !== p.email ? `${p.displayName}${p.email ? ` <${p.email}>` : ''}` : (p.email ?? `person ${p.id}`);
+  p.displayName && p.displayName !== p.email
+    ? `${p.displayName}${p.email ? ` <${p.email}>` : ''}`
+    : (p.email ?? `person ${p.id}`);
 
 export function deliveryStatusText(view: DeliveryStatusView): string {
   const { incident, subscribers } = view;
   if (subscribers.length === 0) return `#${incident.id} has no stakeholders yet.`;
-  const lines = [`Stakeholders of #${incident.id} (${plural(subscribers.length, 'person', 'people')}):`];
+  const lines = [
+    `Stakeholders of #${incident.id} (${plural(subscribers.length, 'person', 'people')}):`,
+  ];
   for (const s of subscribers) {
     const states = s.channels.length
-      ? s.channels.map((c) => `${CHANNEL_NAME[c.channel]} ${c.state}${c.error && c.state !== 'sent' ? ` (${c.error})` : ''}`).join(', ')
+      ? s.channels
+          .map(
+            (c) =>
+              `${CHANNEL_NAME[c.channel]} ${c.state}${c.error && c.state !== 'sent' ? ` (${c.error})` : ''}`,
+          )
+          .join(', ')
       : 'nothing sent yet';
     lines.push(`• ${personName(s.person)} — via ${s.via.join(', ')} — ${states}`);
   }
@@ -81,8 +101,15 @@ export function deliveryStatusText(view: DeliveryStatusView): string {
 }
 
 export function teamList(teams: ReadonlyArray<StakeholderTeam & { memberCount: number }>): string {
-  if (teams.length === 0) return 'No stakeholder teams yet. Create one with /stakeholders team create <name> [description].';
-  return ['Stakeholder teams:', ...teams.map((t) => `• ${t.name} (${plural(t.memberCount, 'member')})${t.description ? ` — ${t.description}` : ''}`)].join('\n');
+  if (teams.length === 0)
+    return 'No stakeholder teams yet. Create one with /stakeholders team create <name> [description].';
+  return [
+    'Stakeholder teams:',
+    ...teams.map(
+      (t) =>
+        `• ${t.name} (${plural(t.memberCount, 'member')})${t.description ? ` — ${t.description}` : ''}`,
+    ),
+  ].join('\n');
 }
 
 export function teamDetails(team: StakeholderTeam, members: readonly Person[]): string {
@@ -98,7 +125,9 @@ export function preferencesText(p: PreferencesView): string {
   return [
     `${personName(p.person)} is told by ${chosen}${p.explicit ? '' : ' (the default)'}.`,
     ...(unreachable.length
-      ? [`Not reachable on ${unreachable.map((c) => CHANNEL_NAME[c]).join(', ')}: those messages go by email when an address is known.`]
+      ? [
+          `Not reachable on ${unreachable.map((c) => CHANNEL_NAME[c]).join(', ')}: those messages go by email when an address is known.`,
+        ]
       : []),
   ].join('\n');
 }

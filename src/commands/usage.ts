@@ -73,9 +73,9 @@ const GROUPS = {
 } as const;
 
 /** A subcommand (`'team-show'`) or group (`'team'`) name accepted by {@link usageFor}. */
-export type UsageName<R extends CommandRoot> =
-  | keyof (typeof USAGE)[R]
-  | keyof (typeof GROUPS)[R];
+export type UsageName<R extends CommandRoot> = R extends CommandRoot
+  ? keyof (typeof USAGE)[R] | keyof (typeof GROUPS)[R]
+  : never;
 
 /**
  * Usage line(s) of one subcommand or group, e.g. `usageFor('incident', 'show')` →
@@ -84,7 +84,7 @@ export type UsageName<R extends CommandRoot> =
 export function usageFor<R extends CommandRoot>(root: R, name: UsageName<R>): string {
   const entries: Record<string, Entry> = USAGE[root];
   const groups: Record<string, readonly string[]> = GROUPS[root];
-  const names = groups[name as string] ?? [name as string];
+  const names = groups[name] ?? [name];
   return names.map((n) => entries[n]?.usage ?? '').join('\n');
 }
 
@@ -103,7 +103,7 @@ function helpText(root: CommandRoot, title: string): string {
 }
 
 /** Answer to `/incident help`. */
-export const INCIDENT_HELP = helpText('incident', '*Herald — incident commands*');
+export const INCIDENT_HELP = helpText('incident', 'Herald — incident commands:');
 
 /** Answer to `/stakeholders help`. */
-export const STAKEHOLDERS_HELP = helpText('stakeholders', '*Herald — stakeholder commands*');
+export const STAKEHOLDERS_HELP = helpText('stakeholders', 'Herald — stakeholder commands:');

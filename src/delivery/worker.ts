@@ -11,6 +11,7 @@ import { RateLimiter } from './rate-limiter.js';
 
 /** How one attempt ended, for metrics and logs. */
 export interface SettledEvent {
+  /** As claimed (state `sending`, attempts including this one). */
   delivery: Delivery;
   outcome: 'sent' | 'retrying' | 'failed' | 'undeliverable';
   error?: DeliveryError;
@@ -69,6 +70,8 @@ export class DeliveryWorker {
   /** Sends in progress, by delivery id. */
   private readonly inFlight = new Map<number, Promise<void>>();
   private running = false;
+  /** Bumped by each start(), so a loop left over from before a stop() never runs beside a new one. */
+  private generation = 0;
   private loopDone: Promise<void> = Promise.resolve();
   /** Set by `wake()`: the loop must look again before sleeping. */
   private woken = false;
@@ -90,7 +93,7 @@ export class DeliveryWorker {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.loopDone = this.loop();
+    this.loopDone = this.loop(++this.generation);
   }
 
   /** New deliveries were enqueued: claim now instead of at the next poll. */
@@ -137,8 +140,9 @@ export class DeliveryWorker {
     return total;
   }
 
-  private async loop(): Promise<void> {
-    while (this.running) {
+  private async loop(generation: number): Promise<void> {
+    const current = () => this.running && this.generation === generation;
+    while (current()) {
       this.woken = false;
       let delay = this.pollMs;
       try {
@@ -152,17 +156,18 @@ export class DeliveryWorker {
       } catch (err) {
         this.logger.error({ err }, 'delivery worker: claiming failed');
       }
-      if (this.running && !this.woken) await this.idle(delay);
+      if (current() && !this.woken) await this.idle(delay);
     }
   }
 
   /** Sleeps `ms` unless `wake()` comes first. */
   private idle(ms: number): Promise<void> {
+    let wakeUp: (() => void) | null = null;
     return new Promise<void>((resolve) => {
-      this.interruptSleep = resolve;
+      wakeUp = this.interruptSleep = resolve;
       this.clock.sleep(ms).then(resolve, resolve);
     }).finally(() => {
-      this.interruptSleep = null;
+      if (this.interruptSleep === wakeUp) this.interruptSleep = null;
     });
   }
 
@@ -241,7 +246,6 @@ export class DeliveryWorker {
     const outcome = chat && !job.person.email ? 'undeliverable' : state;
     this.logger.warn({ ...log, outcome, fallbackId }, 'delivery gave up');
     this.report(job, outcome, error, fallbackId ?? undefined);
-    if (fallbackId !== null) this.wake();
   }
 
   private report(

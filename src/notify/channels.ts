@@ -33,7 +33,8 @@ export function planFor(person: Person, enabled: ReadonlySet<Channel>): NewDeliv
   const planned = new Map<Channel, NewDelivery>();
   const add = (d: NewDelivery) => {
     const existing = planned.get(d.channel);
-    if (!existing || (existing.state === 'undeliverable' && d.state === 'pending')) planned.set(d.channel, d);
+    if (!existing || (existing.state === 'undeliverable' && d.state === 'pending'))
+      planned.set(d.channel, d);
   };
   for (const channel of effectivePreferences(person, enabled)) {
     if (reaches(person, channel, enabled)) {
@@ -52,8 +53,13 @@ export function planFor(person: Person, enabled: ReadonlySet<Channel>): NewDeliv
   return [...planned.values()];
 }
 
-function unreachableReason(person: Person, channel: Channel, enabled: ReadonlySet<Channel>): string {
-  if (!enabled.has(channel)) return `the ${channel} channel is not configured and no fallback is possible`;
+function unreachableReason(
+  person: Person,
+  channel: Channel,
+  enabled: ReadonlySet<Channel>,
+): string {
+  if (!enabled.has(channel))
+    return `the ${channel} channel is not configured and no fallback is possible`;
   if (channel === 'email') return 'no email address known';
   return `not reachable on ${channel} and no email address known`;
 }

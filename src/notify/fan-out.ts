@@ -39,7 +39,13 @@ export function summarize(plans: readonly NewDelivery[], people: number): FanOut
 export function fanOut(
   store: Store,
   enabled: ReadonlySet<Channel>,
-  event: { incident: Incident; kind: EventKind; text: string | null; by: Person | null; now: number },
+  event: {
+    incident: Incident;
+    kind: EventKind;
+    text: string | null;
+    by: Person | null;
+    now: number;
+  },
   recipients: readonly Person[],
 ): FanOutSummary {
   if (recipients.length === 0) return emptySummary();

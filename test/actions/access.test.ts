@@ -34,7 +34,12 @@ beforeEach(() => {
   h = coreHarness();
   admin = h.person({ name: 'Ada', role: 'admin', slack: 'UADA' });
   responder = h.person({ name: 'Rita', role: 'responder', slack: 'URITA' });
-  guest = h.person({ name: 'Gus', role: 'stakeholder', slack: 'UGUS', email: 'gus@partner.example' });
+  guest = h.person({
+    name: 'Gus',
+    role: 'stakeholder',
+    slack: 'UGUS',
+    email: 'gus@partner.example',
+  });
   bystander = h.person({ name: 'Bea', email: 'bea@partner.example' });
   createTeam(h.ctx, admin, { name: 'exec', members: [bystander] });
   watched = declareIncident(h.ctx, responder, { title: 'Watched', source: 'slack' }).incident;
@@ -44,7 +49,8 @@ beforeEach(() => {
 });
 afterEach(() => h.close());
 
-const actorOf = (role: Role) => (role === 'admin' ? admin : role === 'responder' ? responder : guest);
+const actorOf = (role: Role) =>
+  role === 'admin' ? admin : role === 'responder' ? responder : guest;
 
 /** Every action, run against incident `id` where it takes one. */
 const actions: Record<string, (ctx: ActionContext, actor: Person, id: number) => unknown> = {
@@ -52,9 +58,14 @@ const actions: Record<string, (ctx: ActionContext, actor: Person, id: number) =>
   'set summary': (ctx, a, id) => setSummary(ctx, a, id, 'Payments are slow'),
   subscribe: (ctx, a, id) => subscribeToIncident(ctx, a, id, { people: [admin], teams: [] }),
   'unsubscribe someone else': (ctx, a, id) =>
-    unsubscribeFromIncident(ctx, a, id, { people: [bystander, guest].filter((p) => p.id !== a.id).slice(0, 1), teams: [] }),
-  'internal update': (ctx, a, id) => postStatusUpdate(ctx, a, id, { text: 'x', notifyStakeholders: false }),
-  'stakeholder update': (ctx, a, id) => postStatusUpdate(ctx, a, id, { text: 'x', notifyStakeholders: true }),
+    unsubscribeFromIncident(ctx, a, id, {
+      people: [bystander, guest].filter((p) => p.id !== a.id).slice(0, 1),
+      teams: [],
+    }),
+  'internal update': (ctx, a, id) =>
+    postStatusUpdate(ctx, a, id, { text: 'x', notifyStakeholders: false }),
+  'stakeholder update': (ctx, a, id) =>
+    postStatusUpdate(ctx, a, id, { text: 'x', notifyStakeholders: true }),
   resolve: (ctx, a, id) => resolveIncident(ctx, a, id, null),
   show: (ctx, a, id) => showIncident(ctx, a, id),
   'delivery status': (ctx, a, id) => deliveryStatus(ctx, a, id),
@@ -94,7 +105,7 @@ const matrix: Record<string, [Outcome, Outcome, Outcome]> = {
   'set role': ['ok', 'FORBIDDEN', 'FORBIDDEN'],
 };
 
-function outcome(fn: () => unknown): Outcome | string {
+function outcome(fn: () => unknown): string {
   try {
     fn();
     return 'ok';
@@ -105,7 +116,11 @@ function outcome(fn: () => unknown): Outcome | string {
 }
 
 const cases = Object.entries(matrix).flatMap(([action, outcomes]) =>
-  (['admin', 'responder', 'stakeholder'] as const).map((role, i) => ({ action, role, expected: outcomes[i] })),
+  (['admin', 'responder', 'stakeholder'] as const).map((role, i) => ({
+    action,
+    role,
+    expected: outcomes[i],
+  })),
 );
 
 describe('the role matrix (PRODUCT §1)', () => {
@@ -120,16 +135,31 @@ describe('the role matrix (PRODUCT §1)', () => {
 
 describe('stakeholder isolation', () => {
   const incidentActions = Object.keys(matrix).filter((a) =>
-    ['set summary', 'subscribe', 'unsubscribe someone else', 'internal update', 'stakeholder update', 'resolve', 'show', 'delivery status', 'audience preview'].includes(a),
+    [
+      'set summary',
+      'subscribe',
+      'unsubscribe someone else',
+      'internal update',
+      'stakeholder update',
+      'resolve',
+      'show',
+      'delivery status',
+      'audience preview',
+    ].includes(a),
   );
 
-  it.each(incidentActions)('%s on an incident they do not follow reads exactly like a missing one', (action) => {
-    const unseen = capture(() => actions[action]!(h.ctx, guest, other.id));
-    const missing = capture(() => actions[action]!(h.ctx, guest, 9999));
-    expect(unseen.code).toBe('INCIDENT_NOT_FOUND');
-    expect(unseen.message.replace(String(other.id), 'N')).toBe(missing.message.replace('9999', 'N'));
-    expect(unseen.field).toBe(missing.field);
-  });
+  it.each(incidentActions)(
+    '%s on an incident they do not follow reads exactly like a missing one',
+    (action) => {
+      const unseen = capture(() => actions[action]!(h.ctx, guest, other.id));
+      const missing = capture(() => actions[action]!(h.ctx, guest, 9999));
+      expect(unseen.code).toBe('INCIDENT_NOT_FOUND');
+      expect(unseen.message.replace(String(other.id), 'N')).toBe(
+        missing.message.replace('9999', 'N'),
+      );
+      expect(unseen.field).toBe(missing.field);
+    },
+  );
 
   it('lists only the incidents a stakeholder follows, directly or through a team', () => {
     expect(listIncidents(h.ctx, guest).map((i) => i.title)).toEqual(['Watched']);
@@ -141,8 +171,14 @@ describe('stakeholder isolation', () => {
   });
 
   it('shows a stakeholder only the updates sent to stakeholders, and no subscriber list', () => {
-    postStatusUpdate(h.ctx, responder, watched.id, { text: 'internal: db failover', notifyStakeholders: false });
-    postStatusUpdate(h.ctx, responder, watched.id, { text: 'We are recovering', notifyStakeholders: true });
+    postStatusUpdate(h.ctx, responder, watched.id, {
+      text: 'internal: db failover',
+      notifyStakeholders: false,
+    });
+    postStatusUpdate(h.ctx, responder, watched.id, {
+      text: 'We are recovering',
+      notifyStakeholders: true,
+    });
     const view = showIncident(h.ctx, guest, watched.id);
     expect(view.updates.map((u) => u.text)).toEqual(['We are recovering']);
     expect(view.subscribers).toBeNull();
@@ -155,7 +191,9 @@ describe('stakeholder isolation', () => {
   });
 
   it('keeps the last admin an admin', () => {
-    expect(() => setRole(h.ctx, admin, admin, 'responder')).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    expect(() => setRole(h.ctx, admin, admin, 'responder')).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
+    );
     setRole(h.ctx, admin, responder, 'admin');
     expect(setRole(h.ctx, admin, admin, 'responder').role).toBe('responder');
   });

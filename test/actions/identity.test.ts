@@ -26,7 +26,9 @@ const slack = (over: Partial<Parameters<typeof identifySlackUser>[1]> = {}) =>
 describe('identity and linking (PRODUCT §1)', () => {
   it('makes a full Slack member a responder and a guest a stakeholder', () => {
     expect(slack().role).toBe('responder');
-    expect(slack({ userId: 'U2', email: 'g@partner.example', isGuest: true }).role).toBe('stakeholder');
+    expect(slack({ userId: 'U2', email: 'g@partner.example', isGuest: true }).role).toBe(
+      'stakeholder',
+    );
   });
 
   it('refuses bots', () => {
@@ -49,7 +51,12 @@ describe('identity and linking (PRODUCT §1)', () => {
     });
     expect(fromSlack.id).toBe(byEmail.id);
     expect(fromTeams.id).toBe(byEmail.id);
-    expect(fromTeams).toMatchObject({ slackUserId: 'U1', teamsAadId: 'aad-sam', email: 'sam@corp.example', teamsReachable: true });
+    expect(fromTeams).toMatchObject({
+      slackUserId: 'U1',
+      teamsAadId: 'aad-sam',
+      email: 'sam@corp.example',
+      teamsReachable: true,
+    });
     expect(h.db.$client.prepare('SELECT count(*) AS n FROM people').get()).toEqual({ n: 1 });
   });
 
@@ -83,10 +90,14 @@ describe('identity and linking (PRODUCT §1)', () => {
     });
     expect(boss.role).toBe('admin');
     h.ctx.admins = [{ kind: 'teams', aadId: 'aad-t' }];
-    expect(identifyTeamsUser(h.ctx, { aadId: 'aad-t', displayName: 'T', email: null }).role).toBe('admin');
+    expect(identifyTeamsUser(h.ctx, { aadId: 'aad-t', displayName: 'T', email: null }).role).toBe(
+      'admin',
+    );
   });
 
   it('rejects an invalid email address', () => {
-    expect(() => personByEmail(h.ctx, 'not-an-email')).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    expect(() => personByEmail(h.ctx, 'not-an-email')).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
+    );
   });
 });

@@ -13,12 +13,18 @@ let responder: Person;
 let admin: Person;
 beforeEach(() => {
   h = coreHarness();
-  responder = h.person({ name: 'Rita Responder', role: 'responder', slack: 'URITA', email: 'rita@corp.example' });
+  responder = h.person({
+    name: 'Rita Responder',
+    role: 'responder',
+    slack: 'URITA',
+    email: 'rita@corp.example',
+  });
   admin = h.person({ name: 'Ada Admin', role: 'admin', slack: 'UADA' });
 });
 afterEach(() => h.close());
 
-const declare = () => declareIncident(h.ctx, responder, { title: 'Checkout errors', source: 'slack' }).incident;
+const declare = () =>
+  declareIncident(h.ctx, responder, { title: 'Checkout errors', source: 'slack' }).incident;
 const sub = (id: number, people: Person[], teams: StakeholderTeam[] = []) =>
   subscribeToIncident(h.ctx, responder, id, { people, teams });
 const byKind = (kind: string) => h.deliveries().filter((d) => d.kind === kind);
@@ -33,7 +39,10 @@ describe('who is told, and when', () => {
     const again = sub(incident.id, [ann, bob]);
     expect(again.newlyNotified).toBe(1);
     expect(again.alreadySubscribed).toBe(1);
-    expect(byKind('subscribed').map((d) => `${d.person}/${d.channel}`)).toEqual(['Ann/slack', 'Bob/email']);
+    expect(byKind('subscribed').map((d) => `${d.person}/${d.channel}`)).toEqual([
+      'Ann/slack',
+      'Bob/email',
+    ]);
     sub(incident.id, [ann, bob]);
     expect(byKind('subscribed')).toHaveLength(2);
   });
@@ -55,12 +64,21 @@ describe('who is told, and when', () => {
     const ann = h.person({ name: 'Ann', slack: 'UANN' });
     const bob = h.person({ name: 'Bob', email: 'bob@partner.example' });
     sub(incident.id, [ann, bob]);
-    const internal = postStatusUpdate(h.ctx, responder, incident.id, { text: 'rolling back', notifyStakeholders: false });
+    const internal = postStatusUpdate(h.ctx, responder, incident.id, {
+      text: 'rolling back',
+      notifyStakeholders: false,
+    });
     expect(internal.notified.eventId).toBeNull();
     expect(byKind('update')).toHaveLength(0);
-    const flagged = postStatusUpdate(h.ctx, responder, incident.id, { text: 'fix deployed', notifyStakeholders: true });
+    const flagged = postStatusUpdate(h.ctx, responder, incident.id, {
+      text: 'fix deployed',
+      notifyStakeholders: true,
+    });
     expect(flagged.notified.people).toBe(2);
-    expect(byKind('update').map((d) => `${d.person}/${d.channel}`)).toEqual(['Ann/slack', 'Bob/email']);
+    expect(byKind('update').map((d) => `${d.person}/${d.channel}`)).toEqual([
+      'Ann/slack',
+      'Bob/email',
+    ]);
     expect(h.ctx.store.incidents.byId(incident.id)?.lastStakeholderUpdateAt).toBe(h.clock.now());
   });
 
@@ -75,21 +93,45 @@ describe('who is told, and when', () => {
     );
     expect(byKind('resolved')).toHaveLength(1);
     const payload = JSON.parse(
-      (h.db.$client.prepare(`SELECT payload FROM notification_events WHERE kind = 'resolved'`).get() as { payload: string }).payload,
+      (
+        h.db.$client
+          .prepare(`SELECT payload FROM notification_events WHERE kind = 'resolved'`)
+          .get() as { payload: string }
+      ).payload,
     );
-    expect(payload).toMatchObject({ kind: 'resolved', text: 'rolled back', incident: { id: incident.id, status: 'resolved' } });
+    expect(payload).toMatchObject({
+      kind: 'resolved',
+      text: 'rolled back',
+      incident: { id: incident.id, status: 'resolved' },
+    });
   });
 
   it('someone direct and in two teams gets one message per channel per event', () => {
     const incident = declare();
-    const dee = h.person({ name: 'Dee', slack: 'UDEE', teams: 'aad-dee', email: 'dee@corp.example' });
+    const dee = h.person({
+      name: 'Dee',
+      slack: 'UDEE',
+      teams: 'aad-dee',
+      email: 'dee@corp.example',
+    });
     const t1 = createTeam(h.ctx, admin, { name: 'exec', members: [dee] });
     const t2 = createTeam(h.ctx, admin, { name: 'support', members: [dee] });
     const r = sub(incident.id, [dee], [t1, t2]);
     expect(r.newlyNotified).toBe(1);
-    postStatusUpdate(h.ctx, responder, incident.id, { text: 'still on it', notifyStakeholders: true });
-    expect(byKind('subscribed').map((d) => d.channel).sort()).toEqual(['slack', 'teams']);
-    expect(byKind('update').map((d) => d.channel).sort()).toEqual(['slack', 'teams']);
+    postStatusUpdate(h.ctx, responder, incident.id, {
+      text: 'still on it',
+      notifyStakeholders: true,
+    });
+    expect(
+      byKind('subscribed')
+        .map((d) => d.channel)
+        .sort(),
+    ).toEqual(['slack', 'teams']);
+    expect(
+      byKind('update')
+        .map((d) => d.channel)
+        .sort(),
+    ).toEqual(['slack', 'teams']);
   });
 
   it('team membership is live: members at the time of each notification are told', () => {
@@ -124,22 +166,35 @@ describe('who is told, and when', () => {
       postStatusUpdate(h.ctx, responder, incident.id, { text: 'lost?', notifyStakeholders: true }),
     ).toThrow('disk full');
     h.ctx.store.outbox.enqueue = enqueue;
-    const updates = h.db.$client.prepare('SELECT count(*) AS n FROM status_updates').get() as { n: number };
+    const updates = h.db.$client.prepare('SELECT count(*) AS n FROM status_updates').get() as {
+      n: number;
+    };
     expect(updates.n).toBe(0);
     expect(h.ctx.store.incidents.byId(incident.id)?.lastStakeholderUpdateAt).toBeNull();
   });
 
   it('wakes the delivery worker only when something was queued', () => {
     const incident = declare();
-    postStatusUpdate(h.ctx, responder, incident.id, { text: 'internal', notifyStakeholders: false });
+    postStatusUpdate(h.ctx, responder, incident.id, {
+      text: 'internal',
+      notifyStakeholders: false,
+    });
     expect(h.wakes).toBe(0);
     sub(incident.id, [h.person({ name: 'Ann', slack: 'UANN' })]);
     expect(h.wakes).toBe(1);
   });
 
   it('declaring with an external key twice returns the same incident', () => {
-    const a = declareIncident(h.ctx, responder, { title: 'Disk full', source: 'api', externalKey: 'am-1' });
-    const b = declareIncident(h.ctx, responder, { title: 'Disk full again', source: 'api', externalKey: 'am-1' });
+    const a = declareIncident(h.ctx, responder, {
+      title: 'Disk full',
+      source: 'api',
+      externalKey: 'am-1',
+    });
+    const b = declareIncident(h.ctx, responder, {
+      title: 'Disk full again',
+      source: 'api',
+      externalKey: 'am-1',
+    });
     expect(a.created).toBe(true);
     expect(b).toEqual({ incident: a.incident, created: false });
     expect(a.incident.id + 1).toBe(declare().id);
@@ -150,10 +205,14 @@ describe('who is told, and when', () => {
       expect.objectContaining({ code: 'INVALID_INPUT', field: 'title' }),
     );
     const incident = declare();
-    expect(() => postStatusUpdate(h.ctx, responder, incident.id, { text: '', notifyStakeholders: true })).toThrow(
-      expect.objectContaining({ code: 'INVALID_INPUT' }),
-    );
-    const n = h.db.$client.prepare('SELECT (SELECT count(*) FROM incidents) + (SELECT count(*) FROM status_updates) AS n').get() as { n: number };
+    expect(() =>
+      postStatusUpdate(h.ctx, responder, incident.id, { text: '', notifyStakeholders: true }),
+    ).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    const n = h.db.$client
+      .prepare(
+        'SELECT (SELECT count(*) FROM incidents) + (SELECT count(*) FROM status_updates) AS n',
+      )
+      .get() as { n: number };
     expect(n.n).toBe(1);
   });
 });

@@ -20,10 +20,9 @@ const plan = (p: Person, enabled: ReadonlySet<Channel> = ALL) =>
 
 describe('preferences and fallback (PRODUCT §3)', () => {
   it('defaults to every chat channel that reaches the person', () => {
-    expect(plan(h.person({ name: 'A', slack: 'UA', teams: 'aad-a', email: 'a@x.example' }))).toEqual([
-      'slack:pending',
-      'teams:pending',
-    ]);
+    expect(
+      plan(h.person({ name: 'A', slack: 'UA', teams: 'aad-a', email: 'a@x.example' })),
+    ).toEqual(['slack:pending', 'teams:pending']);
   });
 
   it('defaults to email when no chat channel reaches the person', () => {
@@ -36,13 +35,18 @@ describe('preferences and fallback (PRODUCT §3)', () => {
   });
 
   it('is undeliverable when a chosen channel cannot reach and no email is known', () => {
-    expect(plan(h.person({ name: 'D', slack: 'UD', preferences: ['teams'] }))).toEqual(['teams:undeliverable']);
+    expect(plan(h.person({ name: 'D', slack: 'UD', preferences: ['teams'] }))).toEqual([
+      'teams:undeliverable',
+    ]);
     expect(plan(h.person({ name: 'E' }))).toEqual(['email:undeliverable']);
   });
 
   it('treats a deactivated Slack user or a blocked Teams chat as unreachable', () => {
     const f = h.person({ name: 'F', slack: 'UF', teams: 'aad-f', email: 'f@x.example' });
-    const blocked = h.ctx.store.people.update(f.id, { slackReachable: false, teamsReachable: false });
+    const blocked = h.ctx.store.people.update(f.id, {
+      slackReachable: false,
+      teamsReachable: false,
+    });
     expect(plan(blocked)).toEqual(['email:pending']);
   });
 
@@ -52,22 +56,33 @@ describe('preferences and fallback (PRODUCT §3)', () => {
   });
 
   it('sends one email when two unreachable chat preferences both fall back', () => {
-    const i = h.person({ name: 'I', email: 'i@x.example', preferences: ['slack', 'teams', 'email'] });
+    const i = h.person({
+      name: 'I',
+      email: 'i@x.example',
+      preferences: ['slack', 'teams', 'email'],
+    });
     expect(plan(i)).toEqual(['email:pending']);
   });
 
   it('a saved preference changes where the next notification goes', () => {
     const j = h.person({ name: 'J', slack: 'UJ', teams: 'aad-j', email: 'j@x.example' });
     setPreferences(h.ctx, j, ['email']);
-    const incident = declareIncident(h.ctx, responder, { title: 'Outage', source: 'slack' }).incident;
+    const incident = declareIncident(h.ctx, responder, {
+      title: 'Outage',
+      source: 'slack',
+    }).incident;
     subscribeToIncident(h.ctx, responder, incident.id, { people: [j], teams: [] });
     expect(h.deliveries().map((d) => d.channel)).toEqual(['email']);
   });
 
   it('refuses an empty channel set and someone else’s preferences for a non-admin', () => {
     const k = h.person({ name: 'K', email: 'k@x.example' });
-    expect(() => setPreferences(h.ctx, k, [])).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
-    expect(() => setPreferences(h.ctx, responder, ['email'], k)).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
+    expect(() => setPreferences(h.ctx, k, [])).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
+    );
+    expect(() => setPreferences(h.ctx, responder, ['email'], k)).toThrow(
+      expect.objectContaining({ code: 'FORBIDDEN' }),
+    );
     const admin = h.person({ name: 'Admin', role: 'admin' });
     expect(setPreferences(h.ctx, admin, ['email'], k).channels).toEqual(['email']);
   });

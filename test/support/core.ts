@@ -45,14 +45,23 @@ export function coreHarness(channels: readonly Channel[] = CHANNELS): CoreHarnes
         harness.wakes += 1;
       },
     },
-    person({ name, role = 'stakeholder', email = null, slack = null, teams = null, preferences = null }) {
+    person({
+      name,
+      role = 'stakeholder',
+      email = null,
+      slack = null,
+      teams = null,
+      preferences = null,
+    }) {
       const p = store.people.create(
         { displayName: name, email, slackUserId: slack, teamsAadId: teams, role },
         clock.now(),
       );
       return store.people.update(p.id, {
         preferences,
-        ...(teams ? { teamsConversationRef: JSON.stringify({ conversation: { id: `conv-${teams}` } }) } : {}),
+        ...(teams
+          ? { teamsConversationRef: JSON.stringify({ conversation: { id: `conv-${teams}` } }) }
+          : {}),
       });
     },
     deliveries() {

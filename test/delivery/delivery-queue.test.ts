@@ -1,0 +1,300 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, type Db } from '../../db/client.js';
+import { SqliteDeliveryQueue } from '../../db/delivery-queue.js';
+import {
+  readDeliveries,
+  readDelivery,
+  readPerson,
+  seedDelivery,
+  seedEvent,
+  seedPerson,
+} from '../support/outbox-fixture.js';
+
+const NOW = 1_700_000_000_000;
+const LEASE = 60_000;
+
+let db: Db;
+let queue: SqliteDeliveryQueue;
+let eventId: number;
+
+beforeEach(() => {
+  db = openDatabase(':memory:');
+  queue = new SqliteDeliveryQueue(db);
+  eventId = seedEvent(db, { now: NOW }).eventId;
+});
+afterEach(() => db.$client.close());
+
+describe('claimDue', () => {
+  it('claims a due delivery with its person and event, mapped to the domain types', () => {
+    const personId = seedPerson(db, {
+      displayName: 'Grace',
+      email: 'grace@example.com',
+      slackUserId: 'U1',
+      preferences: ['teams', 'email'],
+    });
+    const id = seedDelivery(db, { eventId, personId, channel: 'slack', nextAttemptAt: NOW });
+
+    const [job, ...rest] = queue.claimDue(NOW, 10, LEASE);
+
+    expect(rest).toEqual([]);
+    expect(job!.delivery).toMatchObject({
+      id,
+      eventId,
+      personId,
+      channel: 'slack',
+      idempotencyKey: `${eventId}:${personId}:slack`,
+      state: 'sending',
+      attempts: 1,
+      leaseUntil: NOW + LEASE,
+      lastError: null,
+      fallbackOf: null,
+    });
+    expect(job!.person).toEqual({
+      id: personId,
+      displayName: 'Grace',
+      email: 'grace@example.com',
+      slackUserId: 'U1',
+      teamsAadId: null,
+      teamsConversationRef: null,
+      slackReachable: true,
+      teamsReachable: true,
+      role: 'stakeholder',
+      preferences: ['teams', 'email'],
+    });
+    expect(job!.event).toMatchObject({ id: eventId, kind: 'update', createdAt: NOW });
+    expect(job!.event.payload).toMatchObject({
+      kind: 'update',
+      text: 'Rolling back the deploy.',
+      incident: { title: 'Checkout is down', severity: 'SEV2', status: 'open' },
+    });
+    expect(readDelivery(db, id)).toMatchObject({ state: 'sending', attempts: 1 });
+  });
+
+  it('claims pending and retrying rows that are due, oldest first, up to the limit', () => {
+    const p = [1, 2, 3, 4, 5].map((i) => seedPerson(db, { displayName: `P${i}` }));
+    const late = seedDelivery(db, {
+      eventId,
+      personId: p[0]!,
+      channel: 'slack',
+      nextAttemptAt: NOW,
+    });
+    const early = seedDelivery(db, {
+      eventId,
+      personId: p[1]!,
+      channel: 'slack',
+      state: 'retrying',
+      nextAttemptAt: NOW - 5_000,
+    });
+    const middle = seedDelivery(db, {
+      eventId,
+      personId: p[2]!,
+      channel: 'teams',
+      nextAttemptAt: NOW - 1,
+    });
+    seedDelivery(db, { eventId, personId: p[3]!, channel: 'slack', nextAttemptAt: NOW + 1 });
+    seedDelivery(db, { eventId, personId: p[4]!, channel: 'slack', state: 'sent' });
+
+    expect(queue.claimDue(NOW, 2, LEASE).map((j) => j.delivery.id)).toEqual([early, middle]);
+    expect(queue.claimDue(NOW, 10, LEASE).map((j) => j.delivery.id)).toEqual([late]);
+    expect(queue.claimDue(NOW, 10, LEASE)).toEqual([]);
+  });
+
+  it('takes over a claim whose lease expired, not one whose lease is live', () => {
+    const [a, b] = [seedPerson(db, { displayName: 'A' }), seedPerson(db, { displayName: 'B' })];
+    const expired = seedDelivery(db, {
+      eventId,
+      personId: a,
+      channel: 'slack',
+      state: 'sending',
+      attempts: 1,
+      leaseUntil: NOW - 1,
+    });
+    const live = seedDelivery(db, {
+      eventId,
+      personId: b,
+      channel: 'slack',
+      state: 'sending',
+      attempts: 1,
+      leaseUntil: NOW + 1,
+    });
+
+    const jobs = queue.claimDue(NOW, 10, LEASE);
+
+    expect(jobs.map((j) => j.delivery.id)).toEqual([expired]);
+    expect(jobs[0]!.delivery).toMatchObject({ attempts: 2, leaseUntil: NOW + LEASE });
+    expect(readDelivery(db, live)).toMatchObject({
+      state: 'sending',
+      attempts: 1,
+      lease_until: NOW + 1,
+    });
+  });
+
+  it('ends a row it cannot read as failed instead of claiming it forever', () => {
+    const personId = seedPerson(db);
+    const id = seedDelivery(db, { eventId, personId, channel: 'slack' });
+    db.$client.prepare("UPDATE notification_events SET payload = '{oops'").run();
+
+    expect(queue.claimDue(NOW, 10, LEASE)).toEqual([]);
+    expect(readDelivery(db, id).state).toBe('failed');
+    expect(readDelivery(db, id).last_error).toMatch(/cannot load delivery/);
+  });
+});
+
+describe('settling', () => {
+  it('markSent records the time and clears the lease and error', () => {
+    const id = seedDelivery(db, { eventId, personId: seedPerson(db), channel: 'slack' });
+    queue.claimDue(NOW, 1, LEASE);
+    queue.markSent(id, NOW + 5);
+    expect(readDelivery(db, id)).toMatchObject({
+      state: 'sent',
+      sent_at: NOW + 5,
+      lease_until: null,
+      last_error: null,
+    });
+  });
+
+  it('scheduleRetry sets the next attempt, but never undoes a sent delivery', () => {
+    const id = seedDelivery(db, { eventId, personId: seedPerson(db), channel: 'slack' });
+    queue.claimDue(NOW, 1, LEASE);
+    queue.scheduleRetry(id, NOW + 2_000, 'HTTP 503');
+    expect(readDelivery(db, id)).toMatchObject({
+      state: 'retrying',
+      next_attempt_at: NOW + 2_000,
+      lease_until: null,
+      last_error: 'HTTP 503',
+    });
+
+    queue.markSent(id, NOW);
+    queue.scheduleRetry(id, NOW + 4_000, 'late loser');
+    queue.finish(id, { state: 'failed', error: 'late loser', fallbackToEmail: true, now: NOW });
+    expect(readDelivery(db, id)).toMatchObject({ state: 'sent', last_error: null });
+  });
+
+  it('finish falls back to a new email delivery when the person has an address', () => {
+    const personId = seedPerson(db, { email: 'grace@example.com' });
+    const id = seedDelivery(db, { eventId, personId, channel: 'teams' });
+    queue.claimDue(NOW, 1, LEASE);
+
+    const fallbackId = queue.finish(id, {
+      state: 'failed',
+      error: 'MessageWritesBlocked',
+      fallbackToEmail: true,
+      now: NOW,
+    });
+
+    expect(fallbackId).not.toBeNull();
+    expect(readDelivery(db, id)).toMatchObject({
+      state: 'failed',
+      last_error: 'MessageWritesBlocked',
+    });
+    expect(readDelivery(db, fallbackId!)).toMatchObject({
+      event_id: eventId,
+      person_id: personId,
+      channel: 'email',
+      idempotency_key: `${eventId}:${personId}:email`,
+      state: 'pending',
+      attempts: 0,
+      next_attempt_at: NOW,
+      fallback_of: id,
+    });
+    // Finishing again does not enqueue a second email.
+    expect(
+      queue.finish(id, { state: 'failed', error: 'again', fallbackToEmail: true, now: NOW }),
+    ).toBeNull();
+    expect(readDeliveries(db)).toHaveLength(2);
+  });
+
+  it('finish does not add an email the person already gets for this event', () => {
+    const personId = seedPerson(db, { email: 'grace@example.com' });
+    const id = seedDelivery(db, { eventId, personId, channel: 'slack' });
+    seedDelivery(db, { eventId, personId, channel: 'email', state: 'sent' });
+
+    expect(
+      queue.finish(id, { state: 'failed', error: 'gone', fallbackToEmail: true, now: NOW }),
+    ).toBeNull();
+    expect(readDelivery(db, id).state).toBe('failed');
+    expect(readDeliveries(db)).toHaveLength(2);
+  });
+
+  it('finish ends a chat delivery undeliverable when there is no address to fall back to', () => {
+    const id = seedDelivery(db, {
+      eventId,
+      personId: seedPerson(db, { email: null }),
+      channel: 'slack',
+    });
+    expect(
+      queue.finish(id, { state: 'failed', error: 'gone', fallbackToEmail: true, now: NOW }),
+    ).toBeNull();
+    expect(readDelivery(db, id)).toMatchObject({ state: 'undeliverable', last_error: 'gone' });
+  });
+
+  it('finish on an email delivery ends it as given: email has no fallback', () => {
+    const personId = seedPerson(db, { email: 'grace@example.com' });
+    const id = seedDelivery(db, { eventId, personId, channel: 'email' });
+    expect(
+      queue.finish(id, { state: 'undeliverable', error: '550', fallbackToEmail: true, now: NOW }),
+    ).toBeNull();
+    expect(readDelivery(db, id).state).toBe('undeliverable');
+    expect(readDeliveries(db)).toHaveLength(1);
+  });
+
+  it('markUnreachable clears the channel flag only', () => {
+    const personId = seedPerson(db);
+    queue.markUnreachable(personId, 'teams');
+    expect(readPerson(db, personId)).toEqual({ slack_reachable: 1, teams_reachable: 0 });
+    queue.markUnreachable(personId, 'email');
+    queue.markUnreachable(personId, 'slack');
+    expect(readPerson(db, personId)).toEqual({ slack_reachable: 0, teams_reachable: 0 });
+  });
+});
+
+describe('nextDueAt and counts', () => {
+  it('nextDueAt is the earliest waiting row or lease end, null when nothing waits', () => {
+    expect(queue.nextDueAt()).toBeNull();
+    const p = [1, 2, 3].map((i) => seedPerson(db, { displayName: `P${i}` }));
+    seedDelivery(db, {
+      eventId,
+      personId: p[0]!,
+      channel: 'slack',
+      state: 'sent',
+      nextAttemptAt: 1,
+    });
+    expect(queue.nextDueAt()).toBeNull();
+    seedDelivery(db, {
+      eventId,
+      personId: p[1]!,
+      channel: 'slack',
+      state: 'retrying',
+      nextAttemptAt: NOW + 500,
+    });
+    expect(queue.nextDueAt()).toBe(NOW + 500);
+    seedDelivery(db, {
+      eventId,
+      personId: p[2]!,
+      channel: 'slack',
+      state: 'sending',
+      nextAttemptAt: 0,
+      leaseUntil: NOW + 100,
+    });
+    expect(queue.nextDueAt()).toBe(NOW + 100);
+  });
+
+  it('counts every state, zero included', () => {
+    expect(queue.counts()).toEqual({
+      pending: 0,
+      sending: 0,
+      sent: 0,
+      retrying: 0,
+      failed: 0,
+      undeliverable: 0,
+    });
+    seedDelivery(db, { eventId, personId: seedPerson(db, { displayName: 'A' }), channel: 'slack' });
+    seedDelivery(db, {
+      eventId,
+      personId: seedPerson(db, { displayName: 'B' }),
+      channel: 'slack',
+      state: 'sent',
+    });
+    expect(queue.counts()).toMatchObject({ pending: 1, sent: 1, failed: 0 });
+  });
+});

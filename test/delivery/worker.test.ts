@@ -1,0 +1,434 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { openDatabase, type Db } from '../../db/client.js';
+import { SqliteDeliveryQueue } from '../../db/delivery-queue.js';
+import type { Clock } from '../../src/clock.js';
+import { retryDelay } from '../../src/delivery/backoff.js';
+import {
+  DeliveryError,
+  type DeliveryJob,
+  type DeliveryQueue,
+  type Messenger,
+  type RateLimit,
+} from '../../src/delivery/ports.js';
+import { DeliveryWorker, type SettledEvent } from '../../src/delivery/worker.js';
+import type { Channel } from '../../src/domain/types.js';
+import {
+  readDeliveries,
+  readDelivery,
+  readPerson,
+  seedDelivery,
+  seedEvent,
+  seedPerson,
+} from '../support/outbox-fixture.js';
+
+const T0 = 1_700_000_000_000;
+const BACKOFF = { baseMs: 1_000, maxMs: 60_000 };
+
+/** Time moves only when the test says so; sleeps (rate-limit waits) are recorded and skipped. */
+class FakeClock implements Clock {
+  readonly sleeps: number[] = [];
+  constructor(public t = T0) {}
+  now = (): number => this.t;
+  sleep = (ms: number): Promise<void> => {
+    this.sleeps.push(ms);
+    return Promise.resolve();
+  };
+  random = (): number => 0.5;
+  advance(ms: number): void {
+    this.t += ms;
+  }
+}
+
+/** Real timers, unref'd so an idle worker never holds the test process open. */
+const realClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)).unref()),
+  random: () => Math.random(),
+};
+
+type Behaviour = (job: DeliveryJob) => Promise<void> | void;
+
+/** A messenger recording what it was asked to send; `behave` decides how each send ends. */
+function fakeMessenger(channel: Channel, behave: Behaviour = () => {}, limits: RateLimit[] = []) {
+  const sent: DeliveryJob[] = [];
+  const messenger: Messenger = {
+    channel,
+    limits,
+    send: async (job) => {
+      sent.push(job);
+      await behave(job);
+    },
+  };
+  return { messenger, sent };
+}
+
+/** Fails with each error in turn, then succeeds. */
+const failing =
+  (...errors: unknown[]): Behaviour =>
+  () => {
+    if (errors.length > 0) throw errors.shift();
+  };
+
+async function waitFor(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+let db: Db;
+let queue: SqliteDeliveryQueue;
+let clock: FakeClock;
+let eventId: number;
+let settled: SettledEvent[];
+let worker: DeliveryWorker | undefined;
+
+beforeEach(() => {
+  db = openDatabase(':memory:');
+  queue = new SqliteDeliveryQueue(db);
+  clock = new FakeClock();
+  eventId = seedEvent(db, { now: T0 }).eventId;
+  settled = [];
+});
+afterEach(async () => {
+  await worker?.stop(1_000);
+  worker = undefined;
+  db.$client.close();
+});
+
+function makeWorker(
+  messengers: Partial<Record<Channel, Messenger>>,
+  extra: Partial<ConstructorParameters<typeof DeliveryWorker>[0]> = {},
+): DeliveryWorker {
+  worker = new DeliveryWorker({
+    queue,
+    messengers,
+    clock,
+    backoff: BACKOFF,
+    onSettled: (e) => settled.push(e),
+    ...extra,
+  });
+  return worker;
+}
+
+function delivery(channel: Channel, person: Parameters<typeof seedPerson>[1] = {}): number {
+  const personId = seedPerson(db, person);
+  return seedDelivery(db, { eventId, personId, channel, nextAttemptAt: T0, createdAt: T0 });
+}
+
+describe('DeliveryWorker.runOnce', () => {
+  it('sends a due delivery and marks it sent', async () => {
+    const id = delivery('slack', { slackUserId: 'U1' });
+    const slack = fakeMessenger('slack');
+    clock.advance(250);
+
+    expect(await makeWorker({ slack: slack.messenger }).runOnce()).toBe(1);
+
+    expect(slack.sent.map((j) => [j.delivery.id, j.person.slackUserId, j.event.id])).toEqual([
+      [id, 'U1', eventId],
+    ]);
+    expect(readDelivery(db, id)).toMatchObject({ state: 'sent', sent_at: T0 + 250, attempts: 1 });
+    expect(settled).toMatchObject([{ outcome: 'sent', latencyMs: 250, delivery: { id } }]);
+  });
+
+  it('retries a transient failure after the backoff, then succeeds', async () => {
+    const id = delivery('slack');
+    const slack = fakeMessenger('slack', failing(new DeliveryError('transient', 'HTTP 503')));
+    const w = makeWorker({ slack: slack.messenger });
+
+    await w.runOnce();
+    const delay = retryDelay(1, { ...BACKOFF, random: () => 0.5 });
+    expect(readDelivery(db, id)).toMatchObject({
+      state: 'retrying',
+      attempts: 1,
+      next_attempt_at: T0 + delay,
+      last_error: 'HTTP 503',
+    });
+    expect(await w.runOnce()).toBe(0); // not due yet
+
+    clock.advance(delay);
+    expect(await w.runOnce()).toBe(1);
+    expect(readDelivery(db, id)).toMatchObject({ state: 'sent', attempts: 2 });
+    expect(settled.map((e) => e.outcome)).toEqual(['retrying', 'sent']);
+  });
+
+  it('honours Retry-After when it is longer than the backoff', async () => {
+    const id = delivery('teams');
+    const rateLimited = new DeliveryError('transient', 'HTTP 429', { retryAfterMs: 45_000 });
+    await makeWorker({ teams: fakeMessenger('teams', failing(rateLimited)).messenger }).runOnce();
+    expect(readDelivery(db, id)).toMatchObject({ state: 'retrying', next_attempt_at: T0 + 45_000 });
+  });
+
+  it('treats any other exception as transient', async () => {
+    const a = delivery('slack', { displayName: 'A' });
+    const b = delivery('slack', { displayName: 'B' });
+    const slack = fakeMessenger('slack', (job) => {
+      if (job.delivery.id === a) throw new TypeError('fetch failed');
+      return Promise.reject('socket hang up'); // eslint-disable-line @typescript-eslint/prefer-promise-reject-errors
+    });
+    await makeWorker({ slack: slack.messenger }).runOnce();
+    expect(readDelivery(db, a)).toMatchObject({ state: 'retrying', last_error: 'fetch failed' });
+    expect(readDelivery(db, b)).toMatchObject({ state: 'retrying', last_error: 'socket hang up' });
+  });
+
+  it('gives up after maxAttempts: failed on email, email fallback on chat', async () => {
+    const mail = delivery('email', { displayName: 'A', email: 'a@example.com' });
+    const chat = delivery('slack', { displayName: 'B', email: 'b@example.com' });
+    const down = () => Promise.reject(new DeliveryError('transient', 'HTTP 500'));
+    const slack = fakeMessenger('slack', down);
+    const email = fakeMessenger('email', down);
+    const w = makeWorker({ slack: slack.messenger, email: email.messenger }, { maxAttempts: 3 });
+
+    for (let i = 0; i < 3; i++) {
+      await w.runOnce();
+      clock.advance(BACKOFF.maxMs);
+    }
+
+    expect(readDelivery(db, mail)).toMatchObject({
+      state: 'failed',
+      attempts: 3,
+      last_error: 'HTTP 500',
+    });
+    expect(readDelivery(db, chat)).toMatchObject({ state: 'failed', attempts: 3 });
+    const fallback = readDeliveries(db).find((d) => d.fallback_of === chat);
+    expect(fallback).toMatchObject({ channel: 'email', state: 'pending' });
+    const outcomes = settled.filter((e) => e.delivery.id === mail).map((e) => e.outcome);
+    expect(outcomes).toEqual(['retrying', 'retrying', 'failed']);
+  });
+
+  it('a permanent Teams failure falls back to email, which is then sent', async () => {
+    const id = delivery('teams', { email: 'grace@example.com' });
+    const teams = fakeMessenger('teams', failing(new DeliveryError('permanent', 'HTTP 403')));
+    const email = fakeMessenger('email');
+    const w = makeWorker({ teams: teams.messenger, email: email.messenger });
+
+    await w.runOnce();
+    expect(readDelivery(db, id)).toMatchObject({
+      state: 'failed',
+      attempts: 1,
+      last_error: 'HTTP 403',
+    });
+    const fallbackId = settled[0]?.fallbackId;
+    expect(settled[0]).toMatchObject({ outcome: 'failed', error: { kind: 'permanent' } });
+    expect(fallbackId).toBeDefined();
+
+    expect(await w.runOnce()).toBe(1);
+    expect(email.sent.map((j) => [j.delivery.fallbackOf, j.person.email])).toEqual([
+      [id, 'grace@example.com'],
+    ]);
+    expect(readDelivery(db, fallbackId!)).toMatchObject({ state: 'sent', channel: 'email' });
+  });
+
+  it('a permanent Slack failure without an email address is undeliverable', async () => {
+    const id = delivery('slack', { email: null });
+    const slack = fakeMessenger(
+      'slack',
+      failing(new DeliveryError('permanent', 'channel_not_found')),
+    );
+    await makeWorker({ slack: slack.messenger, email: fakeMessenger('email').messenger }).runOnce();
+    expect(readDelivery(db, id)).toMatchObject({
+      state: 'undeliverable',
+      last_error: 'channel_not_found',
+    });
+    expect(readDeliveries(db)).toHaveLength(1);
+    expect(settled).toMatchObject([{ outcome: 'undeliverable' }]);
+  });
+
+  it('a permanent email failure is undeliverable', async () => {
+    const id = delivery('email', { email: 'nobody@example.com' });
+    const email = fakeMessenger(
+      'email',
+      failing(new DeliveryError('permanent', '550 no such user')),
+    );
+    await makeWorker({ email: email.messenger }).runOnce();
+    expect(readDelivery(db, id).state).toBe('undeliverable');
+  });
+
+  it('marks the person unreachable on the channel when the messenger says so', async () => {
+    const id = delivery('slack', { email: null });
+    const inactive = new DeliveryError('permanent', 'account_inactive', { unreachable: true });
+    await makeWorker({ slack: fakeMessenger('slack', failing(inactive)).messenger }).runOnce();
+    const personId = readDelivery(db, id).person_id;
+    expect(readPerson(db, personId)).toEqual({ slack_reachable: 0, teams_reachable: 1 });
+  });
+
+  it('a channel without a messenger is a permanent failure that falls back', async () => {
+    const id = delivery('teams', { email: 'grace@example.com' });
+    const email = fakeMessenger('email');
+    const w = makeWorker({ email: email.messenger });
+
+    await w.runOnce();
+    expect(readDelivery(db, id)).toMatchObject({
+      state: 'failed',
+      last_error: 'channel teams not configured',
+    });
+    await w.runOnce();
+    expect(email.sent).toHaveLength(1);
+  });
+
+  it('takes over a claim whose lease expired, not one whose lease is live', async () => {
+    const personA = seedPerson(db, { displayName: 'A' });
+    const personB = seedPerson(db, { displayName: 'B' });
+    const claim = { eventId, channel: 'slack', state: 'sending', attempts: 1 } as const;
+    const crashed = seedDelivery(db, { ...claim, personId: personA, leaseUntil: T0 - 1 });
+    const live = seedDelivery(db, { ...claim, personId: personB, leaseUntil: T0 + 10_000 });
+    const slack = fakeMessenger('slack');
+
+    expect(await makeWorker({ slack: slack.messenger }).runOnce()).toBe(1);
+    expect(slack.sent.map((j) => j.delivery.id)).toEqual([crashed]);
+    expect(readDelivery(db, crashed)).toMatchObject({ state: 'sent', attempts: 2 });
+    expect(readDelivery(db, live)).toMatchObject({ state: 'sending', attempts: 1 });
+  });
+
+  it('does not send again when its own hung claim outlives the lease', async () => {
+    const id = delivery('slack');
+    let release!: () => void;
+    const hung = new Promise<void>((resolve) => (release = resolve));
+    const slack = fakeMessenger('slack', () => hung);
+    const w = makeWorker({ slack: slack.messenger }, { leaseMs: 1_000 });
+
+    const first = w.runOnce();
+    clock.advance(5_000); // the lease has run out while the send is still going
+    expect(await w.runOnce()).toBe(0);
+    expect(slack.sent).toHaveLength(1);
+
+    release();
+    await first;
+    expect(readDelivery(db, id).state).toBe('sent');
+  });
+
+  it('claims no more than its concurrency at once', async () => {
+    for (let i = 0; i < 5; i++) delivery('slack', { displayName: `P${i}` });
+    const w = makeWorker({ slack: fakeMessenger('slack').messenger }, { concurrency: 2 });
+    expect(await w.runOnce()).toBe(2);
+    expect(await w.drain()).toBe(3);
+    expect(queue.counts().sent).toBe(5);
+  });
+
+  it("waits out the messenger's rate limits on the clock before sending", async () => {
+    for (let i = 0; i < 3; i++) delivery('slack', { displayName: `P${i}` });
+    const workspace: RateLimit = { name: 'workspace', ratePerSecond: 1, burst: 1, key: () => 'W' };
+    const slack = fakeMessenger('slack', () => {}, [workspace]);
+
+    await makeWorker({ slack: slack.messenger }).runOnce();
+
+    expect(slack.sent).toHaveLength(3);
+    // One token a second: the second send waits 1 s, the third queues behind it.
+    expect(clock.sleeps).toEqual([1_000, 2_000]);
+  });
+
+  it('a throwing onSettled is logged, not propagated', async () => {
+    const id = delivery('slack');
+    const logger = { info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+    const w = makeWorker(
+      { slack: fakeMessenger('slack').messenger },
+      {
+        logger,
+        onSettled: () => {
+          throw new Error('metrics broke');
+        },
+      },
+    );
+    expect(await w.runOnce()).toBe(1);
+    expect(readDelivery(db, id).state).toBe('sent');
+    expect(logger.error).toHaveBeenCalledOnce();
+  });
+});
+
+describe('DeliveryWorker loop', () => {
+  it('start() sends what is due, and wake() claims new work without waiting for the poll', async () => {
+    const first = seedDelivery(db, {
+      eventId,
+      personId: seedPerson(db, { displayName: 'A' }),
+      channel: 'slack',
+      nextAttemptAt: 0,
+    });
+    const w = makeWorker(
+      { slack: fakeMessenger('slack').messenger },
+      { clock: realClock, pollMs: 60_000 },
+    );
+    w.start();
+    await waitFor(() => readDelivery(db, first).state === 'sent', 'the first delivery');
+
+    const second = seedDelivery(db, {
+      eventId,
+      personId: seedPerson(db, { displayName: 'B' }),
+      channel: 'slack',
+      nextAttemptAt: 0,
+    });
+    w.wake();
+    await waitFor(() => readDelivery(db, second).state === 'sent', 'the woken delivery');
+  });
+
+  it('stop() waits for sends in flight', async () => {
+    const id = delivery('slack');
+    let release!: () => void;
+    const inFlight = new Promise<void>((resolve) => (release = resolve));
+    const slack = fakeMessenger('slack', () => inFlight);
+    const w = makeWorker({ slack: slack.messenger }, { clock: realClock });
+    w.start();
+    await waitFor(() => slack.sent.length === 1, 'the send to start');
+
+    let stopped = false;
+    const stopping = w.stop(10_000).then(() => (stopped = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(stopped).toBe(false);
+    expect(readDelivery(db, id).state).toBe('sending');
+
+    release();
+    await stopping;
+    expect(readDelivery(db, id).state).toBe('sent');
+  });
+
+  it('stop() resolves after its timeout when a send hangs, leaving the claim to its lease', async () => {
+    const id = delivery('slack');
+    const logger = { info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+    const slack = fakeMessenger('slack', () => new Promise<void>(() => {}));
+    const w = makeWorker({ slack: slack.messenger }, { clock: realClock, logger });
+    w.start();
+    await waitFor(() => slack.sent.length === 1, 'the send to start');
+
+    await w.stop(20);
+    worker = undefined; // already stopped: afterEach need not wait for the hung send again
+    expect(readDelivery(db, id).state).toBe('sending');
+    expect(logger.warn).toHaveBeenCalled();
+  });
+
+  it('can be started again after a stop, with a single loop', async () => {
+    const claims = vi.spyOn(queue, 'claimDue');
+    const w = makeWorker(
+      { slack: fakeMessenger('slack').messenger },
+      { clock: realClock, pollMs: 60_000 },
+    );
+    w.start();
+    const stopping = w.stop(1_000);
+    w.start(); // before the old loop has even noticed the stop
+    await stopping;
+    // One claim per start: the old loop ended instead of going round again beside the new one.
+    expect(claims).toHaveBeenCalledTimes(2);
+
+    const id = delivery('slack');
+    w.wake();
+    await waitFor(() => readDelivery(db, id).state === 'sent', 'the delivery');
+  });
+
+  it('keeps running when the queue throws', async () => {
+    const id = delivery('slack');
+    const logger = { info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+    let failures = 2;
+    const flaky: DeliveryQueue = Object.assign(Object.create(queue) as SqliteDeliveryQueue, {
+      claimDue: (now: number, limit: number, leaseMs: number) => {
+        if (failures-- > 0) throw new Error('SQLITE_BUSY');
+        return queue.claimDue(now, limit, leaseMs);
+      },
+    });
+    const w = makeWorker(
+      { slack: fakeMessenger('slack').messenger },
+      { queue: flaky, clock: realClock, pollMs: 10, logger },
+    );
+    w.start();
+    await waitFor(() => readDelivery(db, id).state === 'sent', 'the delivery');
+    expect(logger.error).toHaveBeenCalledTimes(2);
+  });
+});

@@ -1,0 +1,83 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startHeraldProcess } from './support/child.js';
+
+let dir: string;
+let stop: Array<() => void> = [];
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'herald-main-'));
+});
+afterEach(() => {
+  for (const s of stop) s();
+  stop = [];
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('npm start', () => {
+  it('starts with nothing configured, answers health checks, says which adapters are off, stops on SIGTERM', async () => {
+    const herald = startHeraldProcess({ PORT: '0', DATABASE_PATH: join(dir, 'data', 'herald.db') });
+    stop.push(() => herald.child.kill('SIGKILL'));
+    const [, port] = await herald.waitFor(/"port":(\d+).*Herald is listening/);
+    const base = `http://127.0.0.1:${port}`;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready' });
+    const missing = await fetch(`${base}/nope`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    const log = herald.output();
+    expect(log).toMatch(/slack: off — set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN/);
+    expect(log).toMatch(/teams: off — set TEAMS_APP_ID and TEAMS_APP_PASSWORD/);
+    expect(log).toMatch(/email: off — set SMTP_URL/);
+    herald.child.kill('SIGTERM');
+    expect(await herald.exited).toBe(0);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /^herald: PORT="eighty": /m],
+    [{ PORT: '99999' }, /^herald: PORT="99999": must be between 0 and 65535$/m],
+    [
+      { RESPONDER_POLICY: 'anyone' },
+      /^herald: RESPONDER_POLICY="anyone": must be one of members, granted$/m,
+    ],
+  ])('refuses %o with one line naming the variable, exit 1', async (env, line) => {
+    const herald = startHeraldProcess({ DATABASE_PATH: join(dir, 'h.db'), ...env });
+    stop.push(() => herald.child.kill('SIGKILL'));
+    expect(await herald.exited).toBe(1);
+    expect(herald.output()).toMatch(line);
+    expect(herald.output().trim().split('\n')).toHaveLength(1);
+  });
+
+  it('refuses an unwritable DATABASE_PATH with one line naming it', async () => {
+    const file = join(dir, 'not-a-folder');
+    writeFileSync(file, 'x');
+    const herald = startHeraldProcess({ PORT: '0', DATABASE_PATH: join(file, 'herald.db') });
+    stop.push(() => herald.child.kill('SIGKILL'));
+    expect(await herald.exited).toBe(1);
+    expect(herald.output()).toMatch(
+      /^herald: DATABASE_PATH=".*not-a-folder\/herald.db": cannot open the database/m,
+    );
+    expect(herald.output().trim().split('\n')).toHaveLength(1);
+  });
+
+  it('refuses a port already in use with one line naming PORT', async () => {
+    const first = startHeraldProcess({
+      PORT: '0',
+      DATABASE_PATH: join(dir, 'a.db'),
+      LOG_LEVEL: 'info',
+    });
+    stop.push(() => first.child.kill('SIGKILL'));
+    const [, port] = await first.waitFor(/"port":(\d+).*Herald is listening/);
+    const second = startHeraldProcess({
+      PORT: port!,
+      DATABASE_PATH: join(dir, 'b.db'),
+      LOG_LEVEL: 'silent',
+    });
+    stop.push(() => second.child.kill('SIGKILL'));
+    expect(await second.exited).toBe(1);
+    expect(second.output()).toMatch(new RegExp(`^herald: PORT=${port}: is already in use$`, 'm'));
+  });
+});
