@@ -116,6 +116,24 @@ export const subscriptions = sqliteTable(
   ],
 );
 
+/**
+ * A person who unsubscribed themselves while a team still covers them: team subscriptions skip
+ * them until they are subscribed directly again.
+ */
+export const optOuts = sqliteTable(
+  'opt_outs',
+  {
+    incidentId: integer('incident_id')
+      .notNull()
+      .references(() => incidents.id, { onDelete: 'cascade' }),
+    personId: integer('person_id')
+      .notNull()
+      .references(() => people.id, { onDelete: 'cascade' }),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.incidentId, t.personId] })],
+);
+
 export const statusUpdates = sqliteTable(
   'status_updates',
   {

@@ -4,13 +4,14 @@
 import type { Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
+import type { Door, DoorFactory } from '../adapters/door.js';
 import { createHttpApp, finishHttpApp, listen } from '../adapters/http/server.js';
 import { isReady, openDatabase, type Db } from '../db/client.js';
 import { SqliteDeliveryQueue } from '../db/delivery-queue.js';
 import { createStore } from '../db/store.js';
-import type { ActionContext } from './actions/context.js';
 import { bootstrapAdmins } from './actions/identify-person.js';
 import { systemClock, type Clock } from './clock.js';
+import type { CommandContext } from './commands/execute.js';
 import { loadConfig, type Config } from './config.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import type { Messenger } from './delivery/ports.js';
@@ -21,7 +22,7 @@ import { heraldSecret } from './secret.js';
 export interface Herald {
   server: Server;
   db: Db;
-  ctx: ActionContext;
+  ctx: CommandContext;
   worker: DeliveryWorker;
   /** Stops accepting requests, lets in-flight deliveries finish (bounded), closes the database. */
   stop(): Promise<void>;
@@ -30,9 +31,14 @@ export interface Herald {
 export interface StartOptions {
   clock?: Clock;
   logger?: Logger;
-  /** Extra messengers (tests, demo); the configured adapters' own come first. */
+  /** Extra messengers (tests) for channels no door serves. */
   messengers?: Partial<Record<Channel, Messenger>>;
+  /** The doors to open; by default every one Herald has (each decides from the config if it is on). */
+  doors?: readonly DoorFactory[];
 }
+
+/** Every door Herald has, in mounting order. */
+export const DOORS: readonly DoorFactory[] = [];
 
 /** Where each adapter stands and, when off, what turns it on. */
 function adapterStatus(config: Config): Array<{ adapter: string; on: boolean; enable: string }> {
@@ -66,19 +72,20 @@ export async function startHerald(config: Config, opts: StartOptions = {}): Prom
     );
   }
   const store = createStore(db);
-  heraldSecret(config.heraldSecret, store.settings);
+  const secret = heraldSecret(config.heraldSecret, store.settings);
 
   const messengers: Partial<Record<Channel, Messenger>> = { ...opts.messengers };
+  const channels = new Set<Channel>();
   const worker = new DeliveryWorker({
     queue: new SqliteDeliveryQueue(db),
     messengers,
     clock,
     logger,
   });
-  const ctx: ActionContext = {
+  const ctx: CommandContext = {
     store,
     clock,
-    channels: new Set(Object.keys(messengers) as Channel[]),
+    channels,
     admins: config.admins,
     responderPolicy: config.responderPolicy,
     onQueued: () => worker.wake(),
@@ -86,6 +93,21 @@ export async function startHerald(config: Config, opts: StartOptions = {}): Prom
   bootstrapAdmins(ctx);
 
   const app = createHttpApp({ ready: () => isReady(db), logger });
+  const doors: Door[] = [];
+  try {
+    for (const factory of opts.doors ?? DOORS) {
+      const door = await factory({ config, ctx, clock, logger, secret });
+      if (!door) continue;
+      doors.push(door);
+      door.mount?.(app);
+      if (door.messenger) messengers[door.messenger.channel] = door.messenger;
+    }
+  } catch (err) {
+    db.$client.close();
+    throw err;
+  }
+  // The channels that can reach anyone are those with a messenger, whatever door brought it.
+  for (const channel of Object.keys(messengers) as Channel[]) channels.add(channel);
   finishHttpApp(app, logger);
   for (const s of adapterStatus(config)) {
     if (s.on) logger.info({ adapter: s.adapter }, `${s.adapter}: on`);
@@ -99,6 +121,7 @@ export async function startHerald(config: Config, opts: StartOptions = {}): Prom
     throw err;
   }
   worker.start();
+  for (const door of doors) await door.start?.();
   const address = server.address();
   logger.info(
     {
@@ -113,6 +136,7 @@ export async function startHerald(config: Config, opts: StartOptions = {}): Prom
     (stopping ??= (async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      for (const door of doors) await door.stop?.();
       await worker.stop(10_000);
       await closed;
       db.$client.close();

@@ -102,6 +102,8 @@ export interface SubscriptionsRepo {
   addTeam(incidentId: number, teamId: number, addedBy: number | null, now: number): boolean;
   removePerson(incidentId: number, personId: number): boolean;
   removeTeam(incidentId: number, teamId: number): boolean;
+  /** Keeps a person out of this incident's team subscriptions (they unsubscribed themselves). */
+  optOut(incidentId: number, personId: number, now: number): void;
   /** Everyone who would be told now: direct subscribers and current members of subscribed teams, once each. */
   recipientIds(incidentId: number): number[];
   isRecipient(incidentId: number, personId: number): boolean;
@@ -136,6 +138,8 @@ export interface OutboxRepo {
     deliveries: readonly NewDelivery[],
     now: number,
   ): { event: NotificationEvent; queued: number };
+  /** The first delivery on `channel` the person was actually sent for this incident (email threading). */
+  firstSent(incidentId: number, personId: number, channel: Channel): number | null;
   /** The last delivery per subscriber and channel, for `/incident stakeholders`. */
   latestByPerson(
     incidentId: number,

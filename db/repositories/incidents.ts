@@ -46,7 +46,8 @@ export class SqliteIncidentsRepo implements IncidentsRepo {
       UNION
       SELECT s.incident_id FROM subscriptions s
         JOIN team_members tm ON tm.team_id = s.team_id
-       WHERE tm.person_id = ${personId})`;
+       WHERE tm.person_id = ${personId}
+         AND s.incident_id NOT IN (SELECT incident_id FROM opt_outs WHERE person_id = ${personId}))`;
     const where = filter.status
       ? sql`${visible} AND ${incidents.status} = ${filter.status}`
       : visible;

@@ -23,6 +23,10 @@ export class SqliteOutboxRepo implements OutboxRepo {
     now: number;
   }>;
   private readonly latest: Statement<{ incident: number }, LatestRow>;
+  private readonly first: Statement<
+    { incident: number; person: number; channel: string },
+    { id: number }
+  >;
 
   constructor(private readonly db: Db) {
     // A prepared statement, not the query builder: a SEV1 fan-out writes thousands of rows here.
@@ -30,6 +34,12 @@ export class SqliteOutboxRepo implements OutboxRepo {
       `INSERT INTO deliveries (event_id, person_id, channel, idempotency_key, state, last_error, next_attempt_at, created_at)
        VALUES (@event, @person, @channel, @key, @state, @error, @now, @now)
        ON CONFLICT (idempotency_key) DO NOTHING`,
+    );
+    this.first = db.$client.prepare(
+      `SELECT d.id FROM deliveries d JOIN notification_events e ON e.id = d.event_id
+        WHERE e.incident_id = @incident AND d.person_id = @person AND d.channel = @channel
+          AND d.state = 'sent'
+        ORDER BY d.id LIMIT 1`,
     );
     this.latest = db.$client.prepare(
       `SELECT d.person_id AS personId, d.channel, d.state, d.last_error AS lastError,
@@ -71,6 +81,10 @@ export class SqliteOutboxRepo implements OutboxRepo {
       event: { id: row.id, incidentId, kind: row.kind, payload, createdAt: row.createdAt },
       queued,
     };
+  }
+
+  firstSent(incidentId: number, personId: number, channel: string): number | null {
+    return this.first.get({ incident: incidentId, person: personId, channel })?.id ?? null;
   }
 
   latestByPerson(incidentId: number): LatestRow[] {

@@ -3,14 +3,15 @@ import type { Statement } from 'better-sqlite3';
 import type { Subscription } from '../../src/domain/types.js';
 import type { SubscriptionsRepo } from '../../src/ports.js';
 import type { Db } from '../client.js';
-import { subscriptions } from '../schema.js';
+import { optOuts, subscriptions } from '../schema.js';
 
-/** Direct subscribers and the current members of subscribed teams, each once. */
+/** Direct subscribers and the current members of subscribed teams who did not opt out, each once. */
 const RECIPIENTS = `
   SELECT person_id AS id FROM subscriptions WHERE incident_id = @incident AND person_id IS NOT NULL
   UNION
   SELECT tm.person_id FROM subscriptions s JOIN team_members tm ON tm.team_id = s.team_id
-   WHERE s.incident_id = @incident`;
+   WHERE s.incident_id = @incident
+     AND tm.person_id NOT IN (SELECT person_id FROM opt_outs WHERE incident_id = @incident)`;
 
 export class SqliteSubscriptionsRepo implements SubscriptionsRepo {
   private readonly recipients: Statement<{ incident: number }, { id: number }>;
@@ -33,6 +34,11 @@ export class SqliteSubscriptionsRepo implements SubscriptionsRepo {
   }
 
   addPerson(incidentId: number, personId: number, addedBy: number | null, now: number): boolean {
+    // Subscribing someone directly overrides an earlier opt-out.
+    this.db
+      .delete(optOuts)
+      .where(and(eq(optOuts.incidentId, incidentId), eq(optOuts.personId, personId)))
+      .run();
     const res = this.db
       .insert(subscriptions)
       .values({ incidentId, personId, addedBy, createdAt: now })
@@ -64,6 +70,14 @@ export class SqliteSubscriptionsRepo implements SubscriptionsRepo {
       .where(and(eq(subscriptions.incidentId, incidentId), eq(subscriptions.teamId, teamId)))
       .run();
     return res.changes > 0;
+  }
+
+  optOut(incidentId: number, personId: number, now: number): void {
+    this.db
+      .insert(optOuts)
+      .values({ incidentId, personId, createdAt: now })
+      .onConflictDoNothing()
+      .run();
   }
 
   recipientIds(incidentId: number): number[] {

@@ -216,3 +216,34 @@ describe('who is told, and when', () => {
     expect(n.n).toBe(1);
   });
 });
+
+describe('unsubscribing yourself while a team covers you', () => {
+  it('stops team notifications for that person and incident until subscribed directly again', () => {
+    const incident = declare();
+    const ann = h.person({ name: 'Ann', slack: 'UANN' });
+    const cal = h.person({ name: 'Cal', slack: 'UCAL' });
+    const team = createTeam(h.ctx, admin, { name: 'exec', members: [ann, cal] });
+    sub(incident.id, [], [team]);
+    const r = unsubscribeFromIncident(h.ctx, ann, incident.id, { people: [ann], teams: [] });
+    expect(r.people.map((p) => p.displayName)).toEqual(['Ann']);
+    expect(r.stillViaTeam).toEqual([]);
+    postStatusUpdate(h.ctx, responder, incident.id, { text: 'one', notifyStakeholders: true });
+    expect(byKind('update').map((d) => d.person)).toEqual(['Cal']);
+    const other = declare();
+    sub(other.id, [], [team]);
+    expect(byKind('subscribed').filter((d) => d.person === 'Ann')).toHaveLength(2);
+    sub(incident.id, [ann]);
+    postStatusUpdate(h.ctx, responder, incident.id, { text: 'two', notifyStakeholders: true });
+    expect(byKind('update').map((d) => d.person)).toEqual(['Cal', 'Ann', 'Cal']);
+  });
+
+  it('a responder removing someone still on a team says so and changes nothing for them', () => {
+    const incident = declare();
+    const ann = h.person({ name: 'Ann', slack: 'UANN' });
+    const team = createTeam(h.ctx, admin, { name: 'exec', members: [ann] });
+    sub(incident.id, [ann], [team]);
+    const r = unsubscribeFromIncident(h.ctx, responder, incident.id, { people: [ann], teams: [] });
+    expect(r.people).toEqual([]);
+    expect(r.stillViaTeam.map((p) => p.displayName)).toEqual(['Ann']);
+  });
+});
