@@ -13,7 +13,7 @@ import { bootstrapAdmins } from './actions/identify-person.js';
 import { systemClock, type Clock } from './clock.js';
 import type { CommandContext } from './commands/execute.js';
 import { loadConfig, type Config } from './config.js';
-import { DeliveryWorker } from './delivery/worker.js';
+import { DeliveryWorker, type DeliveryWorkerOptions } from './delivery/worker.js';
 import type { Messenger } from './delivery/ports.js';
 import type { Channel } from './domain/types.js';
 import type { Logger } from './logger.js';
@@ -33,6 +33,8 @@ export interface StartOptions {
   logger?: Logger;
   /** Extra messengers (tests) for channels no door serves. */
   messengers?: Partial<Record<Channel, Messenger>>;
+  /** Worker tuning (tests shorten backoff and leases). */
+  worker?: Partial<Omit<DeliveryWorkerOptions, 'queue' | 'messengers' | 'clock'>>;
   /** The doors to open; by default every one Herald has (each decides from the config if it is on). */
   doors?: readonly DoorFactory[];
 }
@@ -81,6 +83,7 @@ export async function startHerald(config: Config, opts: StartOptions = {}): Prom
     messengers,
     clock,
     logger,
+    ...opts.worker,
   });
   const ctx: CommandContext = {
     store,
