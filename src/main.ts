@@ -139,8 +139,12 @@ export async function startHerald(config: Config, opts: StartOptions = {}): Prom
     (stopping ??= (async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      for (const door of doors) await door.stop?.();
+      // In-flight sends finish first: the doors' transports are still open for them.
       await worker.stop(10_000);
+      for (const door of doors) await door.stop?.();
+      // Requests still open by now (a client holding a refused upload) are cut.
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+      server.closeAllConnections();
       await closed;
       db.$client.close();
     })());

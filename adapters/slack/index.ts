@@ -1,0 +1,76 @@
+import { App, ExpressReceiver } from '@slack/bolt';
+import { WebClient, type WebClientOptions } from '@slack/web-api';
+import type { Door, DoorFactory } from '../door.js';
+import { boltLogger } from './bolt-logger.js';
+import type { SlackDeps } from './deps.js';
+import { SlackIdentity } from './identity.js';
+import { registerActions } from './listeners/actions.js';
+import { registerCommands } from './listeners/commands.js';
+import { registerHome } from './listeners/home.js';
+import { registerViews } from './listeners/views.js';
+import { SlackDirectMessenger } from './messenger.js';
+
+/**
+ * The Slack door: Bolt on Herald's HTTP server at `/slack/events` (signed requests only), the
+ * slash commands, modals and App Home, and the stakeholder DM messenger. On when both
+ * `SLACK_SIGNING_SECRET` and `SLACK_BOT_TOKEN` are set.
+ */
+export const createSlackDoor: DoorFactory = ({ config, ctx, logger }): Door | null => {
+  if (!config.slack) return null;
+  const { signingSecret, botToken, apiUrl } = config.slack;
+  const log = boltLogger(logger);
+  // The delivery engine owns retries and rate-limit waits: the client must fail fast instead.
+  const clientOptions: WebClientOptions = {
+    slackApiUrl: apiUrl,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    logger: log,
+    timeout: 10_000,
+  };
+  const client = new WebClient(botToken, clientOptions);
+  const deps: SlackDeps = {
+    ctx,
+    identity: new SlackIdentity(client, ctx),
+    logger: logger.child({ door: 'slack' }),
+  };
+
+  return {
+    name: 'slack',
+    messenger: new SlackDirectMessenger(client),
+    mount(app) {
+      const receiver = new ExpressReceiver({
+        signingSecret,
+        app,
+        endpoints: '/slack/events',
+        logger: log,
+        bodyLimit: '256kb',
+      });
+      // `authorize` instead of `token`: Bolt would otherwise call auth.test in its constructor.
+      const bolt = new App({
+        receiver,
+        authorize: () => Promise.resolve({ botToken }),
+        clientOptions,
+        logger: log,
+      });
+      registerCommands(bolt, deps);
+      registerViews(bolt, deps);
+      registerActions(bolt, deps);
+      registerHome(bolt, deps);
+      bolt.error((err) => {
+        deps.logger.error({ err }, 'slack: unhandled listener error');
+        return Promise.resolve();
+      });
+    },
+    async start() {
+      try {
+        const auth = await client.auth.test();
+        deps.logger.info({ team: auth.team, bot: auth.user_id }, 'slack: connected');
+      } catch (err) {
+        deps.logger.warn(
+          { err: (err as Error).message },
+          'slack: auth.test failed — check SLACK_BOT_TOKEN and SLACK_API_URL',
+        );
+      }
+    },
+  };
+};

@@ -1,0 +1,110 @@
+import type { App, BlockAction } from '@slack/bolt';
+import { incidentFor, requirePermission } from '../../../src/access.js';
+import { showTeam } from '../../../src/actions/manage-teams.js';
+import { previewAudience } from '../../../src/actions/preview-audience.js';
+import { listTeams } from '../../../src/actions/manage-teams.js';
+import type { Person } from '../../../src/domain/types.js';
+import { isHeraldError } from '../../../src/errors.js';
+import type { SlackDeps } from '../deps.js';
+import {
+  audienceBlock,
+  MODAL,
+  resolveModal,
+  subscribeModal,
+  updateModal,
+} from '../views/modals.js';
+import { teamDeleteModal, teamEditModal } from '../views/teams.js';
+import { metadata } from './view-state.js';
+import { z } from 'zod';
+
+const incidentMeta = z.object({ incidentId: z.number().int().positive() });
+
+/**
+ * Buttons and live inputs: App Home's per-incident buttons open the modals; the team editor's
+ * menu pushes the edit or delete view; ticking "Send as update to stakeholders" refreshes the
+ * audience preview.
+ */
+export function registerActions(app: App, deps: SlackDeps): void {
+  const { ctx } = deps;
+
+  const onAction = (
+    actionId: string,
+    run: (actor: Person, body: BlockAction, value: string) => Promise<void>,
+  ) => {
+    app.action<BlockAction>(actionId, async ({ ack, body, action }) => {
+      await ack();
+      const value =
+        'value' in action && typeof action.value === 'string'
+          ? action.value
+          : 'selected_option' in action && action.selected_option
+            ? (action.selected_option.value ?? '')
+            : '';
+      try {
+        await run(await deps.identity.person(body.user.id), body, value);
+      } catch (err) {
+        // A refused button press changes nothing; the person sees the modal not open.
+        if (isHeraldError(err))
+          deps.logger.info({ code: err.code, actionId }, 'slack: action refused');
+        else deps.logger.error({ err, actionId }, 'slack: action failed');
+      }
+    });
+  };
+
+  const openIncidentModal = (kind: 'update' | 'subscribe' | 'resolve') =>
+    onAction(`home-${kind}`, async (actor, body, value) => {
+      const incident = incidentFor(ctx.store, actor, Number(value), 'edit-incident');
+      const view =
+        kind === 'update'
+          ? updateModal(incident, previewAudience(ctx, actor, incident.id))
+          : kind === 'subscribe'
+            ? subscribeModal(incident, listTeams(ctx, actor))
+            : resolveModal(incident);
+      await app.client.views.open({ trigger_id: body.trigger_id, view: view as never });
+    });
+  openIncidentModal('update');
+  openIncidentModal('subscribe');
+  openIncidentModal('resolve');
+
+  onAction('notify', async (actor, body) => {
+    const view = body.view;
+    if (!view || view.callback_id !== MODAL.update) return;
+    const { incidentId } = metadata(incidentMeta, view.private_metadata) ?? { incidentId: 0 };
+    const audience = previewAudience(ctx, actor, incidentId);
+    const ticked = (view.state.values.notify?.notify?.selected_options ?? []).some(
+      (o) => o.value === 'notify',
+    );
+    const blocks = (view.blocks as Array<{ block_id?: string }>).map((b) =>
+      b.block_id === 'audience' ? audienceBlock(ticked, audience) : b,
+    );
+    await app.client.views.update({
+      view_id: view.id,
+      hash: view.hash,
+      view: {
+        type: 'modal',
+        callback_id: view.callback_id,
+        title: view.title,
+        submit: view.submit ?? undefined,
+        close: view.close ?? undefined,
+        private_metadata: view.private_metadata,
+        blocks,
+      } as never,
+    });
+  });
+
+  onAction('team-create', async (actor, body) => {
+    requirePermission(actor, 'manage-teams');
+    await app.client.views.push({
+      trigger_id: body.trigger_id,
+      view: teamEditModal(null, []) as never,
+    });
+  });
+
+  onAction('team-menu', async (actor, body, value) => {
+    requirePermission(actor, 'manage-teams');
+    const [verb, ...rest] = value.split(':');
+    const { team, members } = showTeam(ctx, actor, rest.join(':'));
+    const view =
+      verb === 'delete' ? teamDeleteModal(team, members.length) : teamEditModal(team, members);
+    await app.client.views.push({ trigger_id: body.trigger_id, view: view as never });
+  });
+}

@@ -1,0 +1,44 @@
+import type { App } from '@slack/bolt';
+import { executeCommand } from '../../../src/commands/execute.js';
+import { parseCommand } from '../../../src/commands/grammar.js';
+import type { CommandRoot } from '../../../src/commands/types.js';
+import type { SlackDeps } from '../deps.js';
+import { escapeSlack } from '../escape.js';
+import { errorText } from '../reply.js';
+import { openModal } from './open-modal.js';
+
+const ROOTS: Record<string, CommandRoot> = {
+  '/incident': 'incident',
+  '/stakeholders': 'stakeholders',
+};
+
+/**
+ * `/incident` and `/stakeholders`: ack at once (Slack allows three seconds), then parse with the
+ * shared grammar, run the action and answer ephemerally through `respond`.
+ */
+export function registerCommands(app: App, deps: SlackDeps): void {
+  for (const [name, root] of Object.entries(ROOTS)) {
+    app.command(name, async ({ command, ack, respond, client }) => {
+      await ack();
+      const ephemeral = (text: string) => respond({ response_type: 'ephemeral', text });
+      try {
+        const actor = await deps.identity.person(command.user_id);
+        const parsed = parseCommand(root, command.text);
+        const ctx = {
+          ...deps.ctx,
+          directory: { slackUser: (id: string) => deps.identity.profile(id) },
+        };
+        const reply = await executeCommand(ctx, actor, parsed, 'slack');
+        if (reply.kind === 'text') {
+          await ephemeral(escapeSlack(reply.text));
+        } else if (!(await openModal(client, command.trigger_id, deps, actor, reply))) {
+          await ephemeral(
+            'That form is not available here yet; use the command with arguments (see /stakeholders help).',
+          );
+        }
+      } catch (err) {
+        await ephemeral(errorText(err, deps.logger));
+      }
+    });
+  }
+}

@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSlackDoor } from '../../adapters/slack/index.js';
+import { loadConfig } from '../../src/config.js';
+import { silentLogger } from '../../src/logger.js';
+import { startHerald, type Herald } from '../../src/main.js';
+import { FakeSlack } from '../support/fake-slack.js';
+import { RecordingMessenger } from '../support/recording-messenger.js';
+import { SlackRequests } from '../support/slack-requests.js';
+
+export const SECRET = 'test-signing-secret-0123456789';
+
+/** Herald with its Slack door, against a fake Slack Web API; email is recorded. */
+export interface SlackHarness {
+  herald: Herald;
+  slack: FakeSlack;
+  email: RecordingMessenger;
+  requests: SlackRequests;
+  base: string;
+  count(table: string): number;
+  close(): Promise<void>;
+}
+
+export async function slackHarness(): Promise<SlackHarness> {
+  const dir = mkdtempSync(join(tmpdir(), 'herald-slack-'));
+  const slack = await new FakeSlack().start();
+  slack.addUser({ id: 'UADA', name: 'Ada', email: 'ada@corp.example' });
+  slack.addUser({ id: 'URITA', name: 'Rita', email: 'rita@corp.example' });
+  slack.addUser({ id: 'UANN', name: 'Ann', email: 'ann@corp.example' });
+  slack.addUser({ id: 'UGUS', name: 'Gus', email: 'gus@partner.example', guest: true });
+  slack.addUser({ id: 'UBOT', name: 'Robot', bot: true });
+  const email = new RecordingMessenger('email');
+  const herald = await startHerald(
+    loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_PATH: join(dir, 'herald.db'),
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_BOT_TOKEN: 'xoxb-test',
+      SLACK_API_URL: slack.apiUrl,
+      ADMINS: 'slack:UADA',
+    }),
+    {
+      doors: [createSlackDoor],
+      logger: silentLogger,
+      messengers: { email },
+      worker: { backoff: { baseMs: 20, maxMs: 100 }, pollMs: 50 },
+    },
+  );
+  const address = herald.server.address();
+  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  return {
+    herald,
+    slack,
+    email,
+    base,
+    requests: new SlackRequests(`${base}/slack/events`, SECRET, (id) => slack.responseUrl(id)),
+    count: (table) =>
+      (herald.db.$client.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n,
+    async close() {
+      await herald.stop();
+      await slack.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,323 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readSpec, specsAvailable } from './specs.js';
+
+/** One Web API call as the fake received it. */
+export interface SlackCall {
+  method: string;
+  args: Record<string, unknown>;
+}
+
+export interface SlackUserFixture {
+  id: string;
+  name: string;
+  email?: string;
+  guest?: boolean;
+  bot?: boolean;
+  deleted?: boolean;
+}
+
+type Failure = { status: 429; retryAfter: number } | { status: 500 } | { error: string };
+
+interface Spec {
+  paths: Record<
+    string,
+    Record<string, { parameters?: Array<{ name: string; in: string; required?: boolean }> }>
+  >;
+}
+
+/** Block Kit limits checked on every message, modal and home view Herald sends. */
+const LIMITS = {
+  messageBlocks: 50,
+  viewBlocks: 100,
+  sectionText: 3000,
+  header: 150,
+  viewTitle: 24,
+  button: 75,
+  metadata: 3000,
+  fields: 10,
+  fieldText: 2000,
+};
+
+function checkBlocks(blocks: unknown, max: number, where: string, problems: string[]): void {
+  if (blocks === undefined) return;
+  if (!Array.isArray(blocks)) return void problems.push(`${where}: blocks is not an array`);
+  if (blocks.length > max) problems.push(`${where}: ${blocks.length} blocks > ${max}`);
+  const ids = new Set<string>();
+  for (const [i, b] of (blocks as Array<Record<string, any>>).entries()) {
+    const at = `${where}.blocks[${i}]`;
+    if (typeof b.type !== 'string') problems.push(`${at}: no type`);
+    if (b.block_id !== undefined) {
+      if (ids.has(b.block_id)) problems.push(`${at}: duplicate block_id ${b.block_id}`);
+      ids.add(b.block_id);
+      if (String(b.block_id).length > 255) problems.push(`${at}: block_id too long`);
+    }
+    const text = (t: any, max: number, label: string) => {
+      if (t === undefined) return;
+      if (!t || (t.type !== 'plain_text' && t.type !== 'mrkdwn'))
+        problems.push(`${at}.${label}: bad text object`);
+      else if (typeof t.text !== 'string' || t.text.length === 0)
+        problems.push(`${at}.${label}: empty text`);
+      else if (t.text.length > max)
+        problems.push(`${at}.${label}: ${t.text.length} chars > ${max}`);
+    };
+    if (b.type === 'header') {
+      text(b.text, LIMITS.header, 'text');
+      if (b.text?.type !== 'plain_text') problems.push(`${at}: header text must be plain_text`);
+    }
+    if (b.type === 'section') {
+      text(b.text, LIMITS.sectionText, 'text');
+      if (!b.text && !b.fields) problems.push(`${at}: section needs text or fields`);
+      if (b.fields) {
+        if (b.fields.length > LIMITS.fields) problems.push(`${at}: too many fields`);
+        for (const f of b.fields) text(f, LIMITS.fieldText, 'field');
+      }
+    }
+    if (b.type === 'input') {
+      text(b.label, 2000, 'label');
+      if (b.label?.type !== 'plain_text') problems.push(`${at}: input label must be plain_text`);
+      if (!b.element?.type) problems.push(`${at}: input without element`);
+    }
+    if (b.type === 'actions' || b.type === 'context') {
+      if (!Array.isArray(b.elements) || b.elements.length === 0)
+        problems.push(`${at}: no elements`);
+      for (const e of b.elements ?? []) {
+        if (e.type === 'button') text(e.text, LIMITS.button, 'button');
+        if (b.type === 'context') text(e, 3000, 'element');
+      }
+    }
+  }
+}
+
+function checkView(view: any, where: string, problems: string[]): void {
+  if (!view || typeof view !== 'object') return void problems.push(`${where}: view missing`);
+  if (view.type !== 'modal' && view.type !== 'home')
+    problems.push(`${where}: view.type ${view.type}`);
+  if (view.type === 'modal') {
+    if (view.title?.type !== 'plain_text' || view.title.text.length > LIMITS.viewTitle)
+      problems.push(`${where}: bad title`);
+    const hasInput = (view.blocks ?? []).some((b: any) => b.type === 'input');
+    if (hasInput && !view.submit) problems.push(`${where}: inputs without a submit button`);
+    for (const k of ['submit', 'close']) {
+      if (view[k] && (view[k].type !== 'plain_text' || view[k].text.length > 24))
+        problems.push(`${where}: bad ${k}`);
+    }
+  }
+  if (view.private_metadata && String(view.private_metadata).length > LIMITS.metadata)
+    problems.push(`${where}: private_metadata too long`);
+  checkBlocks(view.blocks, LIMITS.viewBlocks, where, problems);
+}
+
+const decode = (v: unknown) => {
+  if (typeof v !== 'string') return v;
+  if (!/^[[{]/.test(v)) return v;
+  try {
+    return JSON.parse(v) as unknown;
+  } catch {
+    return v;
+  }
+};
+
+async function readBody(
+  req: IncomingMessage,
+): Promise<{ raw: string; args: Record<string, unknown> }> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const raw = Buffer.concat(chunks).toString();
+  if ((req.headers['content-type'] ?? '').includes('application/json')) {
+    return { raw, args: raw ? (JSON.parse(raw) as Record<string, unknown>) : {} };
+  }
+  const args: Record<string, unknown> = {};
+  for (const [k, v] of new URLSearchParams(raw)) args[k] = decode(v);
+  return { raw, args };
+}
+
+/**
+ * A fake Slack Web API on loopback. It records every call, answers the methods Herald uses, checks
+ * each call against Slack's OpenAPI description (method exists, required arguments present) and
+ * Block Kit limits, and can be told to fail. `respond()` posts (response_url) land in `responses`.
+ */
+export class FakeSlack {
+  readonly calls: SlackCall[] = [];
+  readonly responses: Array<{ id: string; body: Record<string, unknown> }> = [];
+  /** Conformance problems; tests assert it stays empty. */
+  readonly problems: string[] = [];
+  private readonly users = new Map<string, SlackUserFixture>();
+  private readonly failures = new Map<string, Failure[]>();
+  private readonly failuresFor = new Map<string, Failure>();
+  private server: Server | null = null;
+  private readonly spec: Spec | null = specsAvailable
+    ? readSpec<Spec>('slack-web-api.openapi.json')
+    : null;
+  private viewCount = 0;
+  url = '';
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      void this.handle(req).then(
+        ({ status, body, headers }) => {
+          res.writeHead(status, { 'content-type': 'application/json', ...headers });
+          res.end(JSON.stringify(body));
+        },
+        (err: Error) => {
+          res.writeHead(500);
+          res.end(err.message);
+        },
+      );
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  /** The base Herald's `SLACK_API_URL` should point at. */
+  get apiUrl(): string {
+    return `${this.url}/api/`;
+  }
+
+  responseUrl(id: string): string {
+    return `${this.url}/respond/${id}`;
+  }
+
+  addUser(user: SlackUserFixture): void {
+    this.users.set(user.id, user);
+  }
+
+  /** The next `count` calls of `method` fail as given. */
+  failNext(method: string, failure: Failure, count = 1): void {
+    this.failures.set(method, [
+      ...(this.failures.get(method) ?? []),
+      ...Array<Failure>(count).fill(failure),
+    ]);
+  }
+
+  /** Every `chat.postMessage` to this user's DM fails as given, until cleared. */
+  failDmsTo(userId: string, failure: Failure | null): void {
+    if (failure) this.failuresFor.set(`D${userId}`, failure);
+    else this.failuresFor.delete(`D${userId}`);
+  }
+
+  callsOf(method: string): SlackCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  /** DMs posted, as { to: user id, text }. */
+  dms(): Array<{ to: string; text: string; blocks: unknown }> {
+    return this.callsOf('chat.postMessage').map((c) => ({
+      to: String(c.args.channel).replace(/^D/, ''),
+      text: String(c.args.text),
+      blocks: c.args.blocks,
+    }));
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) =>
+      this.server ? this.server.close(() => resolve()) : resolve(),
+    );
+  }
+
+  private async handle(
+    req: IncomingMessage,
+  ): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
+    const { args } = await readBody(req);
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path.startsWith('/respond/')) {
+      this.responses.push({ id: path.slice('/respond/'.length), body: args });
+      return { status: 200, body: { ok: true } };
+    }
+    const method = path.replace(/^\/api\//, '');
+    this.calls.push({ method, args });
+    this.conform(method, args, req);
+    const failure =
+      this.failures.get(method)?.shift() ??
+      (method === 'chat.postMessage' ? this.failuresFor.get(String(args.channel)) : undefined);
+    if (failure) {
+      if ('error' in failure) return { status: 200, body: { ok: false, error: failure.error } };
+      if (failure.status === 429)
+        return {
+          status: 429,
+          body: { ok: false, error: 'ratelimited' },
+          headers: { 'retry-after': String(failure.retryAfter) },
+        };
+      return { status: 500, body: { ok: false } };
+    }
+    return { status: 200, body: this.answer(method, args) };
+  }
+
+  private conform(method: string, args: Record<string, unknown>, req: IncomingMessage): void {
+    const where = `${method}`;
+    if (!(req.headers.authorization ?? '').startsWith('Bearer ') && !args.token)
+      this.problems.push(`${where}: no token`);
+    if (this.spec) {
+      const entry = this.spec.paths[`/${method}`];
+      if (!entry) this.problems.push(`${where}: not a Slack Web API method`);
+      else {
+        const params = Object.values(entry).flatMap((op) => op.parameters ?? []);
+        for (const p of params) {
+          if (p.required && p.name !== 'token' && args[p.name] === undefined)
+            this.problems.push(`${where}: missing required ${p.name}`);
+        }
+      }
+    }
+    if (method === 'chat.postMessage' || method === 'chat.postEphemeral') {
+      if (!args.text && !args.blocks) this.problems.push(`${where}: neither text nor blocks`);
+      if (args.blocks && !args.text) this.problems.push(`${where}: blocks without a text fallback`);
+      checkBlocks(args.blocks, LIMITS.messageBlocks, where, this.problems);
+    }
+    if (method.startsWith('views.')) checkView(args.view, where, this.problems);
+  }
+
+  private answer(method: string, args: Record<string, unknown>): unknown {
+    switch (method) {
+      case 'auth.test':
+        return {
+          ok: true,
+          url: 'https://herald-test.slack.example/',
+          team: 'Herald Test',
+          user: 'herald',
+          team_id: 'T1',
+          user_id: 'UHERALD',
+          bot_id: 'BHERALD',
+        };
+      case 'users.info': {
+        const u = this.users.get(String(args.user));
+        if (!u) return { ok: false, error: 'user_not_found' };
+        return {
+          ok: true,
+          user: {
+            id: u.id,
+            name: u.name.toLowerCase(),
+            real_name: u.name,
+            deleted: u.deleted ?? false,
+            is_bot: u.bot ?? false,
+            is_restricted: u.guest ?? false,
+            is_ultra_restricted: false,
+            profile: { email: u.email, display_name: u.name, real_name: u.name },
+          },
+        };
+      }
+      case 'conversations.open':
+        return { ok: true, channel: { id: `D${String(args.users)}` } };
+      case 'chat.postMessage':
+        return {
+          ok: true,
+          channel: args.channel,
+          ts: `${Date.now() / 1000}`,
+          message: { text: args.text },
+        };
+      case 'chat.postEphemeral':
+        return { ok: true, message_ts: `${Date.now() / 1000}` };
+      case 'views.open':
+      case 'views.push':
+      case 'views.update':
+      case 'views.publish':
+        this.viewCount += 1;
+        return {
+          ok: true,
+          view: { id: `V${this.viewCount}`, hash: `h${this.viewCount}`, ...(args.view as object) },
+        };
+      default:
+        return { ok: true };
+    }
+  }
+}

@@ -1,0 +1,128 @@
+import { createHmac } from 'node:crypto';
+
+/** Builds and posts requests exactly as Slack signs them (v0 HMAC-SHA256 of `v0:ts:body`). */
+export class SlackRequests {
+  private seq = 0;
+
+  constructor(
+    private readonly eventsUrl: string,
+    private readonly signingSecret: string,
+    private readonly responseUrl: (id: string) => string,
+  ) {}
+
+  sign(body: string, ts = Math.floor(Date.now() / 1000)): Record<string, string> {
+    const sig = createHmac('sha256', this.signingSecret).update(`v0:${ts}:${body}`).digest('hex');
+    return { 'x-slack-signature': `v0=${sig}`, 'x-slack-request-timestamp': String(ts) };
+  }
+
+  post(
+    body: string,
+    contentType: string,
+    headers: Record<string, string> = this.sign(body),
+  ): Promise<Response> {
+    return fetch(this.eventsUrl, {
+      method: 'POST',
+      headers: { 'content-type': contentType, ...headers },
+      body,
+    });
+  }
+
+  /** A slash command; returns the response id its `respond()` replies will carry. */
+  async command(
+    user: string,
+    command: '/incident' | '/stakeholders',
+    text: string,
+  ): Promise<{ res: Response; responseId: string; triggerId: string }> {
+    const responseId = `r${++this.seq}`;
+    const triggerId = `trigger-${this.seq}`;
+    const body = new URLSearchParams({
+      token: 'legacy-unused',
+      team_id: 'T1',
+      team_domain: 'herald-test',
+      channel_id: 'C1',
+      channel_name: 'incidents',
+      user_id: user,
+      user_name: user.toLowerCase(),
+      command,
+      text,
+      api_app_id: 'A1',
+      response_url: this.responseUrl(responseId),
+      trigger_id: triggerId,
+    }).toString();
+    return {
+      res: await this.post(body, 'application/x-www-form-urlencoded'),
+      responseId,
+      triggerId,
+    };
+  }
+
+  /** An interactivity payload (view_submission, block_actions). */
+  interaction(payload: object): Promise<Response> {
+    const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    return this.post(body, 'application/x-www-form-urlencoded');
+  }
+
+  /** An Events API callback. */
+  event(event: object): Promise<Response> {
+    const body = JSON.stringify({
+      token: 'legacy-unused',
+      team_id: 'T1',
+      api_app_id: 'A1',
+      type: 'event_callback',
+      event_id: `Ev${++this.seq}`,
+      event_time: Math.floor(Date.now() / 1000),
+      authorizations: [{ team_id: 'T1', user_id: 'UHERALD', is_bot: true }],
+      event,
+    });
+    return this.post(body, 'application/json');
+  }
+}
+
+/** A `view_submission` payload for a view Herald opened, with the given input values. */
+export function viewSubmission(
+  user: string,
+  view: Record<string, any>,
+  values: Record<string, object>,
+  extra: object = {},
+) {
+  const state: Record<string, Record<string, object>> = {};
+  for (const [block, value] of Object.entries(values)) state[block] = { [block]: value };
+  return {
+    type: 'view_submission',
+    team: { id: 'T1', domain: 'herald-test' },
+    user: { id: user, username: user.toLowerCase(), team_id: 'T1' },
+    api_app_id: 'A1',
+    trigger_id: 'trigger-view',
+    view: {
+      id: view.id ?? 'V-submitted',
+      team_id: 'T1',
+      type: 'modal',
+      callback_id: view.callback_id,
+      private_metadata: view.private_metadata ?? '',
+      hash: 'h',
+      title: view.title,
+      blocks: view.blocks,
+      state: { values: state },
+      previous_view_id: null,
+      ...extra,
+    },
+  };
+}
+
+/** A `block_actions` payload for one button or input. */
+export function blockAction(
+  user: string,
+  action: object,
+  container: { view?: Record<string, any> } = {},
+) {
+  return {
+    type: 'block_actions',
+    team: { id: 'T1', domain: 'herald-test' },
+    user: { id: user, username: user.toLowerCase(), team_id: 'T1' },
+    api_app_id: 'A1',
+    trigger_id: 'trigger-action',
+    container: container.view ? { type: 'view', view_id: container.view.id } : { type: 'message' },
+    ...(container.view ? { view: container.view } : {}),
+    actions: [{ action_ts: `${Date.now() / 1000}`, ...action }],
+  };
+}
