@@ -152,12 +152,14 @@ describe('bad requests change nothing', () => {
     'show',
   ])('/incident %s answers with usage and writes nothing', async (text) => {
     await command('URITA', '/incident', 'new Outage');
-    const before = ['incidents', 'subscriptions', 'status_updates', 'deliveries'].map(h.count);
+    const before = ['incidents', 'subscriptions', 'status_updates', 'deliveries'].map((t) =>
+      h.count(t),
+    );
     const reply = await command('URITA', '/incident', text);
     expect(reply).toMatch(/Usage|help/);
-    expect(['incidents', 'subscriptions', 'status_updates', 'deliveries'].map(h.count)).toEqual(
-      before,
-    );
+    expect(
+      ['incidents', 'subscriptions', 'status_updates', 'deliveries'].map((t) => h.count(t)),
+    ).toEqual(before);
   });
 
   it('a guest is a stakeholder: cannot declare, and an incident they do not follow reads as missing', async () => {

@@ -5,7 +5,7 @@ import { previewAudience } from '../../../src/actions/preview-audience.js';
 import { listTeams } from '../../../src/actions/manage-teams.js';
 import type { Person } from '../../../src/domain/types.js';
 import { isHeraldError } from '../../../src/errors.js';
-import type { SlackDeps } from '../deps.js';
+import type { Client, SlackDeps } from '../deps.js';
 import {
   audienceBlock,
   MODAL,
@@ -29,9 +29,9 @@ export function registerActions(app: App, deps: SlackDeps): void {
 
   const onAction = (
     actionId: string,
-    run: (actor: Person, body: BlockAction, value: string) => Promise<void>,
+    run: (actor: Person, body: BlockAction, value: string, client: Client) => Promise<void>,
   ) => {
-    app.action<BlockAction>(actionId, async ({ ack, body, action }) => {
+    app.action<BlockAction>(actionId, async ({ ack, body, action, client }) => {
       await ack();
       const value =
         'value' in action && typeof action.value === 'string'
@@ -40,7 +40,7 @@ export function registerActions(app: App, deps: SlackDeps): void {
             ? (action.selected_option.value ?? '')
             : '';
       try {
-        await run(await deps.identity.person(body.user.id), body, value);
+        await run(await deps.identity.person(body.user.id), body, value, client);
       } catch (err) {
         // A refused button press changes nothing; the person sees the modal not open.
         if (isHeraldError(err))
@@ -51,7 +51,7 @@ export function registerActions(app: App, deps: SlackDeps): void {
   };
 
   const openIncidentModal = (kind: 'update' | 'subscribe' | 'resolve') =>
-    onAction(`home-${kind}`, async (actor, body, value) => {
+    onAction(`home-${kind}`, async (actor, body, value, client) => {
       const incident = incidentFor(ctx.store, actor, Number(value), 'edit-incident');
       const view =
         kind === 'update'
@@ -59,13 +59,13 @@ export function registerActions(app: App, deps: SlackDeps): void {
           : kind === 'subscribe'
             ? subscribeModal(incident, listTeams(ctx, actor))
             : resolveModal(incident);
-      await app.client.views.open({ trigger_id: body.trigger_id, view: view as never });
+      await client.views.open({ trigger_id: body.trigger_id, view: view as never });
     });
   openIncidentModal('update');
   openIncidentModal('subscribe');
   openIncidentModal('resolve');
 
-  onAction('notify', async (actor, body) => {
+  onAction('notify', async (actor, body, _value, client) => {
     const view = body.view;
     if (!view || view.callback_id !== MODAL.update) return;
     const { incidentId } = metadata(incidentMeta, view.private_metadata) ?? { incidentId: 0 };
@@ -76,7 +76,7 @@ export function registerActions(app: App, deps: SlackDeps): void {
     const blocks = (view.blocks as Array<{ block_id?: string }>).map((b) =>
       b.block_id === 'audience' ? audienceBlock(ticked, audience) : b,
     );
-    await app.client.views.update({
+    await client.views.update({
       view_id: view.id,
       hash: view.hash,
       view: {
@@ -91,20 +91,20 @@ export function registerActions(app: App, deps: SlackDeps): void {
     });
   });
 
-  onAction('team-create', async (actor, body) => {
+  onAction('team-create', async (actor, body, _value, client) => {
     requirePermission(actor, 'manage-teams');
-    await app.client.views.push({
+    await client.views.push({
       trigger_id: body.trigger_id,
       view: teamEditModal(null, []) as never,
     });
   });
 
-  onAction('team-menu', async (actor, body, value) => {
+  onAction('team-menu', async (actor, body, value, client) => {
     requirePermission(actor, 'manage-teams');
     const [verb, ...rest] = value.split(':');
     const { team, members } = showTeam(ctx, actor, rest.join(':'));
     const view =
       verb === 'delete' ? teamDeleteModal(team, members.length) : teamEditModal(team, members);
-    await app.client.views.push({ trigger_id: body.trigger_id, view: view as never });
+    await client.views.push({ trigger_id: body.trigger_id, view: view as never });
   });
 }

@@ -18,7 +18,7 @@ import * as replies from '../../../src/commands/replies.js';
 import type { Target } from '../../../src/commands/types.js';
 import { CHANNELS, SEVERITIES, type Person } from '../../../src/domain/types.js';
 import { HeraldError, isHeraldError } from '../../../src/errors.js';
-import type { SlackDeps } from '../deps.js';
+import type { Client, SlackDeps } from '../deps.js';
 import { fieldErrors } from '../reply.js';
 import { doneModal, MODAL } from '../views/modals.js';
 import { teamsModal } from '../views/teams.js';
@@ -64,14 +64,14 @@ export function registerViews(app: App, deps: SlackDeps): void {
       actor: Person,
       state: ViewState,
       privateMetadata: string | undefined,
-      viewId: string,
       previousViewId: string | null,
+      client: Client,
     ) => Promise<Outcome> | Outcome,
     blocks: Record<string, string>,
     /** The block that shows errors without a field of their own; `null`: the modal has no inputs. */
     fallback: string | null,
   ) => {
-    app.view(callbackId, async ({ ack, body, view }) => {
+    app.view(callbackId, async ({ ack, body, view, client }) => {
       let outcome: Outcome;
       try {
         const actor = await deps.identity.person(body.user.id);
@@ -79,8 +79,8 @@ export function registerViews(app: App, deps: SlackDeps): void {
           actor,
           new ViewState(view.state.values),
           view.private_metadata,
-          view.id,
           view.previous_view_id ?? null,
+          client,
         );
       } catch (err) {
         if (!isHeraldError(err)) deps.logger.error({ err, callbackId }, 'slack: submission failed');
@@ -221,7 +221,7 @@ export function registerViews(app: App, deps: SlackDeps): void {
 
   handle(
     MODAL.teamEdit,
-    async (actor, s, meta, _viewId, parentId) => {
+    async (actor, s, meta, parentId, client) => {
       const m = metadata(teamMeta, meta);
       if (!m) throw stale();
       const slackMembers = await deps.identity.people(s.users('members'));
@@ -236,7 +236,7 @@ export function registerViews(app: App, deps: SlackDeps): void {
           setTeamMembers(ctx, actor, team.name, members);
         }
       });
-      await refreshTeamList(parentId);
+      await refreshTeamList(client, parentId);
       return undefined;
     },
     { name: 'name', description: 'description', emails: 'emails', team: 'name' },
@@ -245,11 +245,11 @@ export function registerViews(app: App, deps: SlackDeps): void {
 
   handle(
     MODAL.teamDelete,
-    async (actor, _s, meta, _viewId, parentId) => {
+    async (actor, _s, meta, parentId, client) => {
       const m = metadata(teamMeta, meta);
       if (!m?.team) throw stale();
       deleteTeam(ctx, actor, m.team);
-      await refreshTeamList(parentId);
+      await refreshTeamList(client, parentId);
       return undefined;
     },
     {},
@@ -257,11 +257,11 @@ export function registerViews(app: App, deps: SlackDeps): void {
   );
 
   /** After a pushed editor closes, the list under it shows the change. */
-  async function refreshTeamList(parentId: string | null): Promise<void> {
+  async function refreshTeamList(client: Client, parentId: string | null): Promise<void> {
     if (!parentId) return;
     const teams = ctx.store.teams.list();
     try {
-      await app.client.views.update({ view_id: parentId, view: teamsModal(teams) as never });
+      await client.views.update({ view_id: parentId, view: teamsModal(teams) as never });
     } catch (err) {
       deps.logger.warn({ err }, 'slack: could not refresh the team list');
     }
