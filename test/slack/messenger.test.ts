@@ -1,0 +1,97 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { classifySlackError } from '../../adapters/slack/messenger.js';
+import { eventually } from '../support/eventually.js';
+import { slackHarness, type SlackHarness } from './harness.js';
+
+let h: SlackHarness;
+beforeEach(async () => {
+  h = await slackHarness();
+});
+afterEach(async () => {
+  await h.close();
+});
+
+const run = async (user: string, text: string) => {
+  const { responseId } = await h.requests.command(user, '/incident', text);
+  return eventually(() => {
+    const r = h.slack.responses.find((x) => x.id === responseId);
+    if (!r) throw new Error('no reply');
+    return String(r.body.text);
+  });
+};
+const delivery = (person: string) =>
+  h.herald.db.$client
+    .prepare(
+      `SELECT d.channel, d.state, d.attempts, d.last_error AS error FROM deliveries d
+         JOIN people p ON p.id = d.person_id WHERE p.slack_user_id = ? ORDER BY d.id`,
+    )
+    .all(person);
+
+describe('SlackDirectMessenger', () => {
+  it('opens the DM once per person and reuses it', async () => {
+    await run('URITA', 'new Outage');
+    await run('URITA', 'subscribe 1 <@UGUS>');
+    await run('URITA', 'notify 1 first');
+    await run('URITA', 'notify 1 second');
+    await eventually(() => expect(h.slack.dms()).toHaveLength(3));
+    expect(h.slack.callsOf('conversations.open')).toHaveLength(1);
+    expect(h.slack.callsOf('chat.postMessage').every((c) => c.args.channel === 'DUGUS')).toBe(true);
+  });
+
+  it('a 429 is retried after Retry-After by the engine, not by the SDK', async () => {
+    h.slack.failNext('chat.postMessage', { status: 429, retryAfter: 1 });
+    await run('URITA', 'new Outage');
+    await run('URITA', 'subscribe 1 <@UGUS>');
+    await eventually(() =>
+      expect(delivery('UGUS')).toEqual([
+        { channel: 'slack', state: 'sent', attempts: 2, error: null },
+      ]),
+    );
+    // One rejected call and one successful one: the SDK did not retry on its own.
+    expect(h.slack.callsOf('chat.postMessage')).toHaveLength(2);
+  });
+
+  it('a deactivated account falls back to email and marks the person unreachable on Slack', async () => {
+    h.slack.failDmsTo('UANN', { error: 'account_inactive' });
+    await run('URITA', 'new Outage');
+    await run('URITA', 'subscribe 1 <@UANN>');
+    await eventually(() => expect(h.email.log()).toEqual(['ann@corp.example:subscribed']));
+    expect(delivery('UANN')).toEqual([
+      { channel: 'slack', state: 'failed', attempts: 1, error: 'slack: account_inactive' },
+      { channel: 'email', state: 'sent', attempts: 1, error: null },
+    ]);
+    expect(h.herald.ctx.store.people.bySlackUserId('UANN')?.slackReachable).toBe(false);
+    // The next event goes straight to email.
+    await run('URITA', 'notify 1 update');
+    await eventually(() =>
+      expect(h.email.log()).toEqual(['ann@corp.example:subscribed', 'ann@corp.example:update']),
+    );
+    expect(
+      h.slack.callsOf('chat.postMessage').filter((c) => c.args.channel === 'DUANN'),
+    ).toHaveLength(1);
+    expect(await run('URITA', 'stakeholders 1')).toContain(
+      'Ann &lt;ann@corp.example&gt; — via direct — email sent, Slack failed (slack: account_inactive)',
+    );
+  });
+
+  it.each([
+    [
+      { code: 'slack_webapi_rate_limited_error', retryAfter: 30 },
+      'transient',
+      { retryAfterMs: 30_000 },
+    ],
+    [
+      { code: 'slack_webapi_platform_error', data: { error: 'user_not_found' } },
+      'permanent',
+      { unreachable: true },
+    ],
+    [{ code: 'slack_webapi_platform_error', data: { error: 'invalid_auth' } }, 'permanent', {}],
+    [{ code: 'slack_webapi_platform_error', data: { error: 'internal_error' } }, 'transient', {}],
+    [{ code: 'slack_webapi_http_error', statusCode: 503 }, 'transient', {}],
+    [{ code: 'slack_webapi_request_error', message: 'socket hang up' }, 'transient', {}],
+  ])('classifies %o as %s', (err, kind, options) => {
+    const classified = classifySlackError(err);
+    expect(classified.kind).toBe(kind);
+    expect(classified.options).toEqual(options);
+  });
+});
