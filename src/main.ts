@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import type { Door, DoorFactory } from '../adapters/door.js';
 import { createHttpApp, finishHttpApp, listen } from '../adapters/http/server.js';
+import { createSlackDoor } from '../adapters/slack/index.js';
 import { isReady, openDatabase, type Db } from '../db/client.js';
 import { SqliteDeliveryQueue } from '../db/delivery-queue.js';
 import { createStore } from '../db/store.js';
@@ -40,7 +41,7 @@ export interface StartOptions {
 }
 
 /** Every door Herald has, in mounting order. */
-export const DOORS: readonly DoorFactory[] = [];
+export const DOORS: readonly DoorFactory[] = [createSlackDoor];
 
 /** Where each adapter stands and, when off, what turns it on. */
 function adapterStatus(config: Config): Array<{ adapter: string; on: boolean; enable: string }> {
