@@ -213,6 +213,53 @@ export const auditLog = sqliteTable(
   (t) => [index('audit_log_incident').on(t.incidentId)],
 );
 
+/**
+ * An auto-subscription rule: a newly declared incident matching every condition set here (service,
+ * case-insensitively; severity in the set) is subscribed to the rule's targets. At least one
+ * condition is set, so a rule never matches everything by accident.
+ */
+export const subscriptionRules = sqliteTable(
+  'subscription_rules',
+  {
+    /** The rule number admins see (`rule remove 3`): AUTOINCREMENT never reuses one. */
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    service: text('service'),
+    /** JSON array of severities, or NULL for any severity. */
+    severities: text('severities'),
+    createdBy: integer('created_by').references(() => people.id, { onDelete: 'set null' }),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    check(
+      'subscription_rules_condition',
+      sql`${t.service} IS NOT NULL OR ${t.severities} IS NOT NULL`,
+    ),
+  ],
+);
+
+/** Who a rule subscribes: one person or one team per row. Deleting either drops the target. */
+export const subscriptionRuleTargets = sqliteTable(
+  'subscription_rule_targets',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    ruleId: integer('rule_id')
+      .notNull()
+      .references(() => subscriptionRules.id, { onDelete: 'cascade' }),
+    personId: integer('person_id').references(() => people.id, { onDelete: 'cascade' }),
+    teamId: integer('team_id').references(() => stakeholderTeams.id, { onDelete: 'cascade' }),
+  },
+  (t) => [
+    uniqueIndex('subscription_rule_targets_person').on(t.ruleId, t.personId),
+    uniqueIndex('subscription_rule_targets_team').on(t.ruleId, t.teamId),
+    index('subscription_rule_targets_by_person').on(t.personId),
+    index('subscription_rule_targets_by_team').on(t.teamId),
+    check(
+      'subscription_rule_targets_one_target',
+      sql`(${t.personId} IS NULL) <> (${t.teamId} IS NULL)`,
+    ),
+  ],
+);
+
 export const settings = sqliteTable('settings', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),

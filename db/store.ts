@@ -4,6 +4,7 @@ import { SqliteAuditRepo } from './repositories/audit.js';
 import { SqliteIncidentsRepo } from './repositories/incidents.js';
 import { SqliteOutboxRepo } from './repositories/outbox.js';
 import { SqlitePeopleRepo } from './repositories/people.js';
+import { SqliteRulesRepo } from './repositories/rules.js';
 import { SqliteSettingsRepo } from './repositories/settings.js';
 import { SqliteSubscriptionsRepo } from './repositories/subscriptions.js';
 import { SqliteTeamsRepo } from './repositories/teams.js';
@@ -20,6 +21,7 @@ export function createStore(db: Db): Store {
     outbox: new SqliteOutboxRepo(db),
     audit: new SqliteAuditRepo(db),
     settings: new SqliteSettingsRepo(db),
+    rules: new SqliteRulesRepo(db),
     // better-sqlite3's transaction() is synchronous and uses a savepoint when nested.
     transaction: <T>(fn: () => T): T => db.$client.transaction(fn).immediate(),
   };

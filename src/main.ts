@@ -5,6 +5,10 @@ import type { Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import type { Door, DoorFactory } from '../adapters/door.js';
+import { createReminderDoor } from '../adapters/cron/index.js';
+import { createEmailDoor } from '../adapters/email/index.js';
+import { createIntakeDoor } from '../adapters/http/index.js';
+import { HeraldMetrics } from '../adapters/http/metrics.js';
 import { createHttpApp, finishHttpApp, listen } from '../adapters/http/server.js';
 import { createSlackDoor } from '../adapters/slack/index.js';
 import { isReady, openDatabase, type Db } from '../db/client.js';
@@ -41,7 +45,12 @@ export interface StartOptions {
 }
 
 /** Every door Herald has, in mounting order. */
-export const DOORS: readonly DoorFactory[] = [createSlackDoor];
+export const DOORS: readonly DoorFactory[] = [
+  createSlackDoor,
+  createEmailDoor,
+  createIntakeDoor,
+  createReminderDoor,
+];
 
 /** Where each adapter stands and, when off, what turns it on. */
 function adapterStatus(config: Config): Array<{ adapter: string; on: boolean; enable: string }> {
@@ -79,11 +88,15 @@ export async function startHerald(config: Config, opts: StartOptions = {}): Prom
 
   const messengers: Partial<Record<Channel, Messenger>> = { ...opts.messengers };
   const channels = new Set<Channel>();
+  const queue = new SqliteDeliveryQueue(db);
+  const metrics = new HeraldMetrics(() => queue.counts());
   const worker = new DeliveryWorker({
-    queue: new SqliteDeliveryQueue(db),
+    queue,
     messengers,
     clock,
     logger,
+    onSettled: metrics.settled,
+    onRateLimitWait: metrics.rateLimitWait,
     ...opts.worker,
   });
   const ctx: CommandContext = {
@@ -93,10 +106,12 @@ export async function startHerald(config: Config, opts: StartOptions = {}): Prom
     admins: config.admins,
     responderPolicy: config.responderPolicy,
     onQueued: () => worker.wake(),
+    observeCommand: metrics.command,
   };
   bootstrapAdmins(ctx);
 
   const app = createHttpApp({ ready: () => isReady(db), logger });
+  metrics.mount(app);
   const doors: Door[] = [];
   try {
     for (const factory of opts.doors ?? DOORS) {

@@ -138,7 +138,10 @@ export interface OutboxRepo {
     deliveries: readonly NewDelivery[],
     now: number,
   ): { event: NotificationEvent; queued: number };
-  /** The first delivery on `channel` the person was actually sent for this incident (email threading). */
+  /**
+   * The first delivery on `channel` for this person and incident that was sent or is on its way
+   * (email threading: Message-IDs derive from delivery ids, so a later mail can refer to it).
+   */
   firstSent(incidentId: number, personId: number, channel: Channel): number | null;
   /** The last delivery per subscriber and channel, for `/incident stakeholders`. */
   latestByPerson(
@@ -158,6 +161,37 @@ export interface SettingsRepo {
   set(key: string, value: string): void;
 }
 
+/**
+ * An auto-subscription rule. Each condition that is set must hold: `service` equal
+ * case-insensitively, `severities` containing the incident's. At least one is set.
+ */
+export interface SubscriptionRule {
+  id: number;
+  service: string | null;
+  severities: Severity[] | null;
+  personIds: number[];
+  teamIds: number[];
+  createdBy: number | null;
+  createdAt: number;
+}
+
+export interface NewSubscriptionRule {
+  service: string | null;
+  severities: Severity[] | null;
+  personIds: readonly number[];
+  teamIds: readonly number[];
+  createdBy: number | null;
+}
+
+export interface RulesRepo {
+  /** Oldest first, targets included. */
+  list(): SubscriptionRule[];
+  byId(id: number): SubscriptionRule | null;
+  create(rule: NewSubscriptionRule, now: number): SubscriptionRule;
+  /** Returns whether a rule was deleted (its targets go with it). */
+  delete(id: number): boolean;
+}
+
 /** All repositories plus a synchronous transaction: `fn` runs atomically, nested calls join it. */
 export interface Store {
   people: PeopleRepo;
@@ -168,6 +202,7 @@ export interface Store {
   outbox: OutboxRepo;
   audit: AuditRepo;
   settings: SettingsRepo;
+  rules: RulesRepo;
   transaction<T>(fn: () => T): T;
 }
 

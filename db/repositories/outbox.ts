@@ -38,7 +38,7 @@ export class SqliteOutboxRepo implements OutboxRepo {
     this.first = db.$client.prepare(
       `SELECT d.id FROM deliveries d JOIN notification_events e ON e.id = d.event_id
         WHERE e.incident_id = @incident AND d.person_id = @person AND d.channel = @channel
-          AND d.state = 'sent'
+          AND d.state NOT IN ('failed', 'undeliverable')
         ORDER BY d.id LIMIT 1`,
     );
     this.latest = db.$client.prepare(

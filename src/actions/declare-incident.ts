@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { requirePermission } from '../access.js';
 import type { Incident, Person } from '../domain/types.js';
 import { SEVERITIES, SOURCES } from '../domain/types.js';
+import { applyRules, type AppliedRule } from './apply-rules.js';
 import type { ActionContext } from './context.js';
 import { optionalLongText, serviceName, title, validate } from './validate.js';
 
@@ -22,19 +23,30 @@ const input = z.object({
 
 export type DeclareIncidentInput = z.input<typeof input>;
 
+export interface DeclareResult {
+  incident: Incident;
+  created: boolean;
+  /**
+   * The auto-subscription rules that matched the new incident; absent on a replay, which applies
+   * none (and keeps the replay's result exactly `{ incident, created: false }`).
+   */
+  rules?: AppliedRule[];
+}
+
 /**
- * Declares an incident. With an `externalKey` already used, returns that incident unchanged
- * (`created: false`): monitoring tools resend.
+ * Declares an incident and applies the auto-subscription rules that match it, in one transaction.
+ * With an `externalKey` already used, returns that incident unchanged (`created: false`):
+ * monitoring tools resend.
  */
 export function declareIncident(
   ctx: ActionContext,
   actor: Person,
   raw: DeclareIncidentInput,
-): { incident: Incident; created: boolean } {
+): DeclareResult {
   requirePermission(actor, 'declare');
   const data = validate(input, raw);
   const { store, clock } = ctx;
-  return store.transaction(() => {
+  const result = store.transaction((): DeclareResult => {
     if (data.externalKey) {
       const existing = store.incidents.byExternalKey(data.externalKey);
       if (existing) return { incident: existing, created: false };
@@ -50,6 +62,8 @@ export function declareIncident(
       },
       now,
     );
-    return { incident, created: true };
+    return { incident, created: true, rules: applyRules(ctx, incident, now) };
   });
+  if (result.rules?.some((r) => r.notified.eventId !== null)) ctx.onQueued();
+  return result;
 }

@@ -22,6 +22,50 @@ export const alreadyResolved = (id: number) =>
   new HeraldError('ALREADY_RESOLVED', `Incident #${id} is already resolved.`);
 
 /**
+ * The body of a subscription, without permission checks or audit: adds the subscriptions and
+ * writes the `subscribed` notification for recipients who were not reachable before. Must run
+ * inside the caller's transaction; the caller calls `ctx.onQueued()` once it commits. Shared by
+ * {@link subscribeToIncident} and the auto-subscription rules.
+ *
+ * @param by who is named as having subscribed them (`addedBy` and the message's author).
+ */
+export function addSubscriptions(
+  ctx: ActionContext,
+  incident: Incident,
+  targets: ResolvedTargets,
+  by: Person | null,
+  now: number,
+): Omit<SubscribeResult, 'incident'> & { recipientIds: number[] } {
+  const { store } = ctx;
+  const incidentId = incident.id;
+  const before = new Set(store.subscriptions.recipientIds(incidentId));
+  const addedBy = by?.id ?? null;
+  const people = targets.people.filter((p) =>
+    store.subscriptions.addPerson(incidentId, p.id, addedBy, now),
+  );
+  const teams = targets.teams.filter((t) =>
+    store.subscriptions.addTeam(incidentId, t.id, addedBy, now),
+  );
+  const newIds = store.subscriptions.recipientIds(incidentId).filter((id) => !before.has(id));
+  const direct = new Set(people.map((p) => p.id));
+  const notified = fanOut(
+    store,
+    ctx.channels,
+    { incident, kind: 'subscribed', text: null, by, now },
+    store.people.byIds(newIds),
+  );
+  return {
+    people,
+    teams,
+    recipientIds: newIds,
+    newlyNotified: newIds.length,
+    viaTeams: newIds.filter((id) => !direct.has(id)).length,
+    alreadySubscribed: targets.people.length + targets.teams.length - people.length - teams.length,
+    notified,
+  };
+}
+
+/**
  * Subscribes people and teams. Only recipients who were not already reachable are told (a team:
  * its members not yet subscribed); re-subscribing sends nothing.
  */
@@ -39,44 +83,21 @@ export function subscribeToIncident(
     const incident = incidentFor(store, actor, incidentId, 'edit-incident');
     if (incident.status === 'resolved') throw alreadyResolved(incidentId);
     const now = clock.now();
-    const before = new Set(store.subscriptions.recipientIds(incidentId));
-    const people = targets.people.filter((p) =>
-      store.subscriptions.addPerson(incidentId, p.id, actor.id, now),
-    );
-    const teams = targets.teams.filter((t) =>
-      store.subscriptions.addTeam(incidentId, t.id, actor.id, now),
-    );
-    const newIds = store.subscriptions.recipientIds(incidentId).filter((id) => !before.has(id));
-    const direct = new Set(people.map((p) => p.id));
-    const notified = fanOut(
-      store,
-      ctx.channels,
-      { incident, kind: 'subscribed', text: null, by: actor, now },
-      store.people.byIds(newIds),
-    );
+    const { recipientIds, ...added } = addSubscriptions(ctx, incident, targets, actor, now);
     store.audit.record(
       {
         actorId: actor.id,
         action: 'incident.subscribed',
         incidentId,
         detail: {
-          people: people.map((p) => p.id),
-          teams: teams.map((t) => t.name),
-          notified: newIds.length,
+          people: added.people.map((p) => p.id),
+          teams: added.teams.map((t) => t.name),
+          notified: recipientIds.length,
         },
       },
       now,
     );
-    return {
-      incident,
-      people,
-      teams,
-      newlyNotified: newIds.length,
-      viaTeams: newIds.filter((id) => !direct.has(id)).length,
-      alreadySubscribed:
-        targets.people.length + targets.teams.length - people.length - teams.length,
-      notified,
-    };
+    return { incident, ...added };
   });
   if (result.notified.eventId !== null) ctx.onQueued();
   return result;

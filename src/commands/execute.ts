@@ -10,6 +10,7 @@ import {
   listTeams,
   showTeam,
 } from '../actions/manage-teams.js';
+import { addRule, listRules, removeRule } from '../actions/manage-rules.js';
 import { postStatusUpdate } from '../actions/post-status-update.js';
 import { previewAudience } from '../actions/preview-audience.js';
 import { resolveIncident } from '../actions/resolve-incident.js';
@@ -22,11 +23,12 @@ import { unsubscribeFromIncident } from '../actions/unsubscribe-from-incident.js
 import { listIncidents, showIncident } from '../actions/view-incidents.js';
 import { can, incidentFor, requirePermission } from '../access.js';
 import type { Incident, Person, Source } from '../domain/types.js';
-import { HeraldError } from '../errors.js';
+import { HeraldError, isHeraldError } from '../errors.js';
+import { parseCommand } from './grammar.js';
 import type { FanOutSummary } from '../notify/fan-out.js';
 import type { PreferencesView } from '../actions/set-preferences.js';
 import * as replies from './replies.js';
-import type { Command, Target } from './types.js';
+import type { Command, CommandRoot, Target } from './types.js';
 import { INCIDENT_HELP, STAKEHOLDERS_HELP } from './usage.js';
 
 /** Looks platform users up when a command names one Herald has not met yet. */
@@ -36,6 +38,8 @@ export interface Directory {
 
 export interface CommandContext extends ActionContext {
   directory?: Directory;
+  /** Counts each command by name (`incident notify`) and outcome (`ok` or an error code). */
+  observeCommand?(name: string, outcome: string): void;
 }
 
 /** What a surface shows after a command: a text reply, or a modal to open. */
@@ -75,10 +79,37 @@ export async function executeCommand(
   command: Command,
   source: Source,
 ): Promise<Reply> {
-  await meetSlackUsers(ctx, targetsOf(command));
-  return command.root === 'incident'
-    ? runIncident(ctx, actor, command, source)
-    : runStakeholders(ctx, actor, command);
+  const name = `${command.root} ${command.name}`;
+  try {
+    await meetSlackUsers(ctx, targetsOf(command));
+    const reply =
+      command.root === 'incident'
+        ? runIncident(ctx, actor, command, source)
+        : runStakeholders(ctx, actor, command);
+    ctx.observeCommand?.(name, 'ok');
+    return reply;
+  } catch (err) {
+    ctx.observeCommand?.(name, isHeraldError(err) ? err.code : 'error');
+    throw err;
+  }
+}
+
+/** Parses command text with the shared grammar and runs it; a malformed one counts as `USAGE`. */
+export async function runCommandText(
+  ctx: CommandContext,
+  actor: Person,
+  root: CommandRoot,
+  text: string,
+  source: Source,
+): Promise<Reply> {
+  let command: Command;
+  try {
+    command = parseCommand(root, text);
+  } catch (err) {
+    ctx.observeCommand?.(root, isHeraldError(err) ? err.code : 'error');
+    throw err;
+  }
+  return executeCommand(ctx, actor, command, source);
 }
 
 function runIncident(
@@ -242,10 +273,26 @@ function runStakeholders(
       );
     }
     case 'rules':
-    case 'rule-add':
-    case 'rule-list':
-    case 'rule-remove':
       requirePermission(actor, 'manage-rules');
-      return text('Auto-subscription rules are not available in this version of Herald yet.');
+      return { kind: 'modal', modal: 'rules' };
+    case 'rule-add': {
+      // Checked before resolving targets, which may create email-only people.
+      requirePermission(actor, 'manage-rules');
+      // One transaction: an email-only person made for a rule that then fails is rolled back too.
+      const rule = ctx.store.transaction(() =>
+        addRule(ctx, actor, {
+          service: c.service,
+          severities: c.severities,
+          targets: resolveTargets(ctx, c.targets),
+        }),
+      );
+      return text(`Rule ${rule.id} added: ${replies.ruleLine(rule)}.`);
+    }
+    case 'rule-list':
+      return text(replies.ruleList(listRules(ctx, actor)));
+    case 'rule-remove': {
+      const rule = removeRule(ctx, actor, c.ruleId);
+      return text(`Rule ${rule.id} removed: ${replies.ruleLine(rule)}.`);
+    }
   }
 }

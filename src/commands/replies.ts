@@ -3,6 +3,7 @@ import type { Channel, Incident, Person, StakeholderTeam } from '../domain/types
 import type { FanOutSummary } from '../notify/fan-out.js';
 import type { IncidentView } from '../actions/view-incidents.js';
 import type { PreferencesView } from '../actions/set-preferences.js';
+import type { RuleView } from '../actions/manage-rules.js';
 
 /**
  * Plain-text replies, the same words on every surface. Each adapter escapes them for its own
@@ -130,4 +131,23 @@ export function preferencesText(p: PreferencesView): string {
         ]
       : []),
   ].join('\n');
+}
+
+/** "SEV1 incidents of service payments → team:exec, Ann <ann@corp.example>" */
+export function ruleLine(rule: RuleView): string {
+  const list = rule.severities ?? [];
+  const severities =
+    list.length > 1 ? `${list.slice(0, -1).join(', ')} or ${list.at(-1)}` : list[0];
+  const what = severities ? `${severities} incidents` : 'incidents';
+  const condition = rule.service ? `${what} of service ${rule.service}` : what;
+  const targets = [...rule.teams.map((t) => `team:${t.name}`), ...rule.people.map(personName)];
+  // Targets deleted since (a team, a person) leave a rule that subscribes no one: say so.
+  return `${condition} → ${targets.length ? targets.join(', ') : 'nobody (its targets were deleted)'}`;
+}
+
+export function ruleList(rules: readonly RuleView[]): string {
+  if (rules.length === 0) {
+    return 'No auto-subscription rules yet. Add one with /stakeholders rule add <targets> when service=<name> severity=<SEV1,…>.';
+  }
+  return ['Auto-subscription rules:', ...rules.map((r) => `• ${r.id}: ${ruleLine(r)}`)].join('\n');
 }

@@ -23,6 +23,7 @@ export interface SettledEvent {
 
 /** Pino-compatible subset. */
 export interface WorkerLogger {
+  debug?(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
@@ -45,6 +46,8 @@ export interface DeliveryWorkerOptions {
   rateLimiter?: RateLimiter;
   /** Called after each attempt is settled; exceptions thrown here are logged and ignored. */
   onSettled?: (event: SettledEvent) => void;
+  /** Called when a send waits for a rate limit (metrics). */
+  onRateLimitWait?: (channel: Channel, ms: number) => void;
   logger?: WorkerLogger;
 }
 
@@ -203,20 +206,34 @@ export class DeliveryWorker {
     try {
       if (!messenger) throw new DeliveryError('permanent', `channel ${channel} not configured`);
       const wait = this.limiter.reserve(channel, messenger.limits, job, this.clock.now());
-      if (wait > 0) await this.clock.sleep(wait);
+      if (wait > 0) {
+        this.options.onRateLimitWait?.(channel, wait);
+        await this.clock.sleep(wait);
+      }
       await messenger.send(job);
     } catch (err) {
       this.settleFailure(job, toDeliveryError(err));
       return;
     }
     this.queue.markSent(job.delivery.id, this.clock.now());
+    this.logger.debug?.(
+      { deliveryId: job.delivery.id, incident: job.event.incidentId, channel },
+      'delivery sent',
+    );
     this.report(job, 'sent');
   }
 
   private settleFailure(job: DeliveryJob, error: DeliveryError): void {
     const { id, channel, attempts, personId } = job.delivery;
     const now = this.clock.now();
-    const log = { deliveryId: id, channel, attempts, kind: error.kind, err: error.message };
+    const log = {
+      deliveryId: id,
+      incident: job.event.incidentId,
+      channel,
+      attempts,
+      kind: error.kind,
+      err: error.message,
+    };
 
     if (error.kind === 'transient' && attempts < this.maxAttempts) {
       const delay = retryDelay(attempts, {

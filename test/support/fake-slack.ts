@@ -19,6 +19,29 @@ export interface SlackUserFixture {
 
 type Failure = { status: 429; retryAfter: number } | { status: 500 } | { error: string };
 
+/** Random faults on `chat.postMessage`; a faulted call is never delivered. */
+export interface FaultPlan {
+  /** Share of calls that fail, 0..1. */
+  rate: number;
+  kinds: ReadonlyArray<'429' | '5xx' | 'timeout' | 'drop'>;
+  /** How long a `timeout` fault holds the request before closing it unanswered. */
+  holdMs?: number;
+  /** Seed for a repeatable run. */
+  seed?: number;
+}
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same faults. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 interface Spec {
   paths: Record<
     string,
@@ -150,10 +173,38 @@ export class FakeSlack {
     ? readSpec<Spec>('slack-web-api.openapi.json')
     : null;
   private viewCount = 0;
+  private faultPlan: (FaultPlan & { random: () => number }) | null = null;
+  /** Faults injected so far, by kind. */
+  readonly injected: Record<string, number> = {};
   url = '';
+
+  /** Injects random faults into `chat.postMessage` from now on (`null` stops them). */
+  faults(plan: FaultPlan | null): void {
+    this.faultPlan = plan ? { ...plan, random: prng(plan.seed ?? 1) } : null;
+  }
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
+      const fault = this.pickFault(req);
+      if (fault === 'drop') {
+        req.socket.destroy();
+        return;
+      }
+      if (fault === 'timeout') {
+        setTimeout(() => req.socket.destroy(), this.faultPlan?.holdMs ?? 2000).unref();
+        return;
+      }
+      if (fault) {
+        const [status, headers] = fault === '429' ? [429, { 'retry-after': '1' }] : [503, {}];
+        res.writeHead(status, { 'content-type': 'application/json', ...headers });
+        res.end(
+          JSON.stringify({
+            ok: false,
+            error: fault === '429' ? 'ratelimited' : 'service_unavailable',
+          }),
+        );
+        return;
+      }
       void this.handle(req).then(
         ({ status, body, headers }) => {
           res.writeHead(status, { 'content-type': 'application/json', ...headers });
@@ -195,6 +246,15 @@ export class FakeSlack {
   failDmsTo(userId: string, failure: Failure | null): void {
     if (failure) this.failuresFor.set(`D${userId}`, failure);
     else this.failuresFor.delete(`D${userId}`);
+  }
+
+  private pickFault(req: IncomingMessage): FaultPlan['kinds'][number] | null {
+    const plan = this.faultPlan;
+    if (!plan || !req.url?.endsWith('/chat.postMessage')) return null;
+    if (plan.random() >= plan.rate) return null;
+    const kind = plan.kinds[Math.floor(plan.random() * plan.kinds.length)] ?? null;
+    if (kind) this.injected[kind] = (this.injected[kind] ?? 0) + 1;
+    return kind;
   }
 
   callsOf(method: string): SlackCall[] {

@@ -1,6 +1,5 @@
 import type { App } from '@slack/bolt';
-import { executeCommand } from '../../../src/commands/execute.js';
-import { parseCommand } from '../../../src/commands/grammar.js';
+import { runCommandText } from '../../../src/commands/execute.js';
 import type { CommandRoot } from '../../../src/commands/types.js';
 import type { SlackDeps } from '../deps.js';
 import { escapeSlack } from '../escape.js';
@@ -23,12 +22,11 @@ export function registerCommands(app: App, deps: SlackDeps): void {
       const ephemeral = (text: string) => respond({ response_type: 'ephemeral', text });
       try {
         const actor = await deps.identity.person(command.user_id);
-        const parsed = parseCommand(root, command.text);
         const ctx = {
           ...deps.ctx,
           directory: { slackUser: (id: string) => deps.identity.profile(id) },
         };
-        const reply = await executeCommand(ctx, actor, parsed, 'slack');
+        const reply = await runCommandText(ctx, actor, root, command.text, 'slack');
         if (reply.kind === 'text') {
           await ephemeral(escapeSlack(reply.text));
         } else if (!(await openModal(client, command.trigger_id, deps, actor, reply))) {

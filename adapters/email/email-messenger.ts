@@ -1,0 +1,167 @@
+import {
+  createTransport,
+  type Mail,
+  type SendMailOptions,
+  type SMTPPoolSentMessageInfo,
+} from 'nodemailer';
+import addressparser from 'nodemailer/lib/addressparser';
+import {
+  DeliveryError,
+  type DeliveryJob,
+  type Messenger,
+  type RateLimit,
+} from '../../src/delivery/ports.js';
+import type { OutboxRepo } from '../../src/ports.js';
+import { signUnsubscribeToken } from '../../src/unsubscribe-token.js';
+import { isPlainAddress, mailbox } from './header-text.js';
+import { messageIdFactory } from './message-id.js';
+import { renderEmail } from './render-email.js';
+import { smtpDeliveryError } from './smtp-error.js';
+
+export interface EmailMessengerOptions {
+  /** `SMTP_URL`, e.g. `smtp://user:pass@host:587`. */
+  smtpUrl: string;
+  /** `EMAIL_FROM`, e.g. `Herald <herald@example.com>`. */
+  from: string;
+  /** `PUBLIC_URL`, base of the unsubscribe links. */
+  publicUrl: string;
+  /** Signs unsubscribe links and tags Message-IDs. */
+  secret: string;
+  /** Where the first mail of a thread is looked up. */
+  outbox: Pick<OutboxRepo, 'firstSent'>;
+  /** Channel-wide sending rate (token bucket). Default 10 per second, bursts of 20. */
+  rate?: { perSecond: number; burst: number };
+  /** How long `close()` lets sends in flight finish. Default 10 s. */
+  closeGraceMs?: number;
+}
+
+/**
+ * The email channel: renders an event into a text and an HTML part and sends it through a pooled
+ * SMTP transport, threaded per person and incident, with RFC 8058 one-click unsubscribe headers.
+ */
+export class EmailMessenger implements Messenger {
+  readonly channel = 'email' as const;
+  readonly limits: readonly RateLimit[];
+  private readonly transport: Mail<SMTPPoolSentMessageInfo>;
+  private readonly sender: { name: string; address: string };
+  private readonly messageId: (deliveryId: number) => string;
+  /** `PUBLIC_URL` normalised by the URL parser: no whitespace or line break can reach a header. */
+  private readonly publicUrl: string;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private closing: Promise<void> | null = null;
+
+  constructor(private readonly options: EmailMessengerOptions) {
+    this.sender = parseSender(options.from);
+    this.messageId = messageIdFactory(options.secret, this.sender.address);
+    this.publicUrl = new URL(options.publicUrl).href.replace(/\/+$/, '');
+    const rate = options.rate ?? { perSecond: 10, burst: 20 };
+    this.limits = [
+      { name: 'smtp', ratePerSecond: rate.perSecond, burst: rate.burst, key: () => 'all' },
+    ];
+    this.transport = pooledTransport(options.smtpUrl);
+  }
+
+  /** Sends one delivery; throws a classified `DeliveryError`. */
+  async send(job: DeliveryJob): Promise<void> {
+    if (this.closing) throw new DeliveryError('transient', 'email transport is shutting down');
+    const { delivery, person, event } = job;
+    if (!person.email || !isPlainAddress(person.email)) {
+      throw new DeliveryError('permanent', 'no usable email address');
+    }
+    // A reminder goes to the declarer whether or not they are subscribed: an unsubscribe link
+    // there would promise something it cannot do.
+    const unsubscribeUrl =
+      event.kind === 'reminder'
+        ? null
+        : `${this.publicUrl}/unsubscribe?token=${signUnsubscribeToken(this.options.secret, {
+            personId: person.id,
+            incidentId: event.incidentId,
+          })}`;
+    const { subject, text, html } = renderEmail(event.payload, unsubscribeUrl);
+    const first = this.options.outbox.firstSent(event.incidentId, person.id, 'email');
+    const parent = first !== null && first !== delivery.id ? this.messageId(first) : null;
+    const mail: SendMailOptions = {
+      from: this.sender,
+      to: mailbox(person.displayName, person.email),
+      subject,
+      text,
+      html,
+      messageId: this.messageId(delivery.id),
+      ...(parent ? { inReplyTo: parent, references: [parent] } : {}),
+      // In `headers`, not nodemailer's `list` option: that one appends a comment to the value.
+      headers: {
+        ...(unsubscribeUrl
+          ? {
+              'List-Unsubscribe': `<${unsubscribeUrl}>`,
+              'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+            }
+          : {}),
+        // Keeps out-of-office replies and auto-responders from answering a notification.
+        'Auto-Submitted': 'auto-generated',
+      },
+    };
+    // Through a promise chain so a synchronous throw is classified like any other failure.
+    const sending = Promise.resolve().then(() => this.transport.sendMail(mail));
+    this.inFlight.add(sending);
+    try {
+      await sending;
+    } catch (err) {
+      throw smtpDeliveryError(err);
+    } finally {
+      this.inFlight.delete(sending);
+    }
+  }
+
+  /**
+   * Closes the pool. Sends still talking to the server (a worker that stopped waiting for them, or
+   * a caller that closes first) get `closeGraceMs` to finish rather than being cut off mid-message;
+   * sends asked for after this fail as transient and go out after the restart.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, this.options.closeGraceMs ?? 10_000);
+      });
+      await Promise.race([Promise.allSettled([...this.inFlight]), grace]);
+      clearTimeout(timer);
+      this.transport.close();
+    })();
+    return this.closing;
+  }
+}
+
+/** The pooled SMTP transport; a URL nodemailer cannot use stops start-up naming the variable. */
+function pooledTransport(url: string): Mail<SMTPPoolSentMessageInfo> {
+  try {
+    return createTransport({
+      url,
+      pool: true,
+      maxConnections: 5,
+      // The delivery engine owns retries (PRODUCT §3): the pool must not re-send on its own.
+      maxRequeues: 0,
+      // Well inside the engine's 60 s lease, so a hung server fails the attempt instead of
+      // letting another worker take the delivery over while this one still waits.
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 30_000,
+      // Nothing we send refers to files or URLs; refuse them should a part ever try.
+      disableFileAccess: true,
+      disableUrlAccess: true,
+    });
+  } catch (err) {
+    // Never echo the URL: it may carry the SMTP password.
+    throw new Error(`SMTP_URL: cannot be used (${(err as Error).message})`);
+  }
+}
+
+/** The sender as an address object; a malformed `EMAIL_FROM` stops start-up naming the variable. */
+function parseSender(from: string): { name: string; address: string } {
+  const [first] = addressparser(from, { flatten: true });
+  if (!first || !isPlainAddress(first.address)) {
+    throw new Error(
+      `EMAIL_FROM="${from}": must be an email address, e.g. Herald <herald@example.com>`,
+    );
+  }
+  return mailbox(first.name, first.address);
+}

@@ -1,0 +1,43 @@
+/** C0 and C1 control characters, DEL, and the Unicode line and paragraph separators. */
+function isControl(code: number): boolean {
+  return code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
+}
+
+/**
+ * Text made safe for one header line (subject, display name): every control character — CR and LF
+ * above all, which would start a header of the attacker's choosing — becomes a space, runs of
+ * whitespace collapse, and overlong text is cut at `maxLength` code points with an ellipsis.
+ */
+export function headerText(value: string, maxLength = 200): string {
+  let out = '';
+  for (const ch of value) out += isControl(ch.codePointAt(0) ?? 0) ? ' ' : ch;
+  const chars = [...out.replace(/\s+/g, ' ').trim()];
+  return chars.length > maxLength ? `${chars.slice(0, maxLength - 1).join('')}…` : chars.join('');
+}
+
+/** Text made safe for a plain-text body: line breaks kept (as LF), other control characters dropped. */
+export function bodyText(value: string): string {
+  let out = '';
+  for (const ch of value.replace(/\r\n?/g, '\n')) {
+    const code = ch.codePointAt(0) ?? 0;
+    out += ch === '\n' || ch === '\t' || !isControl(code) ? ch : '';
+  }
+  return out;
+}
+
+/** A plain `local@domain` address: no spaces, controls, brackets or quotes to smuggle anything in. */
+export function isPlainAddress(address: string): boolean {
+  if (/[\s<>"(),;:\\[\]]/.test(address)) return false;
+  for (const ch of address) if (isControl(ch.codePointAt(0) ?? 0)) return false;
+  return /^[^@]+@[^@]+$/.test(address);
+}
+
+/**
+ * A nodemailer address object with a sanitized display name. Nodemailer quotes or MIME-encodes the
+ * name itself; giving it an object (never a `"Name" <addr>` string we built) keeps a name such as
+ * `Eve <x@evil.example>` from being parsed as a second address.
+ */
+export function mailbox(name: string, address: string): { name: string; address: string } {
+  const clean = headerText(name, 100);
+  return { name: clean === address ? '' : clean, address };
+}
