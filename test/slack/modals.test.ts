@@ -367,4 +367,65 @@ describe('modals', () => {
     expect(doneText(ack)).toBe('Gus &lt;gus@partner.example&gt; is told by email.');
     expect(h.herald.ctx.store.people.bySlackUserId('UGUS')?.preferences).toEqual(['email']);
   });
+
+  it('auto-subscription rules: admins add one in the modal and remove it with a button', async () => {
+    await h.requests.command('UADA', '/stakeholders', 'team create exec');
+    await eventually(() => expect(h.count('stakeholder_teams')).toBe(1));
+    const view = await opens('UADA', '/stakeholders', 'rules');
+    expect(view.callback_id).toBe('herald-rules');
+    expect(JSON.stringify(view.blocks)).toContain('No rules yet.');
+    const none = await submit('UADA', view, { service: text('payments') });
+    expect(none.errors).toEqual({
+      people: 'Name at least one person, team or email for the rule.',
+    });
+    const ack = await submit('UADA', view, {
+      service: text('payments'),
+      severities: { type: 'multi_static_select', selected_options: [{ value: 'SEV1' }] },
+      teams: { type: 'multi_static_select', selected_options: [{ value: 'exec' }] },
+      people: { type: 'multi_users_select', selected_users: ['UGUS'] },
+    });
+    expect(doneText(ack)).toMatch(
+      /^Rule 1 added: SEV1 incidents of service payments → team:exec, Gus/,
+    );
+
+    const list = await opens('UADA', '/stakeholders', 'rules');
+    expect(JSON.stringify(list.blocks)).toContain('rule-remove');
+    await h.requests.interaction(
+      blockAction(
+        'UADA',
+        { type: 'button', action_id: 'rule-remove', block_id: 'rule-1', value: '1' },
+        { view: { ...list, id: 'V-rules' } },
+      ),
+    );
+    await eventually(() => expect(h.count('subscription_rules')).toBe(0));
+    const refreshed = await eventually(() => {
+      const c = h.slack.callsOf('views.update').find((x) => x.args.view_id === 'V-rules');
+      if (!c) throw new Error('not refreshed');
+      return c.args.view;
+    });
+    expect(JSON.stringify(refreshed)).toContain('No rules yet.');
+    expect(h.slack.problems).toEqual([]);
+  });
+
+  it('the rules modal is admin-only', async () => {
+    const { responseId } = await h.requests.command('URITA', '/stakeholders', 'rules');
+    const reply = await eventually(() => {
+      const r = h.slack.responses.find((x) => x.id === responseId);
+      if (!r) throw new Error('no reply');
+      return r.body.text;
+    });
+    expect(reply).toBe('You are not allowed to manage auto-subscription rules.');
+    const forged = await submit(
+      'URITA',
+      { callback_id: 'herald-rules', blocks: [] },
+      {
+        service: text('payments'),
+        people: { type: 'multi_users_select', selected_users: ['UGUS'] },
+      },
+    );
+    expect(forged.errors).toEqual({
+      service: 'You are not allowed to manage auto-subscription rules.',
+    });
+    expect(h.count('subscription_rules')).toBe(0);
+  });
 });

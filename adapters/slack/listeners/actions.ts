@@ -1,6 +1,7 @@
 import type { App, BlockAction } from '@slack/bolt';
 import { incidentFor, requirePermission } from '../../../src/access.js';
 import { showTeam } from '../../../src/actions/manage-teams.js';
+import { listRules, removeRule } from '../../../src/actions/manage-rules.js';
 import { previewAudience } from '../../../src/actions/preview-audience.js';
 import { listTeams } from '../../../src/actions/manage-teams.js';
 import type { Person } from '../../../src/domain/types.js';
@@ -13,6 +14,7 @@ import {
   subscribeModal,
   updateModal,
 } from '../views/modals.js';
+import { RULES_MODAL, rulesModal } from '../views/rules.js';
 import { teamDeleteModal, teamEditModal } from '../views/teams.js';
 import { metadata } from './view-state.js';
 import { z } from 'zod';
@@ -88,6 +90,16 @@ export function registerActions(app: App, deps: SlackDeps): void {
         private_metadata: view.private_metadata,
         blocks,
       } as never,
+    });
+  });
+
+  onAction('rule-remove', async (actor, body, value, client) => {
+    removeRule(ctx, actor, Number(value));
+    const view = body.view;
+    if (view?.callback_id !== RULES_MODAL) return;
+    await client.views.update({
+      view_id: view.id,
+      view: rulesModal(listRules(ctx, actor), listTeams(ctx, actor)) as never,
     });
   });
 

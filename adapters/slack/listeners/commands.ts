@@ -29,10 +29,8 @@ export function registerCommands(app: App, deps: SlackDeps): void {
         const reply = await runCommandText(ctx, actor, root, command.text, 'slack');
         if (reply.kind === 'text') {
           await ephemeral(escapeSlack(reply.text));
-        } else if (!(await openModal(client, command.trigger_id, deps, actor, reply))) {
-          await ephemeral(
-            'That form is not available here yet; use the command with arguments (see /stakeholders help).',
-          );
+        } else {
+          await openModal(client, command.trigger_id, deps, actor, reply);
         }
       } catch (err) {
         await ephemeral(errorText(err, deps.logger));

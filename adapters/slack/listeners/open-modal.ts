@@ -1,14 +1,16 @@
 import { listTeams } from '../../../src/actions/manage-teams.js';
+import { listRules } from '../../../src/actions/manage-rules.js';
 import type { Reply } from '../../../src/commands/execute.js';
 import type { Person } from '../../../src/domain/types.js';
 import type { Client, SlackDeps } from '../deps.js';
 import { declareModal, preferencesModal, subscribeModal, updateModal } from '../views/modals.js';
+import { rulesModal } from '../views/rules.js';
 import { teamsModal } from '../views/teams.js';
 
 type ModalReply = Extract<Reply, { kind: 'modal' }>;
 
-/** Builds the view for a modal reply, or `null` when Slack has no such form (answered as text). */
-export function viewFor(deps: SlackDeps, actor: Person, reply: ModalReply): object | null {
+/** Builds the view for a modal reply. */
+export function viewFor(deps: SlackDeps, actor: Person, reply: ModalReply): object {
   switch (reply.modal) {
     case 'declare':
       return declareModal(reply.title);
@@ -21,7 +23,7 @@ export function viewFor(deps: SlackDeps, actor: Person, reply: ModalReply): obje
     case 'preferences':
       return preferencesModal(reply.preferences);
     case 'rules':
-      return null;
+      return rulesModal(listRules(deps.ctx, actor), listTeams(deps.ctx, actor));
   }
 }
 
@@ -32,9 +34,6 @@ export async function openModal(
   deps: SlackDeps,
   actor: Person,
   reply: ModalReply,
-): Promise<boolean> {
-  const view = viewFor(deps, actor, reply);
-  if (!view) return false;
-  await client.views.open({ trigger_id: triggerId, view: view as never });
-  return true;
+): Promise<void> {
+  await client.views.open({ trigger_id: triggerId, view: viewFor(deps, actor, reply) as never });
 }

@@ -7,6 +7,7 @@ import {
   editTeam,
   setTeamMembers,
 } from '../../../src/actions/manage-teams.js';
+import { addRule } from '../../../src/actions/manage-rules.js';
 import { postStatusUpdate } from '../../../src/actions/post-status-update.js';
 import { resolveIncident } from '../../../src/actions/resolve-incident.js';
 import { resolveTargets } from '../../../src/actions/resolve-targets.js';
@@ -21,6 +22,7 @@ import { HeraldError, isHeraldError } from '../../../src/errors.js';
 import type { Client, SlackDeps } from '../deps.js';
 import { fieldErrors } from '../reply.js';
 import { doneModal, MODAL } from '../views/modals.js';
+import { RULES_MODAL } from '../views/rules.js';
 import { teamsModal } from '../views/teams.js';
 import { metadata, ViewState } from './view-state.js';
 
@@ -254,6 +256,28 @@ export function registerViews(app: App, deps: SlackDeps): void {
     },
     {},
     null,
+  );
+
+  handle(
+    RULES_MODAL,
+    async (actor, s) => {
+      const people = await deps.identity.people(s.users('people'));
+      const teams = resolveTargets(
+        ctx,
+        s.options('teams').map((name): Target => ({ kind: 'team', name })),
+      ).teams;
+      const rule = addRule(ctx, actor, {
+        service: s.text('service').trim() || null,
+        severities: SEVERITIES.filter((v) => s.options('severities').includes(v)),
+        targets: { people, teams },
+      });
+      return {
+        response_action: 'update',
+        view: doneModal('Rule added', `Rule ${rule.id} added: ${replies.ruleLine(rule)}.`),
+      };
+    },
+    { service: 'service', severities: 'severities', targets: 'people', people: 'people' },
+    'service',
   );
 
   /** After a pushed editor closes, the list under it shows the change. */
