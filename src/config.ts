@@ -55,6 +55,16 @@ const schema = z.object({
     .refine((v) => v === '' || v.length >= 16, { message: 'must be at least 16 characters' })
     .transform((v) => (v === '' ? undefined : v))
     .optional(),
+  SLACK_MAX_PER_SECOND: z.coerce
+    .number({ message: 'must be a number' })
+    .positive('must be above 0')
+    .max(1000, 'must be at most 1000')
+    .default(20),
+  SMTP_MAX_PER_SECOND: z.coerce
+    .number({ message: 'must be a number' })
+    .positive('must be above 0')
+    .max(1000, 'must be at most 1000')
+    .default(10),
   REMINDER_MINUTES: z.coerce
     .number({ message: 'must be a whole number of minutes' })
     .int('must be a whole number of minutes')
@@ -80,14 +90,20 @@ export interface Config {
   publicUrl: string;
   admins: AdminRef[];
   responderPolicy: 'members' | 'granted';
-  slack: { signingSecret: string; botToken: string; apiUrl: string } | null;
+  slack: {
+    signingSecret: string;
+    botToken: string;
+    apiUrl: string;
+    /** Workspace-wide DM rate Herald keeps to (Slack's limit is per workspace and undocumented). */
+    maxPerSecond: number;
+  } | null;
   teams: {
     appId: string | null;
     appPassword: string | null;
     tenantId: string | null;
     allowUnauthenticated: boolean;
   } | null;
-  email: { smtpUrl: string; from: string } | null;
+  email: { smtpUrl: string; from: string; maxPerSecond: number } | null;
   emailFrom: string;
   intakeToken: string | null;
   heraldSecret: string | null;
@@ -169,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
             signingSecret: e.SLACK_SIGNING_SECRET,
             botToken: e.SLACK_BOT_TOKEN,
             apiUrl: e.SLACK_API_URL,
+            maxPerSecond: e.SLACK_MAX_PER_SECOND,
           }
         : null,
     teams: teamsOn
@@ -179,7 +196,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
           allowUnauthenticated: e.TEAMS_ALLOW_UNAUTHENTICATED,
         }
       : null,
-    email: e.SMTP_URL ? { smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM } : null,
+    email: e.SMTP_URL
+      ? { smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM, maxPerSecond: e.SMTP_MAX_PER_SECOND }
+      : null,
     emailFrom: e.EMAIL_FROM,
     intakeToken: e.INTAKE_TOKEN ?? null,
     heraldSecret: e.HERALD_SECRET ?? null,

@@ -49,6 +49,8 @@ describe('configuration (PRODUCT §7)', () => {
     ],
     [{ INTAKE_TOKEN: 'short' }, /^INTAKE_TOKEN="short": must be at least 16 characters$/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL="loud": must be one of/],
+    [{ SLACK_MAX_PER_SECOND: '0' }, /^SLACK_MAX_PER_SECOND="0": must be above 0$/],
+    [{ SMTP_MAX_PER_SECOND: 'fast' }, /^SMTP_MAX_PER_SECOND="fast": must be a number$/],
   ])('%o fails with one line naming the variable', (env, message) => {
     const m = fails(env);
     expect(m).toMatch(message);
@@ -68,6 +70,7 @@ describe('configuration (PRODUCT §7)', () => {
       signingSecret: 's',
       botToken: 'xoxb-1',
       apiUrl: 'https://slack.com/api/',
+      maxPerSecond: 20,
     });
     expect(c.email?.smtpUrl).toBe('smtp://127.0.0.1:2525');
     expect(c.teams?.allowUnauthenticated).toBe(true);

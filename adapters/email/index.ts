@@ -15,6 +15,10 @@ export const createEmailDoor: DoorFactory = ({ config, ctx, logger, secret }) =>
         publicUrl: config.publicUrl,
         secret,
         outbox: ctx.store.outbox,
+        rate: {
+          perSecond: config.email.maxPerSecond,
+          burst: Math.max(1, Math.ceil(config.email.maxPerSecond)),
+        },
       })
     : undefined;
   return {

@@ -17,7 +17,7 @@ import { SlackDirectMessenger } from './messenger.js';
  */
 export const createSlackDoor: DoorFactory = ({ config, ctx, logger }): Door | null => {
   if (!config.slack) return null;
-  const { signingSecret, botToken, apiUrl } = config.slack;
+  const { signingSecret, botToken, apiUrl, maxPerSecond } = config.slack;
   const log = boltLogger(logger);
   // The delivery engine owns retries and rate-limit waits: the client must fail fast instead.
   const clientOptions: WebClientOptions = {
@@ -36,7 +36,7 @@ export const createSlackDoor: DoorFactory = ({ config, ctx, logger }): Door | nu
 
   return {
     name: 'slack',
-    messenger: new SlackDirectMessenger(client),
+    messenger: new SlackDirectMessenger(client, { workspacePerSecond: maxPerSecond }),
     mount(app) {
       const receiver = new ExpressReceiver({
         signingSecret,
