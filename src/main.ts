@@ -11,6 +11,7 @@ import { createIntakeDoor } from '../adapters/http/index.js';
 import { HeraldMetrics } from '../adapters/http/metrics.js';
 import { createHttpApp, finishHttpApp, listen } from '../adapters/http/server.js';
 import { createSlackDoor } from '../adapters/slack/index.js';
+import { createTeamsDoor } from '../adapters/teams/index.js';
 import { isReady, openDatabase, type Db } from '../db/client.js';
 import { SqliteDeliveryQueue } from '../db/delivery-queue.js';
 import { createStore } from '../db/store.js';
@@ -47,6 +48,7 @@ export interface StartOptions {
 /** Every door Herald has, in mounting order. */
 export const DOORS: readonly DoorFactory[] = [
   createSlackDoor,
+  createTeamsDoor,
   createEmailDoor,
   createIntakeDoor,
   createReminderDoor,

@@ -1,0 +1,69 @@
+import express, { type Request, type Response } from 'express';
+import type { Door, DoorFactory } from '../door.js';
+import { createTeamsAdapter } from './create-adapter.js';
+import { TeamsDirectMessenger } from './direct-messenger.js';
+import { createTeamsBot } from './teams-bot.js';
+
+/** Bot Framework activities are small; a card submit is a few hundred bytes. */
+const BODY_LIMIT = '256kb';
+
+const unauthorized = (res: Response) =>
+  res.status(401).json({
+    error: { code: 'UNAUTHORIZED', message: 'A Bot Framework bearer token is required.' },
+  });
+
+/** The adapter answers other shapes with a bare 400 or a 500 (and console noise). */
+const isActivity = (body: unknown): boolean =>
+  typeof body === 'object' &&
+  body !== null &&
+  !Array.isArray(body) &&
+  typeof (body as { type?: unknown }).type === 'string' &&
+  (body as { type: string }).type !== '';
+
+/**
+ * The Teams door: the teams-ai bot at `POST /api/messages` and the proactive 1:1 messenger. On
+ * with `TEAMS_APP_ID` and `TEAMS_APP_PASSWORD` (Bot Framework authentication), or without them
+ * when `TEAMS_ALLOW_UNAUTHENTICATED=true` (local development and tests only); off otherwise.
+ */
+export const createTeamsDoor: DoorFactory = ({ config, ctx, logger }): Door | null => {
+  const teams = config.teams;
+  if (!teams) return null;
+  const authenticated = teams.appId !== null && teams.appPassword !== null;
+  if (!authenticated && !teams.allowUnauthenticated) return null;
+  const log = logger.child({ door: 'teams' });
+  const appId = authenticated ? (teams.appId ?? '') : '';
+  const adapter = createTeamsAdapter(
+    authenticated ? teams : { ...teams, appId: null, appPassword: null },
+    log,
+  );
+  const bot = createTeamsBot(adapter, appId, ctx, log);
+  if (!authenticated) log.warn({}, 'teams: authentication is OFF (TEAMS_ALLOW_UNAUTHENTICATED)');
+
+  return {
+    name: 'teams',
+    messenger: new TeamsDirectMessenger(adapter, appId),
+    mount(app) {
+      app.post(
+        '/api/messages',
+        express.json({ limit: BODY_LIMIT }),
+        async (req: Request, res: Response) => {
+          // The adapter would say 401 as well, but only after logging to the console: turn away
+          // requests without any token before it.
+          if (authenticated && !/^Bearer \S+$/i.test(req.headers.authorization ?? '')) {
+            unauthorized(res);
+            return;
+          }
+          if (!isActivity(req.body)) {
+            res.status(400).json({
+              error: { code: 'INVALID_INPUT', message: 'Not a Bot Framework activity.' },
+            });
+            return;
+          }
+          await adapter.process(req, res, async (turn) => {
+            await bot.run(turn);
+          });
+        },
+      );
+    },
+  };
+};

@@ -1,0 +1,87 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createTeamsDoor } from '../../adapters/teams/index.js';
+import { loadConfig } from '../../src/config.js';
+import { silentLogger } from '../../src/logger.js';
+import type { CommandContext } from '../../src/commands/execute.js';
+import { systemClock } from '../../src/clock.js';
+import { startTeamsHarness, type TeamsHarness } from './harness.js';
+
+let h: TeamsHarness | undefined;
+afterEach(async () => {
+  await h?.stop();
+  h = undefined;
+  vi.restoreAllMocks();
+});
+
+const CREDENTIALS = {
+  TEAMS_APP_ID: '11111111-2222-3333-4444-555555555555',
+  TEAMS_APP_PASSWORD: 'not-a-real-secret',
+  TEAMS_ALLOW_UNAUTHENTICATED: 'false',
+};
+
+describe('Teams HTTP endpoint and authentication', () => {
+  it('with credentials, a post without a Bot Framework token gets 401 and writes nothing', async () => {
+    h = await startTeamsHarness(CREDENTIALS);
+    const mallory = h.user('Mallory');
+    for (const activity of [...mallory.install(), mallory.message('incidents')]) {
+      const res = await h.post(activity);
+      expect(res.status).toBe(401);
+    }
+    expect(h.herald.ctx.store.people.byTeamsAadId(mallory.member.aadObjectId)).toBeNull();
+    expect(h.fake.requests).toEqual([]);
+  });
+
+  it('with credentials, a forged token gets 401 too', async () => {
+    h = await startTeamsHarness(CREDENTIALS);
+    // The adapter logs rejected tokens to the console; keep the test output clean.
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const mallory = h.user('Mallory');
+    const res = await h.post(mallory.message('incidents'), {
+      authorization: 'Bearer not.a.token',
+    });
+    expect(res.status).toBe(401);
+    expect(h.herald.ctx.store.people.byTeamsAadId(mallory.member.aadObjectId)).toBeNull();
+    expect(h.fake.requests).toEqual([]);
+  });
+
+  it('malformed and oversized bodies get a JSON 4xx and write nothing', async () => {
+    h = await startTeamsHarness();
+    const bad = await fetch(`${h.url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"type": "message",',
+    });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { code: 'INVALID_INPUT' } });
+    for (const body of [[], { type: 5 }, { text: 'no type' }]) {
+      const res = await fetch(`${h.url}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { code: 'INVALID_INPUT' } });
+    }
+    const mallory = h.user('Mallory');
+    const huge = await h.post(mallory.message('x'.repeat(300_000)));
+    expect(huge.status).toBe(413);
+    expect(await huge.json()).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
+    expect(h.herald.ctx.store.people.byTeamsAadId(mallory.member.aadObjectId)).toBeNull();
+    expect(h.fake.requests).toEqual([]);
+  });
+
+  it('without credentials and without TEAMS_ALLOW_UNAUTHENTICATED the door stays closed', async () => {
+    const deps = {
+      ctx: {} as CommandContext,
+      clock: systemClock,
+      logger: silentLogger,
+      secret: 'x'.repeat(32),
+    };
+    expect(await createTeamsDoor({ ...deps, config: loadConfig({}) })).toBeNull();
+    const door = await createTeamsDoor({
+      ...deps,
+      config: loadConfig({ TEAMS_ALLOW_UNAUTHENTICATED: 'true' }),
+    });
+    expect(door).toMatchObject({ name: 'teams', messenger: { channel: 'teams' } });
+  });
+});

@@ -1,0 +1,181 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTeamsDoor } from '../../adapters/teams/index.js';
+import { loadConfig } from '../../src/config.js';
+import type { DeliveryJob, Messenger } from '../../src/delivery/ports.js';
+import type { Delivery, Person } from '../../src/domain/types.js';
+import { silentLogger } from '../../src/logger.js';
+import { startHerald, type Herald } from '../../src/main.js';
+import { FakeConnector, type FakeMember } from '../support/fake-connector.js';
+
+/** The email channel as a recorder: where a Teams delivery falls back to. */
+export class RecordingEmail implements Messenger {
+  readonly channel = 'email' as const;
+  readonly limits = [];
+  readonly sent: DeliveryJob[] = [];
+  send(job: DeliveryJob): Promise<void> {
+    this.sent.push(job);
+    return Promise.resolve();
+  }
+}
+
+const BOT = { id: '28:herald-bot', name: 'Herald' };
+const TENANT = 'tenant-1';
+
+/** A Teams user in a personal chat with the bot: builds the activities Teams would post. */
+export class TeamsUser {
+  readonly conversationId: string;
+  private seq = 0;
+  constructor(
+    readonly member: FakeMember,
+    private readonly serviceUrl: string,
+  ) {
+    this.conversationId = `a:personal-${member.aadObjectId}`;
+  }
+
+  activity(type: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+    this.seq += 1;
+    return {
+      type,
+      id: `${this.member.aadObjectId}-${this.seq}`,
+      timestamp: new Date().toISOString(),
+      channelId: 'msteams',
+      serviceUrl: this.serviceUrl,
+      from: { id: this.member.id, name: this.member.name, aadObjectId: this.member.aadObjectId },
+      recipient: BOT,
+      conversation: { id: this.conversationId, conversationType: 'personal', tenantId: TENANT },
+      channelData: { tenant: { id: TENANT } },
+      locale: 'en-US',
+      ...extra,
+    };
+  }
+
+  /** What Teams posts when the user adds the app: `installationUpdate` and `conversationUpdate`. */
+  install(): Record<string, unknown>[] {
+    return [
+      this.activity('installationUpdate', { action: 'add' }),
+      this.activity('conversationUpdate', { membersAdded: [{ id: BOT.id }] }),
+    ];
+  }
+
+  uninstall(): Record<string, unknown> {
+    return this.activity('installationUpdate', { action: 'remove' });
+  }
+
+  message(text: string): Record<string, unknown> {
+    return this.activity('message', { text, textFormat: 'plain' });
+  }
+
+  /** An `Action.Submit` from a card: a message with the action's data and inputs as `value`. */
+  submit(value: Record<string, unknown>): Record<string, unknown> {
+    return this.activity('message', { value });
+  }
+}
+
+export interface TeamsHarness {
+  herald: Herald;
+  fake: FakeConnector;
+  email: RecordingEmail;
+  /** Herald's base URL. */
+  url: string;
+  post(activity: Record<string, unknown>, headers?: Record<string, string>): Promise<Response>;
+  /** Posts each activity in turn, expecting 200 for all. */
+  send(...activities: Array<Record<string, unknown> | Record<string, unknown>[]>): Promise<void>;
+  /** Registers a member at the fake connector and returns them as a Teams user. */
+  user(name: string, opts?: { email?: string | null; upn?: string | null }): TeamsUser;
+  person(user: TeamsUser): Person;
+  deliveries(): Array<Delivery & { kind: string }>;
+  stop(): Promise<void>;
+}
+
+/** Herald with only the Teams door, on a temp database, talking to a fake connector. */
+export async function startTeamsHarness(env: Record<string, string> = {}): Promise<TeamsHarness> {
+  const dir = mkdtempSync(join(tmpdir(), 'herald-teams-'));
+  const fake = await FakeConnector.start();
+  const email = new RecordingEmail();
+  let herald: Herald;
+  try {
+    herald = await startHerald(
+      loadConfig({
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATABASE_PATH: join(dir, 'herald.db'),
+        TEAMS_ALLOW_UNAUTHENTICATED: 'true',
+        ...env,
+      }),
+      {
+        doors: [createTeamsDoor],
+        logger: silentLogger,
+        worker: { backoff: { baseMs: 20, maxMs: 100 } },
+        messengers: { email },
+      },
+    );
+  } catch (err) {
+    await fake.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const address = herald.server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const post = (activity: Record<string, unknown>, headers: Record<string, string> = {}) =>
+    fetch(`${url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(activity),
+    });
+  return {
+    herald,
+    fake,
+    email,
+    url,
+    post,
+    async send(...activities) {
+      for (const activity of activities.flat()) {
+        const res = await post(activity);
+        if (res.status !== 200) {
+          throw new Error(`POST /api/messages answered ${res.status}: ${await res.text()}`);
+        }
+      }
+    },
+    user(name, opts = {}) {
+      const key = name.toLowerCase().replace(/\W+/g, '-');
+      const email = opts.email === undefined ? `${key}@corp.example` : opts.email;
+      const member = fake.addMember({
+        id: `29:${key}`,
+        aadObjectId: `aad-${key}`,
+        name,
+        email,
+        userPrincipalName: opts.upn === undefined ? email : opts.upn,
+        tenantId: TENANT,
+      });
+      return new TeamsUser(member, fake.url);
+    },
+    person(user) {
+      const person = herald.ctx.store.people.byTeamsAadId(user.member.aadObjectId);
+      if (!person) throw new Error(`${user.member.name} is not known to Herald`);
+      return person;
+    },
+    deliveries() {
+      return herald.db.$client
+        .prepare(
+          `SELECT d.id, d.channel, d.state, d.attempts, d.person_id AS personId,
+                  d.fallback_of AS fallbackOf, d.last_error AS lastError, e.kind
+             FROM deliveries d JOIN notification_events e ON e.id = d.event_id ORDER BY d.id`,
+        )
+        .all() as Array<Delivery & { kind: string }>;
+    },
+    async stop() {
+      await herald.stop();
+      await fake.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Channels of the deliveries made for one person, in order: `teams:sent`, `email:pending`… */
+export const deliveryLog = (h: TeamsHarness, person: Person): string[] =>
+  h
+    .deliveries()
+    .filter((d) => d.personId === person.id)
+    .map((d) => `${d.kind}:${d.channel}:${d.state}`);
