@@ -7,7 +7,10 @@ import type { DeliveryJob, Messenger } from '../../src/delivery/ports.js';
 import type { Delivery, Person } from '../../src/domain/types.js';
 import { silentLogger } from '../../src/logger.js';
 import { startHerald, type Herald } from '../../src/main.js';
-import { FakeConnector, type FakeMember } from '../support/fake-connector.js';
+import { FakeConnector } from '../support/fake-connector.js';
+import { TENANT, TeamsUser } from '../support/teams-user.js';
+
+export { TeamsUser };
 
 /** The email channel as a recorder: where a Teams delivery falls back to. */
 export class RecordingEmail implements Messenger {
@@ -17,59 +20,6 @@ export class RecordingEmail implements Messenger {
   send(job: DeliveryJob): Promise<void> {
     this.sent.push(job);
     return Promise.resolve();
-  }
-}
-
-const BOT = { id: '28:herald-bot', name: 'Herald' };
-const TENANT = 'tenant-1';
-
-/** A Teams user in a personal chat with the bot: builds the activities Teams would post. */
-export class TeamsUser {
-  readonly conversationId: string;
-  private seq = 0;
-  constructor(
-    readonly member: FakeMember,
-    private readonly serviceUrl: string,
-  ) {
-    this.conversationId = `a:personal-${member.aadObjectId}`;
-  }
-
-  activity(type: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-    this.seq += 1;
-    return {
-      type,
-      id: `${this.member.aadObjectId}-${this.seq}`,
-      timestamp: new Date().toISOString(),
-      channelId: 'msteams',
-      serviceUrl: this.serviceUrl,
-      from: { id: this.member.id, name: this.member.name, aadObjectId: this.member.aadObjectId },
-      recipient: BOT,
-      conversation: { id: this.conversationId, conversationType: 'personal', tenantId: TENANT },
-      channelData: { tenant: { id: TENANT } },
-      locale: 'en-US',
-      ...extra,
-    };
-  }
-
-  /** What Teams posts when the user adds the app: `installationUpdate` and `conversationUpdate`. */
-  install(): Record<string, unknown>[] {
-    return [
-      this.activity('installationUpdate', { action: 'add' }),
-      this.activity('conversationUpdate', { membersAdded: [{ id: BOT.id }] }),
-    ];
-  }
-
-  uninstall(): Record<string, unknown> {
-    return this.activity('installationUpdate', { action: 'remove' });
-  }
-
-  message(text: string): Record<string, unknown> {
-    return this.activity('message', { text, textFormat: 'plain' });
-  }
-
-  /** An `Action.Submit` from a card: a message with the action's data and inputs as `value`. */
-  submit(value: Record<string, unknown>): Record<string, unknown> {
-    return this.activity('message', { value });
   }
 }
 

@@ -1,0 +1,54 @@
+import type { FakeMember } from './fake-connector.js';
+
+export const BOT = { id: '28:herald-bot', name: 'Herald' };
+export const TENANT = 'tenant-1';
+
+/** A Teams user in a personal chat with the bot: builds the activities Teams would post. */
+export class TeamsUser {
+  readonly conversationId: string;
+  private seq = 0;
+  constructor(
+    readonly member: FakeMember,
+    private readonly serviceUrl: string,
+  ) {
+    this.conversationId = `a:personal-${member.aadObjectId}`;
+  }
+
+  activity(type: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+    this.seq += 1;
+    return {
+      type,
+      id: `${this.member.aadObjectId}-${this.seq}`,
+      timestamp: new Date().toISOString(),
+      channelId: 'msteams',
+      serviceUrl: this.serviceUrl,
+      from: { id: this.member.id, name: this.member.name, aadObjectId: this.member.aadObjectId },
+      recipient: BOT,
+      conversation: { id: this.conversationId, conversationType: 'personal', tenantId: TENANT },
+      channelData: { tenant: { id: TENANT } },
+      locale: 'en-US',
+      ...extra,
+    };
+  }
+
+  /** What Teams posts when the user adds the app: `installationUpdate` and `conversationUpdate`. */
+  install(): Record<string, unknown>[] {
+    return [
+      this.activity('installationUpdate', { action: 'add' }),
+      this.activity('conversationUpdate', { membersAdded: [{ id: BOT.id }] }),
+    ];
+  }
+
+  uninstall(): Record<string, unknown> {
+    return this.activity('installationUpdate', { action: 'remove' });
+  }
+
+  message(text: string): Record<string, unknown> {
+    return this.activity('message', { text, textFormat: 'plain' });
+  }
+
+  /** An `Action.Submit` from a card: a message with the action's data and inputs as `value`. */
+  submit(value: Record<string, unknown>): Record<string, unknown> {
+    return this.activity('message', { value });
+  }
+}
