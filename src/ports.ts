@@ -119,7 +119,8 @@ export interface UpdatesRepo {
     },
     now: number,
   ): StatusUpdate;
-  list(incidentId: number, limit: number): StatusUpdate[];
+  /** Newest first; `stakeholderOnly` keeps the updates that were sent to stakeholders. */
+  list(incidentId: number, limit: number, opts?: { stakeholderOnly?: boolean }): StatusUpdate[];
 }
 
 export interface NewDelivery {

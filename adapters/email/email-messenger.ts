@@ -29,7 +29,7 @@ export interface EmailMessengerOptions {
   secret: string;
   /** Where the first mail of a thread is looked up. */
   outbox: Pick<OutboxRepo, 'firstSent'>;
-  /** Channel-wide sending rate (token bucket). Default 10 per second, bursts of 20. */
+  /** Channel-wide sending rate (token bucket). Default 10 per second, bursts of 20; the door passes `SMTP_MAX_PER_SECOND`. */
   rate?: { perSecond: number; burst: number };
   /** How long `close()` lets sends in flight finish. Default 10 s. */
   closeGraceMs?: number;

@@ -16,6 +16,23 @@ interface SlackUser {
   profile?: { email?: string; display_name?: string; real_name?: string };
 }
 
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new HeraldError(
+            'INVALID_INPUT',
+            'Slack did not answer in time; nothing was changed. Please try again.',
+          ),
+        ),
+      ms,
+    );
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 const toProfile = (u: SlackUser, userId: string): SlackProfile => ({
   userId,
   displayName: u.profile?.display_name || u.real_name || u.profile?.real_name || u.name || userId,
@@ -36,6 +53,7 @@ export class SlackIdentity {
     private readonly client: WebClient,
     private readonly ctx: ActionContext,
     private readonly ttlMs = 60 * 60 * 1000,
+    private readonly lookupTimeoutMs = 2_000,
   ) {}
 
   /** The profile Slack reports, or null for an unknown user. */
@@ -49,20 +67,38 @@ export class SlackIdentity {
     }
   }
 
-  /** The person behind a Slack user id, refreshed from Slack at most once per TTL. */
+  /**
+   * The person behind a Slack user id. Someone Herald knows is answered at once — a stale profile
+   * is refreshed in the background — so a Slack hiccup never blocks a responder mid-incident and
+   * a modal submission stays inside Slack's three seconds; only a stranger waits for `users.info`.
+   */
   async person(userId: string): Promise<Person> {
     const known = this.ctx.store.people.bySlackUserId(userId);
-    const fetchedAt = this.seen.get(userId);
-    if (known && fetchedAt !== undefined && this.ctx.clock.now() - fetchedAt < this.ttlMs)
+    if (known) {
+      if (this.isStale(userId)) void this.refresh(userId).catch(() => undefined);
       return known;
-    const profile = await this.profile(userId);
-    if (!profile) {
-      if (known) return known;
-      throw new HeraldError('PERSON_NOT_FOUND', `Slack does not know the user ${userId}.`);
     }
-    const person = identifySlackUser(this.ctx, profile);
+    return this.refresh(userId);
+  }
+
+  private isStale(userId: string): boolean {
+    const fetchedAt = this.seen.get(userId);
+    return fetchedAt === undefined || this.ctx.clock.now() - fetchedAt >= this.ttlMs;
+  }
+
+  private async refresh(userId: string): Promise<Person> {
+    // Marked first: a burst of requests from one person starts one lookup, not many.
     this.seen.set(userId, this.ctx.clock.now());
-    return person;
+    let profile: SlackProfile | null;
+    try {
+      profile = await withTimeout(this.profile(userId), this.lookupTimeoutMs);
+    } catch (err) {
+      this.seen.delete(userId);
+      throw err;
+    }
+    if (!profile)
+      throw new HeraldError('PERSON_NOT_FOUND', `Slack does not know the user ${userId}.`);
+    return identifySlackUser(this.ctx, profile);
   }
 
   /** Every user id, met through Slack (modal multi-selects), as people. */

@@ -10,7 +10,6 @@ import { notificationBlocks, notificationText } from './views/message.js';
 /** Slack errors that mean this person cannot be reached on Slack, however often we try. */
 const UNREACHABLE = new Set([
   'user_not_found',
-  'account_inactive',
   'user_disabled',
   'cannot_dm_bot',
   'user_not_visible',
@@ -19,7 +18,10 @@ const UNREACHABLE = new Set([
   'messages_tab_disabled',
   'restricted_action',
 ]);
-/** Errors no retry will fix, but that say nothing about the person (the app's own setup). */
+/**
+ * Errors no retry will fix, but that say nothing about the person: the app's own setup.
+ * (`account_inactive` is the bot token's owner being deactivated, not the recipient.)
+ */
 const PERMANENT = new Set([
   'invalid_auth',
   'not_authed',

@@ -1,4 +1,4 @@
-import { desc, eq } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import type { StatusUpdate } from '../../src/domain/types.js';
 import type { UpdatesRepo } from '../../src/ports.js';
 import type { Db } from '../client.js';
@@ -23,11 +23,20 @@ export class SqliteUpdatesRepo implements UpdatesRepo {
       .get();
   }
 
-  list(incidentId: number, limit: number): StatusUpdate[] {
+  list(
+    incidentId: number,
+    limit: number,
+    opts: { stakeholderOnly?: boolean } = {},
+  ): StatusUpdate[] {
+    const forIncident = eq(statusUpdates.incidentId, incidentId);
     return this.db
       .select()
       .from(statusUpdates)
-      .where(eq(statusUpdates.incidentId, incidentId))
+      .where(
+        opts.stakeholderOnly
+          ? and(forIncident, eq(statusUpdates.notifyStakeholders, true))
+          : forIncident,
+      )
       .orderBy(desc(statusUpdates.id))
       .limit(limit)
       .all();

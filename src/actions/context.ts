@@ -11,6 +11,9 @@ export interface ActionContext {
   channels: ReadonlySet<Channel>;
   admins: readonly AdminRef[];
   responderPolicy: 'members' | 'granted';
-  /** Called after a transaction that queued deliveries commits: wakes the delivery worker. */
+  /**
+   * Wakes the delivery worker once an action queued deliveries. It may run inside an enclosing
+   * transaction; the worker claims only after the current synchronous code, by when it committed.
+   */
   onQueued(): void;
 }

@@ -12,6 +12,9 @@ export const SYSTEM_ACTOR_NAME = 'Herald API';
  */
 export function systemActor(ctx: ActionContext): Person {
   const { store, clock } = ctx;
+  // The common case is a plain read; the write transaction is only for the first call.
+  const known = store.people.byId(Number(store.settings.get(SYSTEM_ACTOR_KEY)) || 0);
+  if (known) return known;
   return store.transaction(() => {
     const id = Number(store.settings.get(SYSTEM_ACTOR_KEY));
     const existing = Number.isInteger(id) && id > 0 ? store.people.byId(id) : null;

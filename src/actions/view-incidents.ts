@@ -32,9 +32,7 @@ export function showIncident(ctx: ActionContext, actor: Person, incidentId: numb
   const { store } = ctx;
   const incident = visibleIncident(store, actor, incidentId);
   const responder = can(actor, 'see-all-incidents');
-  const updates = store.updates
-    .list(incidentId, 20)
-    .filter((u) => responder || u.notifyStakeholders);
+  const updates = store.updates.list(incidentId, 20, { stakeholderOnly: !responder });
   if (!responder) return { incident, updates, subscribers: null };
   const subs = store.subscriptions.list(incidentId);
   const people = store.people.byIds(subs.flatMap((s) => (s.personId === null ? [] : [s.personId])));

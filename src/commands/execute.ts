@@ -21,7 +21,7 @@ import { setSummary } from '../actions/set-summary.js';
 import { subscribeToIncident } from '../actions/subscribe-to-incident.js';
 import { unsubscribeFromIncident } from '../actions/unsubscribe-from-incident.js';
 import { listIncidents, showIncident } from '../actions/view-incidents.js';
-import { can, incidentFor, requirePermission } from '../access.js';
+import { can, incidentFor, requirePermission, visibleIncident } from '../access.js';
 import type { Incident, Person, Source } from '../domain/types.js';
 import { HeraldError, isHeraldError } from '../errors.js';
 import { parseCommand } from './grammar.js';
@@ -63,6 +63,52 @@ async function meetSlackUsers(ctx: CommandContext, targets: readonly Target[]): 
   }
 }
 
+/** Is this target the actor themselves? Answered without creating anyone. */
+const isSelf = (actor: Person, t: Target): boolean =>
+  (t.kind === 'slack' && t.userId === actor.slackUserId) ||
+  (t.kind === 'email' && t.email.toLowerCase() === actor.email?.toLowerCase());
+
+/**
+ * Refuses a command the actor may not run before anything is looked up or created: a refused
+ * command must leave no trace (not even an email-only person met through its targets), and a
+ * stakeholder's view of an incident they do not follow stays "not found".
+ */
+function preflight(ctx: CommandContext, actor: Person, c: Command): void {
+  const { store } = ctx;
+  if (c.root === 'incident') {
+    if (c.name === 'unsubscribe') visibleIncident(store, actor, c.id);
+    else if (c.name === 'stakeholders') incidentFor(store, actor, c.id, 'delivery-status');
+    else if (
+      ['summary', 'subscribe', 'update', 'notify', 'resolve'].includes(c.name) &&
+      'id' in c
+    ) {
+      incidentFor(store, actor, c.id, 'edit-incident');
+    }
+    return;
+  }
+  switch (c.name) {
+    case 'teams':
+    case 'team-create':
+    case 'team-delete':
+    case 'team-add':
+    case 'team-remove':
+      return requirePermission(actor, 'manage-teams');
+    case 'role':
+      return requirePermission(actor, 'manage-roles');
+    case 'rules':
+    case 'rule-add':
+    case 'rule-list':
+    case 'rule-remove':
+      return requirePermission(actor, 'manage-rules');
+    case 'prefs':
+    case 'prefs-set':
+      if (c.target && !isSelf(actor, c.target)) requirePermission(actor, 'others-preferences');
+      return;
+    default:
+      return;
+  }
+}
+
 function targetsOf(command: Command): Target[] {
   if ('targets' in command) return command.targets;
   if ('target' in command && command.target) return [command.target];
@@ -81,6 +127,7 @@ export async function executeCommand(
 ): Promise<Reply> {
   const name = `${command.root} ${command.name}`;
   try {
+    preflight(ctx, actor, command);
     await meetSlackUsers(ctx, targetsOf(command));
     const reply =
       command.root === 'incident'

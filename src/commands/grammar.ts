@@ -27,6 +27,22 @@ const quote = (token: string): string => {
   return `\`${shown.length > 40 ? `${shown.slice(0, 40)}…` : shown}\``;
 };
 
+/**
+ * Slack's markup in command text as the words it stands for. With escaping on, a `<` the user
+ * typed arrives as `&lt;`, so every raw `<…>` is Slack's own: a mention, a channel, a link. Kept as
+ * markup it would reach stakeholders as `<@U0123|bob>` (a user id) or as a live link or `<!here>`.
+ */
+export const plainFromSlack = (text: string): string =>
+  text.replace(/<([^<>]*)>/g, (_all, inner: string) => {
+    const [target = '', label] = inner.split('|', 2);
+    if (target.startsWith('@')) return `@${label ?? target.slice(1)}`;
+    if (target.startsWith('#')) return `#${label ?? target.slice(1)}`;
+    if (target.startsWith('!'))
+      return `@${(label ?? target.slice(1)).replace(/^subteam\^\w+$/, 'group')}`;
+    if (target.startsWith('mailto:')) return label ?? target.slice('mailto:'.length);
+    return label ?? target;
+  });
+
 /** Slack escapes exactly these three in command text; `&amp;` last so `&amp;lt;` stays `&lt;`. */
 const decodeEntities = (text: string): string =>
   text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
@@ -158,7 +174,7 @@ class Args {
   text(): string | null;
   text(missing: string): string;
   text(missing?: string): string | null {
-    const text = decodeEntities(this.raw());
+    const text = decodeEntities(plainFromSlack(this.raw()));
     if (text === '' && missing !== undefined) throw this.fail(missing);
     return text === '' ? null : text;
   }

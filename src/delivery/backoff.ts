@@ -18,15 +18,18 @@ export interface BackoffOptions {
   jitter?: Jitter;
 }
 
-/** Defaults: first retry after 1–2 s, then doubling up to 5 minutes, 8 attempts in all (~15 min). */
+/**
+ * Defaults: first retry after 1–2 s, doubling up to 15 minutes, 14 attempts in all: a transient
+ * outage of 40 to 77 minutes (equal jitter) is ridden out before a delivery gives up.
+ */
 export const DEFAULT_BACKOFF: Required<BackoffOptions> = {
   baseMs: 2_000,
-  maxMs: 5 * 60_000,
+  maxMs: 15 * 60_000,
   jitter: 'equal',
 };
 
 /** Attempts (the first send included) before a transiently failing delivery gives up. */
-export const DEFAULT_MAX_ATTEMPTS = 8;
+export const DEFAULT_MAX_ATTEMPTS = 14;
 
 /**
  * Milliseconds to wait before retrying after the `attempt`-th failed attempt (1-based).

@@ -56,10 +56,11 @@ export interface DeliveryQueue {
   markSent(id: number, now: number): void;
   scheduleRetry(id: number, at: number, error: string): void;
   /**
-   * Ends a delivery for good. With `fallbackToEmail`, and when the person has an email address and
-   * no email delivery exists yet for the event, enqueues one (`fallbackOf` = id) in the same
-   * transaction and returns its id; the original then ends `failed`. Without a fallback the
-   * original ends `undeliverable` (chat) or `failed`/`undeliverable` as given.
+   * Ends a delivery for good (never one already `sent`). Without `fallbackToEmail`, or for an
+   * email delivery, it ends in `outcome.state`. With it, a person without an email address makes
+   * it `undeliverable`; otherwise it ends `failed` and, unless the person already gets this event
+   * by email, an email delivery (`fallbackOf` = id) is enqueued in the same transaction and its id
+   * returned.
    */
   finish(
     id: number,

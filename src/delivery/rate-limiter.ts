@@ -39,6 +39,11 @@ export class TokenBucket {
     return wait;
   }
 
+  /** Holds every token until `until` (a server's Retry-After): nobody goes before it. */
+  blockUntil(until: number): void {
+    this.tat = Math.max(this.tat, until + this.tolerance);
+  }
+
   /** True when the bucket is full again: forgetting it changes nothing. */
   isIdle(now: number): boolean {
     return this.tat <= now;
@@ -71,6 +76,15 @@ export class RateLimiter {
     let wait = 0;
     for (const limit of limits) wait = Math.max(wait, this.bucket(channel, limit, job).take(now));
     return wait;
+  }
+
+  /**
+   * A server said "slow down" (HTTP 429 with Retry-After): every bucket that applies to `job` —
+   * the workspace's, the tenant's, the conversation's — waits until `until`, so the other queued
+   * sends do not spend their attempts hitting the same wall.
+   */
+  pause(channel: Channel, limits: readonly RateLimit[], job: DeliveryJob, until: number): void {
+    for (const limit of limits) this.bucket(channel, limit, job).blockUntil(until);
   }
 
   /** Number of live buckets (for tests and metrics). */

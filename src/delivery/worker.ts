@@ -212,7 +212,16 @@ export class DeliveryWorker {
       }
       await messenger.send(job);
     } catch (err) {
-      this.settleFailure(job, toDeliveryError(err));
+      const error = toDeliveryError(err);
+      if (messenger && error.options.retryAfterMs !== undefined) {
+        this.limiter.pause(
+          channel,
+          messenger.limits,
+          job,
+          this.clock.now() + error.options.retryAfterMs,
+        );
+      }
+      this.settleFailure(job, error);
       return;
     }
     this.queue.markSent(job.delivery.id, this.clock.now());

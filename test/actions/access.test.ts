@@ -208,3 +208,21 @@ function capture(fn: () => unknown): { code: string; message: string; field: str
   }
   throw new Error('expected an error');
 }
+
+describe('a stakeholder’s view of the timeline', () => {
+  it('still shows their updates when many internal ones came after', () => {
+    postStatusUpdate(h.ctx, responder, watched.id, {
+      text: 'Stakeholders: we are on it',
+      notifyStakeholders: true,
+    });
+    for (let i = 0; i < 30; i++) {
+      postStatusUpdate(h.ctx, responder, watched.id, {
+        text: `internal ${i}`,
+        notifyStakeholders: false,
+      });
+    }
+    expect(showIncident(h.ctx, guest, watched.id).updates.map((u) => u.text)).toEqual([
+      'Stakeholders: we are on it',
+    ]);
+  });
+});

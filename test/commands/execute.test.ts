@@ -51,7 +51,8 @@ const counts = () =>
     .prepare(
       `SELECT (SELECT count(*) FROM incidents) i, (SELECT count(*) FROM subscriptions) s,
               (SELECT count(*) FROM status_updates) u, (SELECT count(*) FROM deliveries) d,
-              (SELECT count(*) FROM stakeholder_teams) t`,
+              (SELECT count(*) FROM stakeholder_teams) t, (SELECT count(*) FROM people) p,
+              (SELECT count(*) FROM opt_outs) o, (SELECT count(*) FROM subscription_rules) r`,
     )
     .get();
 
@@ -194,6 +195,33 @@ describe('bad input changes nothing', () => {
     const before = counts();
     await expect(run(admin, root, text)).rejects.toSatisfy(isHeraldError);
     expect(counts()).toEqual(before);
+  });
+});
+
+describe('refused commands leave no trace', () => {
+  it.each([
+    ['stakeholders', 'prefs set email nobody@x.example'],
+    ['stakeholders', 'prefs typo@x.example'],
+    ['stakeholders', 'role <@UNEW> admin'],
+    ['stakeholders', 'team add exec <@UNEW> new@x.example'],
+    ['incident', 'subscribe 1 <@UNEW> new@x.example'],
+    ['incident', 'subscribe 99 <@UNEW>'],
+    ['incident', 'unsubscribe 1 <@UNEW>'],
+  ] as const)(
+    'a stakeholder running /%s %s is refused and nobody is created',
+    async (root, text) => {
+      await say(admin, 'stakeholders', 'team create exec');
+      await say(rita, 'incident', 'new Outage');
+      const before = counts();
+      await expect(run(guest, root, text)).rejects.toSatisfy(isHeraldError);
+      expect(counts()).toEqual(before);
+    },
+  );
+
+  it('a stakeholder may still name themselves', async () => {
+    expect(await say(guest, 'stakeholders', 'prefs set email gus@partner.example')).toBe(
+      'Gus <gus@partner.example> is told by email.',
+    );
   });
 });
 

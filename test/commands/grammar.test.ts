@@ -330,3 +330,21 @@ describe('usage and help', () => {
     for (const [, c] of stakeholders) expect(STAKEHOLDERS_HELP).toContain(usageFor(c.root, c.name));
   });
 });
+
+describe('Slack markup in free text becomes plain words', () => {
+  it.each([
+    ['notify 4 ping <@U0123ABC|bob> and <@U999>', 'ping @bob and @U999'],
+    ['notify 4 see <https://status.example.com|the status page> now', 'see the status page now'],
+    ['notify 4 see <https://status.example.com>', 'see https://status.example.com'],
+    ['notify 4 <!here> and <!channel>', '@here and @channel'],
+    ['notify 4 ask <#C123|ops> or <mailto:a@b.example|a@b.example>', 'ask #ops or a@b.example'],
+    ['notify 4 typed &lt;b&gt; &amp; &lt;!here&gt;', 'typed <b> & <!here>'],
+  ])('%s', (input, text) => {
+    expect(parseCommand('incident', input)).toEqual({
+      root: 'incident',
+      name: 'notify',
+      id: 4,
+      text,
+    });
+  });
+});

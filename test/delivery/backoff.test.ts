@@ -40,8 +40,15 @@ describe('retryDelay', () => {
     expect(retryDelay(4, { ...opts, random: top, retryAfterMs: 10 })).toBe(8_000);
   });
 
-  it('has sane defaults', () => {
-    expect(DEFAULT_BACKOFF).toMatchObject({ baseMs: 2_000, maxMs: 300_000 });
-    expect(DEFAULT_MAX_ATTEMPTS).toBe(8);
+  it('rides out 40 to 77 minutes of transient failure by default before giving up', () => {
+    const budget = (random: () => number) => {
+      let total = 0;
+      for (let attempt = 1; attempt < DEFAULT_MAX_ATTEMPTS; attempt++) {
+        total += retryDelay(attempt, { ...DEFAULT_BACKOFF, random });
+      }
+      return total / 60_000;
+    };
+    expect(budget(() => 0)).toBeGreaterThan(38);
+    expect(budget(() => 0.999)).toBeLessThan(80);
   });
 });

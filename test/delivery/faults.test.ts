@@ -29,7 +29,7 @@ describe('fan-out under injected faults', () => {
     const people = Array.from({ length: 300 }, (_, i) =>
       h.person({ name: `P${i}`, slack: i < 280 ? `UOK${i}` : `UDEAD${i}` }),
     );
-    for (let i = 280; i < 300; i++) slack.failDmsTo(`UDEAD${i}`, { error: 'account_inactive' });
+    for (let i = 280; i < 300; i++) slack.failDmsTo(`UDEAD${i}`, { error: 'user_disabled' });
     slack.faults({ rate: 0.2, kinds: ['429', '5xx', 'timeout', 'drop'], holdMs: 2_500, seed: 42 });
 
     // A time-out well under the fault's hold (a held request fails) and well over any honest

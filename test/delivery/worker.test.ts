@@ -160,6 +160,26 @@ describe('DeliveryWorker.runOnce', () => {
     expect(readDelivery(db, id)).toMatchObject({ state: 'retrying', next_attempt_at: T0 + 45_000 });
   });
 
+  it('a Retry-After holds back the other sends that share the limit, not only the one refused', async () => {
+    const workspace: RateLimit = {
+      name: 'workspace',
+      ratePerSecond: 100,
+      burst: 100,
+      key: () => '',
+    };
+    const first = delivery('slack', { displayName: 'A' });
+    const rateLimited = new DeliveryError('transient', 'HTTP 429', { retryAfterMs: 30_000 });
+    const slack = fakeMessenger('slack', failing(rateLimited), [workspace]);
+    const w = makeWorker({ slack: slack.messenger }, { concurrency: 1 });
+    await w.runOnce();
+    expect(readDelivery(db, first)).toMatchObject({ state: 'retrying' });
+    // A second delivery due now waits out the same 30 s before its first attempt.
+    const second = delivery('slack', { displayName: 'B' });
+    await w.runOnce();
+    expect(readDelivery(db, second)).toMatchObject({ state: 'sent', attempts: 1 });
+    expect(clock.sleeps.at(-1)).toBeGreaterThanOrEqual(30_000);
+  });
+
   it('treats any other exception as transient', async () => {
     const a = delivery('slack', { displayName: 'A' });
     const b = delivery('slack', { displayName: 'B' });

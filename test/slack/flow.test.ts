@@ -56,7 +56,11 @@ describe('the responder flow over signed Slack requests', () => {
       'Internal update added to #1 (stakeholders not notified).',
     );
     expect(
-      await command('URITA', '/incident', 'notify 1 A fix is rolling out <!channel> <@URITA>'),
+      await command(
+        'URITA',
+        '/incident',
+        'notify 1 A fix is rolling out <!channel> <@URITA|rita> &lt;!here&gt;',
+      ),
     ).toMatch(/^Update sent to stakeholders of #1/);
     await eventually(() => expect(h.slack.dms()).toHaveLength(4));
     expect(await command('URITA', '/incident', 'resolve 1 Rolled back')).toBe(
@@ -88,8 +92,9 @@ describe('the responder flow over signed Slack requests', () => {
     const update = dmsTo('UGUS')[1]!;
     expect(JSON.stringify(update.blocks)).toContain('EU customers cannot pay by card');
     // Typed mentions stay text: escaped, never a live <!channel> or <@U…>.
-    expect(update.text).toContain('&lt;!channel&gt; &lt;@URITA&gt;');
-    expect(JSON.stringify(update.blocks)).not.toMatch(/<!channel>|<@URITA>/);
+    // Slack's markup becomes plain words; what the user typed literally stays escaped text.
+    expect(update.text).toContain('A fix is rolling out @channel @rita &lt;!here&gt;');
+    expect(JSON.stringify(update.blocks)).not.toMatch(/<!channel>|<!here>|<@URITA/);
     expect(h.slack.problems).toEqual([]);
   });
 

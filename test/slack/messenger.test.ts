@@ -51,13 +51,13 @@ describe('SlackDirectMessenger', () => {
     expect(h.slack.callsOf('chat.postMessage')).toHaveLength(2);
   });
 
-  it('a deactivated account falls back to email and marks the person unreachable on Slack', async () => {
-    h.slack.failDmsTo('UANN', { error: 'account_inactive' });
+  it('a deactivated user falls back to email and marks the person unreachable on Slack', async () => {
+    h.slack.failDmsTo('UANN', { error: 'user_disabled' });
     await run('URITA', 'new Outage');
     await run('URITA', 'subscribe 1 <@UANN>');
     await eventually(() => expect(h.email.log()).toEqual(['ann@corp.example:subscribed']));
     expect(delivery('UANN')).toEqual([
-      { channel: 'slack', state: 'failed', attempts: 1, error: 'slack: account_inactive' },
+      { channel: 'slack', state: 'failed', attempts: 1, error: 'slack: user_disabled' },
       { channel: 'email', state: 'sent', attempts: 1, error: null },
     ]);
     expect(h.herald.ctx.store.people.bySlackUserId('UANN')?.slackReachable).toBe(false);
@@ -70,7 +70,7 @@ describe('SlackDirectMessenger', () => {
       h.slack.callsOf('chat.postMessage').filter((c) => c.args.channel === 'DUANN'),
     ).toHaveLength(1);
     expect(await run('URITA', 'stakeholders 1')).toContain(
-      'Ann &lt;ann@corp.example&gt; — via direct — email sent, Slack failed (slack: account_inactive)',
+      'Ann &lt;ann@corp.example&gt; — via direct — email sent, Slack failed (slack: user_disabled)',
     );
   });
 
@@ -86,6 +86,8 @@ describe('SlackDirectMessenger', () => {
       { unreachable: true },
     ],
     [{ code: 'slack_webapi_platform_error', data: { error: 'invalid_auth' } }, 'permanent', {}],
+    // The bot token's owner is deactivated: nothing to say about the recipient.
+    [{ code: 'slack_webapi_platform_error', data: { error: 'account_inactive' } }, 'permanent', {}],
     [{ code: 'slack_webapi_platform_error', data: { error: 'internal_error' } }, 'transient', {}],
     [{ code: 'slack_webapi_http_error', statusCode: 503 }, 'transient', {}],
     [{ code: 'slack_webapi_request_error', message: 'socket hang up' }, 'transient', {}],

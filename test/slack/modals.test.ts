@@ -262,8 +262,10 @@ describe('modals', () => {
       { previous_view_id: 'V-teams' },
     );
     expect(created).toEqual({});
-    const refreshed = h.slack.callsOf('views.update').find((c) => c.args.view_id === 'V-teams');
-    expect(JSON.stringify(refreshed?.args.view)).toContain('exec');
+    await eventually(() => {
+      const refreshed = h.slack.callsOf('views.update').find((c) => c.args.view_id === 'V-teams');
+      expect(JSON.stringify(refreshed?.args.view)).toContain('exec');
+    });
     expect(
       h.herald.ctx.store.teams
         .members(h.herald.ctx.store.teams.byName('exec')!.id)

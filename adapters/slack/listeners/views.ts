@@ -55,8 +55,9 @@ const stale = () => new HeraldError('INVALID_INPUT', 'This form is out of date; 
 
 /**
  * Modal submissions. The action runs before the ack so a refusal can be shown on the field it is
- * about (`response_action: errors`); every action is a local SQLite transaction, well inside
- * Slack's three seconds, except `users.info` for people Herald has not met (cached afterwards).
+ * about (`response_action: errors`): every action is a local SQLite transaction, well inside
+ * Slack's three seconds. Only people Herald has never met need `users.info` first, bounded to two
+ * seconds; refreshing a list under the modal happens after the ack.
  */
 export function registerViews(app: App, deps: SlackDeps): void {
   const { ctx } = deps;
@@ -238,7 +239,7 @@ export function registerViews(app: App, deps: SlackDeps): void {
           setTeamMembers(ctx, actor, team.name, members);
         }
       });
-      await refreshTeamList(client, parentId);
+      void refreshTeamList(client, parentId);
       return undefined;
     },
     { name: 'name', description: 'description', emails: 'emails', team: 'name' },
@@ -247,11 +248,11 @@ export function registerViews(app: App, deps: SlackDeps): void {
 
   handle(
     MODAL.teamDelete,
-    async (actor, _s, meta, parentId, client) => {
+    (actor, _s, meta, parentId, client) => {
       const m = metadata(teamMeta, meta);
       if (!m?.team) throw stale();
       deleteTeam(ctx, actor, m.team);
-      await refreshTeamList(client, parentId);
+      void refreshTeamList(client, parentId);
       return undefined;
     },
     {},
