@@ -1,4 +1,5 @@
 import type { EventPayload, Severity } from '../../src/domain/types.js';
+import { inertText } from '../../src/text/inert-text.js';
 import { bodyText, headerText } from './header-text.js';
 import { emailSubject } from './subject.js';
 
@@ -37,26 +38,29 @@ export function formatUtc(at: number): string {
   return `${new Date(at).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-/** Builds the view of one event; user text stays raw here and is escaped by each part's renderer. */
+/**
+ * Builds the view of one event. User text gets its links broken here (mail clients linkify bare
+ * URLs and addresses) and is escaped by each part's renderer; the subject is built apart.
+ */
 export function emailView(payload: EventPayload, unsubscribeUrl: string | null): EmailView {
   const { incident } = payload;
-  const by = payload.by ? headerText(payload.by, 100) : null;
-  const text = payload.text ? bodyText(payload.text).trim() : '';
+  const by = payload.by ? inertText(headerText(payload.by, 100)) : null;
+  const text = payload.text ? inertText(bodyText(payload.text).trim()) : '';
   const body = text === '' ? null : text;
   const event = describeEvent(payload.kind, by, incident.severity);
   return {
     subject: emailSubject(payload),
-    heading: `#${incident.id} ${headerText(incident.title)}`,
+    heading: `#${incident.id} ${inertText(headerText(incident.title))}`,
     ...event,
     body,
     bodyLabel: body && payload.kind === 'resolved' ? 'Resolution note' : null,
     facts: [
       ['Status', incident.status === 'resolved' ? 'Resolved' : 'Open'],
       ['Severity', incident.severity],
-      ['Service', incident.service ? headerText(incident.service) : 'not set'],
+      ['Service', incident.service ? inertText(headerText(incident.service)) : 'not set'],
       [payload.kind === 'subscribed' ? 'Subscribed at' : 'Time', formatUtc(payload.at)],
     ],
-    summary: incident.summary.trim() === '' ? null : bodyText(incident.summary).trim(),
+    summary: incident.summary.trim() === '' ? null : inertText(bodyText(incident.summary).trim()),
     unsubscribeUrl,
     reason:
       payload.kind === 'reminder'

@@ -27,8 +27,22 @@ describe('email templates', () => {
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;<br>');
     expect(html).toContain('Pay with &quot;cards&quot; &amp; &lt;b&gt;vouchers&lt;/b&gt;');
     expect(html).toContain('&lt;i&gt;checkout&lt;/i&gt;');
-    expect(html).toContain('from Rita &lt;rita@corp.example&gt;');
+    // The address is broken for linkifiers by an invisible zero-width space; it reads the same.
+    expect(html).toContain('from Rita &lt;rita@corp.\u200Bexample&gt;');
     expect(html).toContain(`<a href="${LINK}"`);
+  });
+
+  it('never lets a URL or an address typed by a user become a link, in either part', () => {
+    const { html, text } = renderEmail(
+      { ...base, text: 'see https://evil.example/x or www.evil.example, mail boss@evil.example' },
+      LINK,
+    );
+    for (const part of [html, text]) {
+      expect(part).not.toMatch(/https:\/\/evil|www\.evil|evil\.example/);
+      expect(part.replace(/\u200B/g, '')).toContain(
+        'see https://evil.example/x or www.evil.example, mail boss@evil.example',
+      );
+    }
   });
 
   it('says the same in the text part, with the time in UTC', () => {
