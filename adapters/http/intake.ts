@@ -10,7 +10,8 @@ import { showIncident } from '../../src/actions/view-incidents.js';
 import type { Incident, Person, StatusUpdate } from '../../src/domain/types.js';
 import { SEVERITIES } from '../../src/domain/types.js';
 import type { Logger } from '../../src/logger.js';
-import { alertmanagerPayload, receiveAlertmanager } from './alertmanager.js';
+import { receiveAlertmanager } from '../../src/actions/receive-alertmanager.js';
+import { alertmanagerPayload } from './alertmanager.js';
 import { ApiError, apiErrorHandler, parseBody } from './errors.js';
 import { openApiDocument } from './openapi.js';
 

@@ -198,14 +198,7 @@ function runIncident(
       const r = ctx.store.transaction(() =>
         subscribeToIncident(ctx, actor, c.id, resolveTargets(ctx, c.targets)),
       );
-      const via =
-        r.viaTeams > 0
-          ? ` (${r.viaTeams} via ${r.teams.map((t) => `team:${t.name}`).join(', ')})`
-          : '';
-      const already = r.alreadySubscribed > 0 ? ` ${r.alreadySubscribed} already subscribed.` : '';
-      return text(
-        `Subscribed ${replies.plural(r.newlyNotified, 'person', 'people')}${via} to #${c.id}; ${replies.notifiedPhrase(r.notified)}.${already}`,
-      );
+      return text(replies.subscribedText(r));
     }
     case 'unsubscribe': {
       const r = unsubscribeFromIncident(

@@ -1,6 +1,7 @@
 import type { DeliveryStatusView } from '../actions/delivery-status.js';
 import type { Channel, Incident, Person, StakeholderTeam } from '../domain/types.js';
 import type { FanOutSummary } from '../notify/fan-out.js';
+import type { SubscribeResult } from '../actions/subscribe-to-incident.js';
 import type { IncidentView } from '../actions/view-incidents.js';
 import type { PreferencesView } from '../actions/set-preferences.js';
 import type { RuleView } from '../actions/manage-rules.js';
@@ -27,6 +28,14 @@ export function notifiedPhrase(s: FanOutSummary): string {
   return parts.length > 0
     ? `notified ${parts.join(', ')}${undeliverable}`
     : `nobody notified${undeliverable}`;
+}
+
+/** "Subscribed 3 people (1 via team:exec) to #42; notified 2 by Teams, 1 by email." */
+export function subscribedText(r: SubscribeResult): string {
+  const teams = r.teams.map((t) => `team:${t.name}`).join(', ');
+  const via = r.viaTeams > 0 ? ` (${r.viaTeams} via ${teams})` : '';
+  const already = r.alreadySubscribed > 0 ? ` ${r.alreadySubscribed} already subscribed.` : '';
+  return `Subscribed ${plural(r.newlyNotified, 'person', 'people')}${via} to #${r.incident.id}; ${notifiedPhrase(r.notified)}.${already}`;
 }
 
 /** "will notify 37 people: 30 Teams, 5 Slack, 12 email" for the update modal. */

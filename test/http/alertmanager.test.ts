@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { groupIncidentKey, severityOf } from '../../adapters/http/alertmanager.js';
+import { groupIncidentKey, severityOf } from '../../src/actions/receive-alertmanager.js';
 import { addRule } from '../../src/actions/manage-rules.js';
 import { createTeam } from '../../src/actions/manage-teams.js';
 import { startApi, type ApiHarness } from './harness.js';

@@ -148,16 +148,9 @@ export function registerViews(app: App, deps: SlackDeps): void {
           teams: targets.teams,
         });
       });
-      const via =
-        r.viaTeams > 0
-          ? ` (${r.viaTeams} via ${r.teams.map((t) => `team:${t.name}`).join(', ')})`
-          : '';
       return {
         response_action: 'update',
-        view: doneModal(
-          `Subscribed to #${incidentId}`,
-          `Subscribed ${replies.plural(r.newlyNotified, 'person', 'people')}${via} to #${incidentId}; ${replies.notifiedPhrase(r.notified)}.`,
-        ),
+        view: doneModal(`Subscribed to #${incidentId}`, replies.subscribedText(r)),
       };
     },
     { summary: 'summary', targets: 'people', people: 'people', emails: 'emails', team: 'teams' },

@@ -1,0 +1,161 @@
+import { createHash } from 'node:crypto';
+import type { Incident, Person, Severity } from '../domain/types.js';
+import type { Store } from '../ports.js';
+import type { ActionContext } from './context.js';
+import { declareIncident } from './declare-incident.js';
+import { postStatusUpdate } from './post-status-update.js';
+import { resolveIncident } from './resolve-incident.js';
+
+/** One alert of an Alertmanager group notification (webhook version 4), as the core needs it. */
+export interface Alert {
+  status: 'firing' | 'resolved';
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  fingerprint: string;
+}
+
+/** One Alertmanager group notification, validated by the HTTP door. */
+export interface AlertmanagerPayload {
+  groupKey: string;
+  status: 'firing' | 'resolved';
+  groupLabels: Record<string, string>;
+  commonLabels: Record<string, string>;
+  commonAnnotations: Record<string, string>;
+  alerts: Alert[];
+}
+
+/** What a notification did, for the response and the tests. */
+export type AlertmanagerAction = 'declared' | 'updated' | 'unchanged' | 'resolved' | 'ignored';
+
+/** `commonLabels.severity` → Herald's scale; anything unknown is the lowest. */
+export function severityOf(label: string | undefined): Severity {
+  switch (label?.trim().toLowerCase()) {
+    case 'critical':
+      return 'SEV1';
+    case 'error':
+    case 'major':
+      return 'SEV2';
+    case 'warning':
+      return 'SEV3';
+    default:
+      return 'SEV4';
+  }
+}
+
+/**
+ * The external key of a group's `generation`-th incident. A readable group key is kept as is;
+ * a long or odd one (whitespace the core would trim, control characters) is hashed. Generations
+ * after the first get a suffix, so a group firing again after its incident was resolved opens a
+ * new incident instead of finding the resolved one.
+ */
+export function groupIncidentKey(groupKey: string, generation: number): string {
+  const readable =
+    groupKey.length <= 150 && /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(groupKey);
+  const base = `alertmanager:${readable ? groupKey : `sha256:${sha256(groupKey)}`}`;
+  return generation === 1 ? base : `${base}#${generation}`;
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** Per group: the generation last used and the fingerprints firing when we last looked. */
+interface GroupState {
+  generation: number;
+  firing: string[];
+}
+
+const stateKey = (groupKey: string) => `alertmanager.group.${sha256(groupKey)}`;
+
+function readState(store: Store, groupKey: string): GroupState {
+  const raw = store.settings.get(stateKey(groupKey));
+  if (raw === null) return { generation: 1, firing: [] };
+  const parsed = JSON.parse(raw) as Partial<GroupState>;
+  return { generation: parsed.generation ?? 1, firing: parsed.firing ?? [] };
+}
+
+/** The group's open incident, walking past generations already resolved; or the next free one. */
+function currentIncident(
+  store: Store,
+  groupKey: string,
+  from: number,
+): { generation: number; incident: Incident | null } {
+  for (let generation = from; ; generation += 1) {
+    const incident = store.incidents.byExternalKey(groupIncidentKey(groupKey, generation));
+    if (!incident || incident.status === 'open') return { generation, incident };
+  }
+}
+
+const oneLine = (s: string | undefined, max: number) =>
+  (s ?? '').replace(/\s+/g, ' ').trim().slice(0, max);
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const firingSet = (p: AlertmanagerPayload) =>
+  [...new Set(p.alerts.filter((a) => a.status === 'firing').map((a) => a.fingerprint))].sort();
+const alertName = (a: Alert) =>
+  `${a.labels.alertname ?? a.fingerprint}${a.labels.instance ? ` on ${a.labels.instance}` : ''}`;
+
+function changeText(p: AlertmanagerPayload, before: readonly string[], now: readonly string[]) {
+  const started = p.alerts.filter((a) => a.status === 'firing' && !before.includes(a.fingerprint));
+  const stopped = before.filter((f) => !now.includes(f)).length;
+  const names = started.slice(0, 10).map(alertName).join(', ');
+  return `Alertmanager: ${plural(now.length, 'alert')} firing now (${started.length} started, ${stopped} stopped).${names ? ` Started: ${names}.` : ''}`;
+}
+
+/**
+ * Applies one Alertmanager notification: one incident per `groupKey`. `firing` declares the
+ * group's incident (source `alertmanager`) or, when it is open, adds an internal update if the set
+ * of firing alerts changed; `resolved` resolves it once. A resolved notification for a group with
+ * no open incident does nothing, and a firing after resolution opens a new incident. Everything
+ * runs in one transaction, so a notification and its redelivery cannot both act.
+ */
+export function receiveAlertmanager(
+  ctx: ActionContext,
+  actor: Person,
+  p: AlertmanagerPayload,
+): { action: AlertmanagerAction; incident: Incident | null } {
+  const { store } = ctx;
+  return store.transaction(() => {
+    const state = readState(store, p.groupKey);
+    const { generation, incident } = currentIncident(store, p.groupKey, state.generation);
+    const save = (firing: string[]) =>
+      store.settings.set(stateKey(p.groupKey), JSON.stringify({ generation, firing }));
+
+    if (p.status === 'resolved') {
+      if (!incident) return { action: 'ignored', incident: null };
+      const resolvedCount = p.alerts.filter((a) => a.status === 'resolved').length;
+      const note = `Resolved by Alertmanager: ${plural(resolvedCount, 'alert')} resolved`;
+      const r = resolveIncident(ctx, actor, incident.id, note);
+      save([]);
+      return { action: 'resolved', incident: r.incident };
+    }
+
+    const firing = firingSet(p);
+    if (incident) {
+      // A state from another generation (lost settings) counts as a change: say what fires now.
+      const before = state.generation === generation ? state.firing : [];
+      if (before.length === firing.length && before.every((f, i) => f === firing[i])) {
+        return { action: 'unchanged', incident };
+      }
+      postStatusUpdate(ctx, actor, incident.id, {
+        text: changeText(p, before, firing),
+        notifyStakeholders: false,
+      });
+      save(firing);
+      return { action: 'updated', incident };
+    }
+
+    const first = p.alerts[0]?.labels ?? {};
+    const title =
+      oneLine(p.commonAnnotations.summary, 200) ||
+      oneLine(p.commonLabels.alertname ?? p.groupLabels.alertname ?? first.alertname, 200) ||
+      'Alertmanager alert';
+    const declared = declareIncident(ctx, actor, {
+      title,
+      summary: (p.commonAnnotations.description ?? '').trim().slice(0, 3000),
+      severity: severityOf(p.commonLabels.severity),
+      service: oneLine(p.commonLabels.service ?? p.commonLabels.job, 100) || null,
+      source: 'alertmanager',
+      externalKey: groupIncidentKey(p.groupKey, generation),
+    });
+    save(firing);
+    return { action: 'declared', incident: declared.incident };
+  });
+}
