@@ -1,6 +1,6 @@
 import type { DeliveryJob, DeliveryQueue } from '../src/delivery/ports.js';
+import { parsePreferences } from './repositories/people.js';
 import {
-  CHANNELS,
   DELIVERY_STATES,
   type Channel,
   type Delivery,
@@ -279,16 +279,4 @@ function toPerson(row: PersonRow): Person {
     role: row.role,
     preferences: parsePreferences(row.preferences),
   };
-}
-
-/** A malformed preference must not stop delivery: it reads as "no explicit preference". */
-function parsePreferences(text: string | null): Channel[] | null {
-  if (text === null) return null;
-  try {
-    const value: unknown = JSON.parse(text);
-    if (!Array.isArray(value)) return null;
-    return value.filter((c): c is Channel => CHANNELS.includes(c as Channel));
-  } catch {
-    return null;
-  }
 }

@@ -1,5 +1,5 @@
 import { eq, inArray, sql } from 'drizzle-orm';
-import type { Channel, Person } from '../../src/domain/types.js';
+import { CHANNELS, type Channel, type Person } from '../../src/domain/types.js';
 import type { NewPerson, PeopleRepo, PersonPatch } from '../../src/ports.js';
 import type { Db } from '../client.js';
 import { people } from '../schema.js';
@@ -17,8 +17,24 @@ export function toPerson(row: Row): Person {
     slackReachable: row.slackReachable,
     teamsReachable: row.teamsReachable,
     role: row.role,
-    preferences: row.preferences === null ? null : (JSON.parse(row.preferences) as Channel[]),
+    preferences: parsePreferences(row.preferences),
   };
+}
+
+/**
+ * The stored preference, or `null` (the default). A malformed value must not lock a person out of
+ * commands or stop their deliveries: it reads as "no explicit preference".
+ */
+export function parsePreferences(text: string | null): Channel[] | null {
+  if (text === null) return null;
+  try {
+    const value: unknown = JSON.parse(text);
+    if (!Array.isArray(value)) return null;
+    const channels = CHANNELS.filter((c) => value.includes(c));
+    return channels.length > 0 ? channels : null;
+  } catch {
+    return null;
+  }
 }
 
 export class SqlitePeopleRepo implements PeopleRepo {
