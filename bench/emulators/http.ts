@@ -1,0 +1,58 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** Reads a request body as text (the emulators' payloads are small). */
+export async function readText(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Form or JSON body as string fields (JSON values other than strings are kept as JSON text). */
+export function fields(req: IncomingMessage, raw: string): Record<string, string> {
+  if ((req.headers['content-type'] ?? '').includes('application/json')) {
+    const parsed = (raw ? JSON.parse(raw) : {}) as Record<string, unknown>;
+    return Object.fromEntries(
+      Object.entries(parsed).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+    );
+  }
+  return Object.fromEntries(new URLSearchParams(raw));
+}
+
+export function json(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+/** An HTTP server on 127.0.0.1 at a free port; loopback only, by design. */
+export async function listenLoopback(
+  handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
+  const server = createServer((req, res) => {
+    handler(req, res).catch((err: unknown) => {
+      if (!res.headersSent) json(res, 500, { ok: false, error: (err as Error).message });
+      else res.destroy();
+    });
+  });
+  // Herald keeps connections alive; the emulators must not cut them between sends.
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    server,
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,61 @@
+import { copyFileSync, rmSync } from 'node:fs';
+import { openDatabase } from '../db/client.js';
+import { declareIncident } from '../src/actions/declare-incident.js';
+import { postStatusUpdate } from '../src/actions/post-status-update.js';
+import { subscribeToIncident } from '../src/actions/subscribe-to-incident.js';
+import type { StakeholderTeam } from '../src/domain/types.js';
+import { ADMIN_SLACK_ID, actionContext } from './seed.js';
+import { median } from './stats.js';
+
+export interface FanOutTiming {
+  /** Deliveries one subscribe of every team writes. */
+  deliveries: number;
+  /** `subscribeToIncident` for all teams (one transaction: subscriptions + event + deliveries). */
+  subscribeMs: number[];
+  /** `postStatusUpdate` flagged for stakeholders, to the same subscribers. */
+  updateMs: number[];
+}
+
+/**
+ * Times the fan-out write in-process, on a copy of the seeded database, calling the same actions the
+ * commands call: no HTTP, no Bolt, no other process on the CPU, so the figure is the outbox write
+ * alone. Each run declares a fresh incident, so every subscriber is new and gets a delivery.
+ */
+export function timeFanOut(seededPath: string, teamNames: string[], runs: number): FanOutTiming {
+  const copy = `${seededPath}.fan-out-copy`;
+  copyFileSync(seededPath, copy);
+  const db = openDatabase(copy);
+  try {
+    const ctx = actionContext(db);
+    const admin = ctx.store.people.bySlackUserId(ADMIN_SLACK_ID);
+    if (!admin) throw new Error('the seeded database has no admin');
+    const teams = teamNames
+      .map((name) => ctx.store.teams.byName(name))
+      .filter((t): t is StakeholderTeam => t !== null);
+    const result: FanOutTiming = { deliveries: 0, subscribeMs: [], updateMs: [] };
+    for (let run = 0; run < runs; run += 1) {
+      const { incident } = declareIncident(ctx, admin, {
+        title: `Fan-out timing ${run}`,
+        source: 'slack',
+      });
+      let t0 = performance.now();
+      const sub = subscribeToIncident(ctx, admin, incident.id, { people: [], teams });
+      result.subscribeMs.push(performance.now() - t0);
+      const { slack, teams: viaTeams, email } = sub.notified.byChannel;
+      result.deliveries = slack + viaTeams + email;
+      t0 = performance.now();
+      postStatusUpdate(ctx, admin, incident.id, { text: 'Timing', notifyStakeholders: true });
+      result.updateMs.push(performance.now() - t0);
+    }
+    return result;
+  } finally {
+    db.$client.close();
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${copy}${suffix}`, { force: true });
+  }
+}
+
+export const summarizeTiming = (t: FanOutTiming) => ({
+  subscribeMedianMs: median(t.subscribeMs),
+  subscribeMaxMs: Math.max(...t.subscribeMs),
+  updateMedianMs: median(t.updateMs),
+});

@@ -1,0 +1,136 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+
+/** A free TCP port on loopback (bound and released: the children need a known port up front). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Peak and current resident set of a process, in MB (10^6 bytes), from `/proc/<pid>/status`. */
+export function memoryOf(pid: number): { peakMB: number; rssMB: number } | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    // The kernel's "kB" are KiB.
+    const mb = (field: string) =>
+      (Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]) * 1024) / 1e6;
+    return { peakMB: mb('VmHWM'), rssMB: mb('VmRSS') };
+  } catch {
+    return null;
+  }
+}
+
+/** CPU time (user + system) a process has used so far, in seconds, from `/proc/<pid>/stat`. */
+export function cpuSecondsOf(pid: number): number | null {
+  try {
+    // Fields after the command name (which may hold spaces, hence the last ')'): utime is the
+    // 12th, stime the 13th, in clock ticks (100 per second on Linux).
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** A TypeScript entry of this repo run as `node --import tsx <entry>`, listening on `port`. */
+export class Child {
+  private readonly child: ChildProcess;
+  private tail = '';
+  readonly exited: Promise<number | null>;
+  /** Highest VmHWM seen (read every 250 ms and on demand): survives the process being killed. */
+  peakMB = 0;
+  private readonly sampler: NodeJS.Timeout;
+
+  constructor(
+    readonly name: string,
+    entry: string,
+    readonly port: number,
+    env: Record<string, string>,
+  ) {
+    this.child = spawn(process.execPath, ['--import', 'tsx', entry], {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // Only the end of the output is kept, for the error message if the child dies.
+    const keep = (chunk: Buffer) => (this.tail = (this.tail + chunk.toString()).slice(-8000));
+    this.child.stdout?.on('data', keep);
+    this.child.stderr?.on('data', keep);
+    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+    this.sampler = setInterval(() => this.sample(), 250);
+    this.sampler.unref();
+    void this.exited.then(() => clearInterval(this.sampler));
+  }
+
+  get pid(): number {
+    return this.child.pid ?? 0;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  output(): string {
+    return this.tail;
+  }
+
+  /** CPU seconds used so far (NaN once the process is gone). */
+  cpuSeconds(): number {
+    return (this.alive ? cpuSecondsOf(this.pid) : null) ?? Number.NaN;
+  }
+
+  sample(): void {
+    const mem = this.alive ? memoryOf(this.pid) : null;
+    if (mem && mem.peakMB > this.peakMB) this.peakMB = mem.peakMB;
+  }
+
+  /** Resolves once `GET path` answers 2xx; rejects if the child exits or `timeoutMs` passes. */
+  async ready(path: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (!this.alive) throw new Error(`${this.name} exited during start-up:\n${this.tail}`);
+      try {
+        const res = await fetch(`${this.url}${path}`, { signal: AbortSignal.timeout(1000) });
+        await res.arrayBuffer();
+        if (res.ok || (path === '/slack/events' && res.status < 500)) return;
+      } catch {
+        // Not listening yet.
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`${this.name} not ready after ${timeoutMs} ms:\n${this.tail}`);
+  }
+
+  /** SIGKILL now, as a crash would; resolves once the process is gone. */
+  async crash(): Promise<void> {
+    this.sample();
+    if (this.alive) this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  /** SIGTERM (a clean shutdown), SIGKILL after `graceMs`. */
+  async stop(graceMs = 15_000): Promise<void> {
+    this.sample();
+    if (!this.alive) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,67 @@
+import { TEAMS_LIMITS } from './emulators/teams.js';
+import type { Population } from './seed.js';
+
+/** Herald's SMTP pool size (adapters/email/email-messenger.ts, `maxConnections`). */
+export const SMTP_POOL = 5;
+/** The worker's default concurrency (src/delivery/worker.ts): the bound on duplicates after a crash. */
+export const WORKER_CONCURRENCY = 16;
+
+export interface Profile extends Population {
+  name: 'full' | 'quick';
+  /** Slack workspace ceiling for chat.postMessage, and Herald's SLACK_MAX_PER_SECOND. */
+  slackPerSecond: number;
+  /** The SMTP relay's time to accept one message; with the pool it sets the email ceiling. */
+  smtpLatencyMs: number;
+  /** Signed commands per target (Herald, bare Bolt) per ack phase. */
+  ackSamples: number;
+  /** In-process fan-out writes to time. */
+  fanOutRuns: number;
+  /** Share of the resolve fan-out delivered when Herald is SIGKILLed. */
+  killAt: number;
+  /** Lease override for the SIGKILL check (bench/herald-child.ts); unset: Herald's default. */
+  leaseMs?: number;
+  /** Hard stop for the whole run, so a hang never outlives the shell that started it. */
+  deadlineMs: number;
+}
+
+export const PROFILES: Record<Profile['name'], Profile> = {
+  full: {
+    name: 'full',
+    people: 10_000,
+    teams: 50,
+    // One company, one tenant: Teams' 30 requests/s is the long pole (~111 s per event).
+    tenants: 1,
+    // Slack publishes no workspace number for chat.postMessage; 50/s is above Herald's default
+    // (20) so that Slack is not the slowest channel and head-of-line effects show.
+    slackPerSecond: 50,
+    // 50 ms per message × 5 pooled connections = 100 messages/s.
+    smtpLatencyMs: 50,
+    ackSamples: 500,
+    fanOutRuns: 5,
+    killAt: 0.3,
+    deadlineMs: 40 * 60_000,
+  },
+  quick: {
+    name: 'quick',
+    people: 1_000,
+    teams: 50,
+    // Two tenants halve the Teams long pole, so the quick run stays well under a minute.
+    tenants: 2,
+    slackPerSecond: 50,
+    smtpLatencyMs: 50,
+    ackSamples: 200,
+    fanOutRuns: 3,
+    killAt: 0.3,
+    // A SIGKILLed worker's claims come back when their lease ends: Herald's 60 s is longer than
+    // the whole quick run should take.
+    leaseMs: 3_000,
+    deadlineMs: 4 * 60_000,
+  },
+};
+
+/** Each channel's ceiling, messages per second, as the emulators enforce it. */
+export const ceilingsOf = (p: Profile) => ({
+  slack: p.slackPerSecond,
+  teams: TEAMS_LIMITS.perTenant * p.tenants,
+  email: (SMTP_POOL * 1000) / p.smtpLatencyMs,
+});

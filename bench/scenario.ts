@@ -1,0 +1,156 @@
+import type { Channel } from '../src/domain/types.js';
+import { measureAcks, type AckSamples } from './ack.js';
+import type { Cleanup } from './cleanup.js';
+import type { EventKind } from './emulators/ledger.js';
+import { epochMs, waitForEvent, type EventFigures } from './events.js';
+import type { FanOutTiming } from './fan-out-timing.js';
+import { machine, type Machine } from './machine.js';
+import type { Reconciliation } from './outbox.js';
+import { ceilingsOf, type Profile } from './profiles.js';
+import { RESPONDER_SLACK_ID, type Seeded } from './seed.js';
+import { killMidFanOut, type KillFigures } from './sigkill.js';
+import { startStack } from './stack.js';
+
+export interface BenchResult {
+  profile: Profile;
+  machine: Machine;
+  entry: string;
+  seeded: Seeded & { seedMs: number };
+  ceilings: Record<Channel, number>;
+  fanOut: FanOutTiming;
+  /** Messages per second the SMTP emulator takes from a bare pool of Herald's size. */
+  smtpCalibrated: number;
+  /** POST of `/incident subscribe` to its reply: the fan-out write as the responder sees it. */
+  subscribeCommandMs: number;
+  ackIdle: AckSamples;
+  ackLoaded: AckSamples;
+  events: EventFigures[];
+  /** Subscribe and update events: normal operation. */
+  normal: Reconciliation;
+  kill: KillFigures & {
+    /** SIGKILL to the last of the dead process's claims being sent again (the lease at work). */
+    reclaimedMs: number;
+    reconciliation: Reconciliation;
+  };
+  peakRssMB: number[];
+  refused: Record<string, number>;
+  unparsed: number;
+  durationMs: number;
+}
+
+const log = (msg: string) => console.error(`bench: ${msg}`);
+const PAUSE_BETWEEN_ACKS_MS = 20;
+
+/**
+ * The responder's incident, over signed Slack requests: declare, subscribe every team, post a
+ * stakeholder update (timing acks while it fans out), resolve (SIGKILLing Herald mid fan-out and
+ * restarting it). Each event is waited for until the outbox has nothing left in flight.
+ */
+export async function runScenario(profile: Profile, cleanup: Cleanup): Promise<BenchResult> {
+  const started = epochMs();
+  const stack = await startStack(profile, cleanup);
+  const { ledger, slack, outbox, seeded, bareRequests } = stack;
+  const ceilings = ceilingsOf(profile);
+  let { herald, requests } = await stack.startHerald();
+
+  const command = async (text: string) => {
+    const postedAt = epochMs();
+    const { res, responseId } = await requests.command(RESPONDER_SLACK_ID, '/incident', text);
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`/incident ${text.slice(0, 30)}: HTTP ${res.status}`);
+    return { postedAt, reply: () => slack.reply(responseId, 120_000) };
+  };
+  // Generous: three times the slowest channel's ideal pace, plus a lease and a minute.
+  const slowest = Math.max(
+    ...(['slack', 'teams', 'email'] as const).map(
+      (c) => (seeded.byChannel[c] * 1000) / ceilings[c],
+    ),
+  );
+  const deadlineFor = (postedAt: number) =>
+    postedAt + 3 * slowest + (profile.leaseMs ?? 60_000) + 60_000;
+  const events: EventFigures[] = [];
+  const settle = async (incident: number, kind: EventKind, postedAt: number) => {
+    // Across the SIGKILL the CPU time of one process says little: left NaN there.
+    const cpuBefore = kind === 'resolved' ? Number.NaN : herald.cpuSeconds();
+    const figures = await waitForEvent(
+      outbox,
+      ledger,
+      incident,
+      kind,
+      postedAt,
+      deadlineFor(postedAt),
+    );
+    figures.cpuSeconds = herald.cpuSeconds() - cpuBefore;
+    events.push(figures);
+    log(`${kind}: last delivery after ${(figures.lastDeliveryMs / 1000).toFixed(1)} s`);
+  };
+  const acks = () =>
+    measureAcks(
+      requests,
+      bareRequests,
+      RESPONDER_SLACK_ID,
+      profile.ackSamples,
+      PAUSE_BETWEEN_ACKS_MS,
+    );
+
+  log(`ack latency, idle (${profile.ackSamples} commands each to Herald and bare Bolt)`);
+  const ackIdle = await acks();
+
+  const declared = await command('new Bench: checkout is failing for some customers');
+  const incident = Number(/#(\d+)/.exec(await declared.reply())?.[1]);
+  if (!incident) throw new Error('could not read the declared incident number');
+
+  log(`subscribing ${profile.teams} teams to #${incident}`);
+  const teams = seeded.teamNames.map((t) => `team:${t}`).join(' ');
+  const subscribe = await command(`subscribe ${incident} ${teams}`);
+  await subscribe.reply();
+  const subscribeCommandMs = epochMs() - subscribe.postedAt;
+  await settle(incident, 'subscribed', subscribe.postedAt);
+
+  log('posting a stakeholder update; measuring ack latency during its fan-out');
+  const notify = await command(`notify ${incident} Rolled back the deploy; errors are falling.`);
+  const [ackLoaded] = await Promise.all([acks(), settle(incident, 'update', notify.postedAt)]);
+
+  log(`resolving; SIGKILL after ${Math.round(profile.killAt * 100)} % of the fan-out`);
+  let resolvedAt = 0;
+  const kill = await killMidFanOut({
+    herald,
+    ledger,
+    outbox,
+    incident,
+    killAtArrivals: Math.max(1, Math.floor(profile.killAt * profile.people)),
+    deadline: deadlineFor(epochMs()),
+    post: async () => ({ postedAt: resolvedAt } = await command(`resolve ${incident} Fixed.`)),
+    restart: async () => ({ herald, requests } = await stack.startHerald()),
+  });
+  await settle(incident, 'resolved', resolvedAt);
+  const { claimedIds, ...killFigures } = kill;
+
+  const result: BenchResult = {
+    profile,
+    machine: machine(),
+    entry: stack.entry,
+    seeded,
+    ceilings,
+    fanOut: stack.fanOut,
+    smtpCalibrated: stack.smtpCalibrated,
+    subscribeCommandMs,
+    ackIdle,
+    ackLoaded,
+    events,
+    normal: outbox.reconcile(ledger, incident, ['subscribed', 'update']),
+    kill: {
+      ...killFigures,
+      reclaimedMs: outbox.lastSentAt(claimedIds) - kill.killedAt,
+      reconciliation: outbox.reconcile(ledger, incident, ['resolved']),
+    },
+    peakRssMB: [],
+    refused: ledger.refused,
+    unparsed: ledger.unparsed,
+    durationMs: 0,
+  };
+  await herald.stop();
+  result.peakRssMB = stack.heralds.map((h) => h.peakMB);
+  result.durationMs = epochMs() - started;
+  return result;
+}

@@ -1,0 +1,123 @@
+import { openDatabase, type Db } from '../db/client.js';
+import { createStore } from '../db/store.js';
+import type { ActionContext } from '../src/actions/context.js';
+import {
+  identifySlackUser,
+  identifyTeamsUser,
+  personByEmail,
+} from '../src/actions/identify-person.js';
+import { changeTeamMembers, createTeam } from '../src/actions/manage-teams.js';
+import { systemClock } from '../src/clock.js';
+import type { Channel, Person } from '../src/domain/types.js';
+
+/** Who the bench is: the admin who builds the teams and the responder who types the commands. */
+export const ADMIN_SLACK_ID = 'UBENCHADMIN';
+export const RESPONDER_SLACK_ID = 'UBENCHRESPONDER';
+
+export interface Population {
+  people: number;
+  teams: number;
+  /** Teams tenants the Teams people are spread over (30 requests/s each). */
+  tenants: number;
+}
+
+export interface Seeded {
+  teamNames: string[];
+  /** People per channel they are reachable on (and so will be messaged on). */
+  byChannel: Record<Channel, number>;
+}
+
+/** The core's context on a database, as `startHerald` builds it, with every channel on. */
+export function actionContext(db: Db): ActionContext {
+  return {
+    store: createStore(db),
+    clock: systemClock,
+    channels: new Set<Channel>(['slack', 'teams', 'email']),
+    admins: [{ kind: 'slack', userId: ADMIN_SLACK_ID }],
+    responderPolicy: 'members',
+    onQueued: () => {},
+  };
+}
+
+const slackProfile = (userId: string, email: string, isGuest: boolean) => ({
+  userId,
+  displayName: `Bench ${userId}`,
+  email,
+  isGuest,
+  isBot: false,
+  deleted: false,
+});
+
+/**
+ * Seeds the population through the core actions, as Slack, Teams and email would have met them:
+ * person i is Slack-only, Teams or email-only by i mod 3 (so every team, and so every fan-out, mixes
+ * the three channels in id order), and belongs to team i mod T; every tenth person also belongs to
+ * the next team, so the fan-out's one-message-per-person dedupe is exercised.
+ *
+ * @param register tells the connector emulator each conversation's tenant.
+ */
+export function seedDatabase(
+  dbPath: string,
+  pop: Population,
+  connectorUrl: string,
+  register: (conversationId: string, tenantId: string) => void,
+): Seeded {
+  const db = openDatabase(dbPath);
+  try {
+    const ctx = actionContext(db);
+    const byChannel: Record<Channel, number> = { slack: 0, teams: 0, email: 0 };
+    const members: Person[][] = Array.from({ length: pop.teams }, () => []);
+    // One outer transaction: each action's own transaction becomes a savepoint, so seeding 10,000
+    // people takes seconds, not a disk sync per person.
+    const admin = ctx.store.transaction(() => {
+      const admin = identifySlackUser(
+        ctx,
+        slackProfile(ADMIN_SLACK_ID, 'admin@corp.example', false),
+      );
+      for (let i = 0; i < pop.people; i += 1) {
+        const email = `p${i}@corp.example`;
+        let person: Person;
+        if (i % 3 === 0) {
+          person = identifySlackUser(ctx, slackProfile(`US${i}`, email, true));
+          byChannel.slack += 1;
+        } else if (i % 3 === 1) {
+          const tenantId = `tenant-${i % pop.tenants}`;
+          const conversationId = `a:bench-${i}`;
+          register(conversationId, tenantId);
+          person = identifyTeamsUser(ctx, {
+            aadId: `aad-${i}`,
+            displayName: `Bench Teams ${i}`,
+            email,
+            conversationRef: JSON.stringify({
+              channelId: 'msteams',
+              serviceUrl: connectorUrl,
+              conversation: { id: conversationId, conversationType: 'personal', tenantId },
+              user: { id: `29:bench-${i}`, aadObjectId: `aad-${i}`, name: `Bench Teams ${i}` },
+              bot: { id: '28:herald-bench', name: 'Herald' },
+              locale: 'en-US',
+            }),
+          });
+          byChannel.teams += 1;
+        } else {
+          person = personByEmail(ctx, email);
+          byChannel.email += 1;
+        }
+        members[i % pop.teams]?.push(person);
+        if (i % 10 === 0) members[(i + 1) % pop.teams]?.push(person);
+      }
+      return admin;
+    });
+    const teamNames = members.map((_, t) => `team-${String(t).padStart(2, '0')}`);
+    ctx.store.transaction(() => {
+      teamNames.forEach((name, t) => {
+        createTeam(ctx, admin, { name, description: `Bench stakeholders ${t}` });
+        changeTeamMembers(ctx, admin, name, { add: members[t] ?? [] });
+      });
+    });
+    // Fold the WAL into the file, so a copy of the file alone is the whole database.
+    db.$client.pragma('wal_checkpoint(TRUNCATE)');
+    return { teamNames, byChannel };
+  } finally {
+    db.$client.close();
+  }
+}
