@@ -3,8 +3,11 @@ import type { Population } from './seed.js';
 
 /** Herald's SMTP pool size (adapters/email/email-messenger.ts, `maxConnections`). */
 export const SMTP_POOL = 5;
-/** The worker's default concurrency (src/delivery/worker.ts): the bound on duplicates after a crash. */
-export const WORKER_CONCURRENCY = 16;
+/**
+ * Sends the worker has in flight at most: its default concurrency per channel lane
+ * (src/delivery/worker.ts) × 3 channels. The bound on duplicates after a crash.
+ */
+export const WORKER_CONCURRENCY = 16 * 3;
 
 export interface Profile extends Population {
   name: 'full' | 'quick';

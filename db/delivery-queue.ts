@@ -50,18 +50,39 @@ interface EventRow {
   created_at: number;
 }
 
-// Due: waiting rows whose time has come, or claims whose lease ran out (their worker died or hung).
-// A `sending` row without a lease cannot belong to a live worker, so it is due too.
-const DUE = `(state IN ('pending', 'retrying') AND next_attempt_at <= @now)
-  OR (state = 'sending' AND (lease_until IS NULL OR lease_until <= @now))`;
+/**
+ * One channel's due rows, earliest first: waiting rows whose time has come, or claims whose lease
+ * ran out (their worker died or hung; a `sending` row without a lease cannot belong to a live
+ * worker). One index range per state, merged: a single WHERE with an OR across the states makes
+ * SQLite collect and sort every due row before the LIMIT, O(backlog) per claim.
+ */
+const DUE_IDS = `SELECT id FROM (
+      SELECT id, next_attempt_at FROM deliveries
+       WHERE state = 'pending' AND channel = @channel AND next_attempt_at <= @now
+      UNION ALL
+      SELECT id, next_attempt_at FROM deliveries
+       WHERE state = 'retrying' AND channel = @channel AND next_attempt_at <= @now
+      UNION ALL
+      SELECT id, next_attempt_at FROM deliveries
+       WHERE state = 'sending' AND channel = @channel AND (lease_until IS NULL OR lease_until <= @now)
+    ) ORDER BY next_attempt_at, id LIMIT @limit`;
+
+/** The earliest due time: an index minimum per state instead of a scan of the backlog. */
+const NEXT_DUE_AT = `SELECT min(at) AS at FROM (
+      SELECT min(next_attempt_at) AS at FROM deliveries WHERE state = 'pending' AND channel = @channel
+      UNION ALL
+      SELECT min(next_attempt_at) FROM deliveries WHERE state = 'retrying' AND channel = @channel
+      UNION ALL
+      SELECT min(coalesce(lease_until, 0)) FROM deliveries WHERE state = 'sending' AND channel = @channel
+    )`;
 
 type FinishOutcome = Parameters<DeliveryQueue['finish']>[1];
 
 /** Every statement the queue runs, prepared once. */
 function prepareStatements(sqlite: Db['$client']) {
   return {
-    dueIds: sqlite.prepare<{ now: number; limit: number }, { id: number }>(
-      `SELECT id FROM deliveries WHERE ${DUE} ORDER BY next_attempt_at, id LIMIT @limit`,
+    dueIds: sqlite.prepare<{ now: number; limit: number; channel: Channel }, { id: number }>(
+      DUE_IDS,
     ),
     claim: sqlite.prepare<{ id: number; lease: number }, DeliveryRow>(
       `UPDATE deliveries SET state = 'sending', lease_until = @lease, attempts = attempts + 1
@@ -103,11 +124,7 @@ function prepareStatements(sqlite: Db['$client']) {
     teamsUnreachable: sqlite.prepare<[number]>(
       'UPDATE people SET teams_reachable = 0 WHERE id = ?',
     ),
-    nextDueAt: sqlite.prepare<[], { at: number | null }>(
-      `SELECT min(CASE WHEN state = 'sending' THEN coalesce(lease_until, 0) ELSE next_attempt_at END)
-         AS at
-       FROM deliveries WHERE state IN ('pending', 'retrying', 'sending')`,
-    ),
+    nextDueAt: sqlite.prepare<{ channel: Channel }, { at: number | null }>(NEXT_DUE_AT),
     counts: sqlite.prepare<[], { state: DeliveryState; n: number }>(
       'SELECT state, count(*) AS n FROM deliveries GROUP BY state',
     ),
@@ -129,17 +146,18 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
   constructor(db: Db) {
     const sqlite = db.$client;
     this.sql = prepareStatements(sqlite);
-    this.claimTx = sqlite.transaction((now: number, limit: number, leaseMs: number) =>
-      this.claimInTx(now, limit, leaseMs),
+    this.claimTx = sqlite.transaction(
+      (channel: Channel, now: number, limit: number, leaseMs: number) =>
+        this.claimInTx(channel, now, limit, leaseMs),
     );
     this.finishTx = sqlite.transaction((id: number, outcome: FinishOutcome) =>
       this.finishInTx(id, outcome),
     );
   }
 
-  claimDue(now: number, limit: number, leaseMs: number): DeliveryJob[] {
+  claimDue(channel: Channel, now: number, limit: number, leaseMs: number): DeliveryJob[] {
     if (limit <= 0) return [];
-    return this.claimTx.immediate(now, limit, leaseMs);
+    return this.claimTx.immediate(channel, now, limit, leaseMs);
   }
 
   markSent(id: number, now: number): void {
@@ -160,8 +178,8 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     if (channel === 'teams') this.sql.teamsUnreachable.run(personId);
   }
 
-  nextDueAt(): number | null {
-    return this.sql.nextDueAt.get()?.at ?? null;
+  nextDueAt(channel: Channel): number | null {
+    return this.sql.nextDueAt.get({ channel })?.at ?? null;
   }
 
   counts(): Record<DeliveryState, number> {
@@ -173,11 +191,11 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     return counts;
   }
 
-  private claimInTx(now: number, limit: number, leaseMs: number): DeliveryJob[] {
+  private claimInTx(channel: Channel, now: number, limit: number, leaseMs: number): DeliveryJob[] {
     const persons = new Map<number, Person>();
     const events = new Map<number, NotificationEvent>();
     const jobs: DeliveryJob[] = [];
-    for (const { id } of this.sql.dueIds.all({ now, limit })) {
+    for (const { id } of this.sql.dueIds.all({ channel, now, limit })) {
       const row = this.sql.claim.get({ id, lease: now + leaseMs });
       if (!row) continue;
       try {

@@ -193,7 +193,7 @@ export const deliveries = sqliteTable(
   },
   (t) => [
     uniqueIndex('deliveries_idempotency').on(t.idempotencyKey),
-    index('deliveries_due').on(t.state, t.nextAttemptAt),
+    index('deliveries_due_by_channel').on(t.state, t.channel, t.nextAttemptAt),
     index('deliveries_event').on(t.eventId),
     index('deliveries_person').on(t.personId),
   ],

@@ -48,11 +48,11 @@ export interface Messenger {
 /** The outbox as the worker sees it. Implemented in `db/`. */
 export interface DeliveryQueue {
   /**
-   * Atomically claims up to `limit` due deliveries — `pending`/`retrying` whose `nextAttemptAt` has
+   * Atomically claims up to `limit` of one channel's due deliveries — `pending`/`retrying` whose `nextAttemptAt` has
    * come, or `sending` whose lease expired (a crashed worker's) — setting state `sending`,
    * `leaseUntil = now + leaseMs` and incrementing `attempts`.
    */
-  claimDue(now: number, limit: number, leaseMs: number): DeliveryJob[];
+  claimDue(channel: Channel, now: number, limit: number, leaseMs: number): DeliveryJob[];
   markSent(id: number, now: number): void;
   scheduleRetry(id: number, at: number, error: string): void;
   /**
@@ -73,7 +73,7 @@ export interface DeliveryQueue {
   ): number | null;
   /** Marks the channel unreachable for the person, so later events go straight to the fallback. */
   markUnreachable(personId: number, channel: Channel): void;
-  /** Earliest time any delivery becomes claimable, or null when nothing is waiting. */
-  nextDueAt(): number | null;
+  /** Earliest time one of the channel's deliveries becomes claimable, or null when none waits. */
+  nextDueAt(channel: Channel): number | null;
   counts(): Record<DeliveryState, number>;
 }

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { CHAT_CHANNELS, type Channel, type Delivery } from '../domain/types.js';
+import { CHANNELS, CHAT_CHANNELS, type Channel, type Delivery } from '../domain/types.js';
 import {
   DEFAULT_BACKOFF,
   DEFAULT_MAX_ATTEMPTS,
@@ -33,7 +33,7 @@ export interface DeliveryWorkerOptions {
   queue: DeliveryQueue;
   messengers: Partial<Record<Channel, Messenger>>;
   clock: Clock;
-  /** Sends in flight at once. Default 16. */
+  /** Sends in flight at once, per channel (each channel is a lane of its own). Default 16. */
   concurrency?: number;
   /** How long a claim holds before another worker may take it over. Default 60 s. */
   leaseMs?: number;
@@ -72,6 +72,8 @@ export class DeliveryWorker {
   private readonly logger: WorkerLogger;
   /** Sends in progress, by delivery id. */
   private readonly inFlight = new Map<number, Promise<void>>();
+  /** Sends in progress per channel: each channel is a lane with its own slots. */
+  private readonly lane: Record<Channel, number> = { slack: 0, teams: 0, email: 0 };
   private running = false;
   /** Bumped by each start(), so a loop left over from before a stop() never runs beside a new one. */
   private generation = 0;
@@ -149,12 +151,14 @@ export class DeliveryWorker {
       this.woken = false;
       let delay = this.pollMs;
       try {
-        const free = this.concurrency - this.inFlight.size;
-        const claimed = this.claim().length;
-        // A full batch means more may be due: go round again once a slot frees (which wakes us).
-        if (free > 0 && claimed < free) {
-          const next = this.queue.nextDueAt();
-          if (next !== null) delay = Math.min(delay, Math.max(1, next - this.clock.now()));
+        for (const channel of CHANNELS) {
+          const free = this.concurrency - this.lane[channel];
+          const claimed = this.claimLane(channel).length;
+          // A full batch means more may be due: go round again once a slot frees (which wakes us).
+          if (free > 0 && claimed < free) {
+            const next = this.queue.nextDueAt(channel);
+            if (next !== null) delay = Math.min(delay, Math.max(1, next - this.clock.now()));
+          }
         }
       } catch (err) {
         this.logger.error({ err }, 'delivery worker: claiming failed');
@@ -176,10 +180,18 @@ export class DeliveryWorker {
 
   /** Claims what fits in the free slots and starts each send; returns their settlements. */
   private claim(): Promise<void>[] {
-    const free = this.concurrency - this.inFlight.size;
+    return CHANNELS.flatMap((channel) => this.claimLane(channel));
+  }
+
+  /**
+   * Claims what fits in one channel's free slots and starts each send. Lanes keep a channel that
+   * waits on its rate limit (or hangs) from holding the slots the other channels need.
+   */
+  private claimLane(channel: Channel): Promise<void>[] {
+    const free = this.concurrency - this.lane[channel];
     if (free <= 0) return [];
     const started: Promise<void>[] = [];
-    for (const job of this.queue.claimDue(this.clock.now(), free, this.leaseMs)) {
+    for (const job of this.queue.claimDue(channel, this.clock.now(), free, this.leaseMs)) {
       // Our own claim outlived its lease (a hung send) and came back to us: sending again here
       // would duplicate it; the first send settles it.
       if (this.inFlight.has(job.delivery.id)) continue;
@@ -192,9 +204,11 @@ export class DeliveryWorker {
         })
         .finally(() => {
           this.inFlight.delete(job.delivery.id);
+          this.lane[channel] -= 1;
           this.wake();
         });
       this.inFlight.set(job.delivery.id, done);
+      this.lane[channel] += 1;
       started.push(done);
     }
     return started;

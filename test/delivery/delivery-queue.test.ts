@@ -34,7 +34,7 @@ describe('claimDue', () => {
     });
     const id = seedDelivery(db, { eventId, personId, channel: 'slack', nextAttemptAt: NOW });
 
-    const [job, ...rest] = queue.claimDue(NOW, 10, LEASE);
+    const [job, ...rest] = queue.claimDue('slack', NOW, 10, LEASE);
 
     expect(rest).toEqual([]);
     expect(job!.delivery).toMatchObject({
@@ -70,8 +70,8 @@ describe('claimDue', () => {
     expect(readDelivery(db, id)).toMatchObject({ state: 'sending', attempts: 1 });
   });
 
-  it('claims pending and retrying rows that are due, oldest first, up to the limit', () => {
-    const p = [1, 2, 3, 4, 5].map((i) => seedPerson(db, { displayName: `P${i}` }));
+  it("claims the channel's pending and retrying rows that are due, oldest first, up to the limit", () => {
+    const p = [1, 2, 3, 4, 5, 6].map((i) => seedPerson(db, { displayName: `P${i}` }));
     const late = seedDelivery(db, {
       eventId,
       personId: p[0]!,
@@ -88,15 +88,27 @@ describe('claimDue', () => {
     const middle = seedDelivery(db, {
       eventId,
       personId: p[2]!,
-      channel: 'teams',
+      channel: 'slack',
       nextAttemptAt: NOW - 1,
+    });
+    const otherChannel = seedDelivery(db, {
+      eventId,
+      personId: p[5]!,
+      channel: 'teams',
+      nextAttemptAt: NOW - 10_000,
     });
     seedDelivery(db, { eventId, personId: p[3]!, channel: 'slack', nextAttemptAt: NOW + 1 });
     seedDelivery(db, { eventId, personId: p[4]!, channel: 'slack', state: 'sent' });
 
-    expect(queue.claimDue(NOW, 2, LEASE).map((j) => j.delivery.id)).toEqual([early, middle]);
-    expect(queue.claimDue(NOW, 10, LEASE).map((j) => j.delivery.id)).toEqual([late]);
-    expect(queue.claimDue(NOW, 10, LEASE)).toEqual([]);
+    expect(queue.claimDue('slack', NOW, 2, LEASE).map((j) => j.delivery.id)).toEqual([
+      early,
+      middle,
+    ]);
+    expect(queue.claimDue('slack', NOW, 10, LEASE).map((j) => j.delivery.id)).toEqual([late]);
+    expect(queue.claimDue('slack', NOW, 10, LEASE)).toEqual([]);
+    expect(queue.claimDue('teams', NOW, 10, LEASE).map((j) => j.delivery.id)).toEqual([
+      otherChannel,
+    ]);
   });
 
   it('takes over a claim whose lease expired, not one whose lease is live', () => {
@@ -118,7 +130,7 @@ describe('claimDue', () => {
       leaseUntil: NOW + 1,
     });
 
-    const jobs = queue.claimDue(NOW, 10, LEASE);
+    const jobs = queue.claimDue('slack', NOW, 10, LEASE);
 
     expect(jobs.map((j) => j.delivery.id)).toEqual([expired]);
     expect(jobs[0]!.delivery).toMatchObject({ attempts: 2, leaseUntil: NOW + LEASE });
@@ -134,7 +146,7 @@ describe('claimDue', () => {
     const id = seedDelivery(db, { eventId, personId, channel: 'slack' });
     db.$client.prepare("UPDATE notification_events SET payload = '{oops'").run();
 
-    expect(queue.claimDue(NOW, 10, LEASE)).toEqual([]);
+    expect(queue.claimDue('slack', NOW, 10, LEASE)).toEqual([]);
     expect(readDelivery(db, id).state).toBe('failed');
     expect(readDelivery(db, id).last_error).toMatch(/cannot load delivery/);
   });
@@ -143,7 +155,7 @@ describe('claimDue', () => {
 describe('settling', () => {
   it('markSent records the time and clears the lease and error', () => {
     const id = seedDelivery(db, { eventId, personId: seedPerson(db), channel: 'slack' });
-    queue.claimDue(NOW, 1, LEASE);
+    queue.claimDue('slack', NOW, 1, LEASE);
     queue.markSent(id, NOW + 5);
     expect(readDelivery(db, id)).toMatchObject({
       state: 'sent',
@@ -155,7 +167,7 @@ describe('settling', () => {
 
   it('scheduleRetry sets the next attempt, but never undoes a sent delivery', () => {
     const id = seedDelivery(db, { eventId, personId: seedPerson(db), channel: 'slack' });
-    queue.claimDue(NOW, 1, LEASE);
+    queue.claimDue('slack', NOW, 1, LEASE);
     queue.scheduleRetry(id, NOW + 2_000, 'HTTP 503');
     expect(readDelivery(db, id)).toMatchObject({
       state: 'retrying',
@@ -173,7 +185,7 @@ describe('settling', () => {
   it('finish falls back to a new email delivery when the person has an address', () => {
     const personId = seedPerson(db, { email: 'grace@example.com' });
     const id = seedDelivery(db, { eventId, personId, channel: 'teams' });
-    queue.claimDue(NOW, 1, LEASE);
+    queue.claimDue('teams', NOW, 1, LEASE);
 
     const fallbackId = queue.finish(id, {
       state: 'failed',
@@ -249,9 +261,11 @@ describe('settling', () => {
 });
 
 describe('nextDueAt and counts', () => {
-  it('nextDueAt is the earliest waiting row or lease end, null when nothing waits', () => {
-    expect(queue.nextDueAt()).toBeNull();
-    const p = [1, 2, 3].map((i) => seedPerson(db, { displayName: `P${i}` }));
+  it("nextDueAt is the channel's earliest waiting row or lease end, null when none waits", () => {
+    expect(queue.nextDueAt('slack')).toBeNull();
+    const p = [1, 2, 3, 4].map((i) => seedPerson(db, { displayName: `P${i}` }));
+    seedDelivery(db, { eventId, personId: p[3]!, channel: 'email', nextAttemptAt: NOW - 1 });
+    expect(queue.nextDueAt('email')).toBe(NOW - 1);
     seedDelivery(db, {
       eventId,
       personId: p[0]!,
@@ -259,7 +273,7 @@ describe('nextDueAt and counts', () => {
       state: 'sent',
       nextAttemptAt: 1,
     });
-    expect(queue.nextDueAt()).toBeNull();
+    expect(queue.nextDueAt('slack')).toBeNull();
     seedDelivery(db, {
       eventId,
       personId: p[1]!,
@@ -267,7 +281,7 @@ describe('nextDueAt and counts', () => {
       state: 'retrying',
       nextAttemptAt: NOW + 500,
     });
-    expect(queue.nextDueAt()).toBe(NOW + 500);
+    expect(queue.nextDueAt('slack')).toBe(NOW + 500);
     seedDelivery(db, {
       eventId,
       personId: p[2]!,
@@ -276,7 +290,7 @@ describe('nextDueAt and counts', () => {
       nextAttemptAt: 0,
       leaseUntil: NOW + 100,
     });
-    expect(queue.nextDueAt()).toBe(NOW + 100);
+    expect(queue.nextDueAt('slack')).toBe(NOW + 100);
   });
 
   it('counts every state, zero included', () => {

@@ -326,6 +326,30 @@ describe('DeliveryWorker.runOnce', () => {
     expect(queue.counts().sent).toBe(5);
   });
 
+  it('gives each channel its own slots, so a stalled channel does not hold up the others', async () => {
+    for (let i = 0; i < 3; i++) delivery('teams', { displayName: `T${i}` });
+    for (let i = 0; i < 3; i++) delivery('email', { displayName: `E${i}` });
+    let release!: () => void;
+    const stalled = new Promise<void>((resolve) => (release = resolve));
+    const teams = fakeMessenger('teams', () => stalled);
+    const email = fakeMessenger('email');
+    const w = makeWorker({ teams: teams.messenger, email: email.messenger }, { concurrency: 2 });
+
+    const first = w.runOnce();
+    // Two Teams sends hold both Teams slots; email still gets two of its own, twice over.
+    expect(teams.sent).toHaveLength(2);
+    expect(email.sent).toHaveLength(2);
+    await waitFor(() => queue.counts().sent === 2, 'the first emails to be settled');
+    expect(await w.runOnce()).toBe(1);
+    expect(email.sent).toHaveLength(3);
+    expect(teams.sent).toHaveLength(2);
+
+    release();
+    await first;
+    expect(await w.drain()).toBe(1);
+    expect(queue.counts().sent).toBe(6);
+  });
+
   it("waits out the messenger's rate limits on the clock before sending", async () => {
     for (let i = 0; i < 3; i++) delivery('slack', { displayName: `P${i}` });
     const workspace: RateLimit = { name: 'workspace', ratePerSecond: 1, burst: 1, key: () => 'W' };
@@ -426,7 +450,7 @@ describe('DeliveryWorker loop', () => {
     w.start(); // before the old loop has even noticed the stop
     await stopping;
     // One claim per start: the old loop ended instead of going round again beside the new one.
-    expect(claims).toHaveBeenCalledTimes(2);
+    expect(claims.mock.calls.filter(([channel]) => channel === 'slack')).toHaveLength(2);
 
     const id = delivery('slack');
     w.wake();
@@ -438,9 +462,9 @@ describe('DeliveryWorker loop', () => {
     const logger = { info: vi.fn(), warn: vi.fn(), error: vi.fn() };
     let failures = 2;
     const flaky: DeliveryQueue = Object.assign(Object.create(queue) as SqliteDeliveryQueue, {
-      claimDue: (now: number, limit: number, leaseMs: number) => {
+      claimDue: (channel: Channel, now: number, limit: number, leaseMs: number) => {
         if (failures-- > 0) throw new Error('SQLITE_BUSY');
-        return queue.claimDue(now, limit, leaseMs);
+        return queue.claimDue(channel, now, limit, leaseMs);
       },
     });
     const w = makeWorker(
