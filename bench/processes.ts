@@ -44,7 +44,23 @@ export function cpuSecondsOf(pid: number): number | null {
   }
 }
 
-/** A TypeScript entry of this repo run as `node --import tsx <entry>`, listening on `port`. */
+export const HERALD_ENTRY = 'src/main.ts';
+
+/**
+ * The node flags `npm start` gives Herald (package.json), without the `.env` file: the bench sets
+ * the environment itself. `BENCH_HERALD_NODE_ARGS` adds more, e.g. `--cpu-prof` for a profile.
+ */
+export function heraldNodeArgs(): string[] {
+  const pkg = JSON.parse(readFileSync(`${repoRoot}/package.json`, 'utf8')) as {
+    scripts: { start: string };
+  };
+  const words = pkg.scripts.start.split(/\s+/);
+  const flags = words.slice(words.indexOf('node') + 1, words.indexOf(HERALD_ENTRY));
+  const extra = (process.env.BENCH_HERALD_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  return [...flags.filter((f) => !f.startsWith('--env-file')), ...extra];
+}
+
+/** A TypeScript entry of this repo run as `node <nodeArgs> <entry>`, listening on `port`. */
 export class Child {
   private readonly child: ChildProcess;
   private tail = '';
@@ -58,8 +74,9 @@ export class Child {
     entry: string,
     readonly port: number,
     env: Record<string, string>,
+    nodeArgs: string[] = ['--import', 'tsx'],
   ) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    this.child = spawn(process.execPath, [...nodeArgs, entry], {
       cwd: repoRoot,
       env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,8 +1,7 @@
+import { SMTP_POOL } from '../adapters/email/email-messenger.js';
 import { TEAMS_LIMITS } from './emulators/teams.js';
 import type { Population } from './seed.js';
 
-/** Herald's SMTP pool size (adapters/email/email-messenger.ts, `maxConnections`). */
-export const SMTP_POOL = 5;
 /**
  * Sends the worker has in flight at most: its default concurrency per channel lane
  * (src/delivery/worker.ts) × 3 channels. The bound on duplicates after a crash.
@@ -66,5 +65,5 @@ export const PROFILES: Record<Profile['name'], Profile> = {
 export const ceilingsOf = (p: Profile) => ({
   slack: p.slackPerSecond,
   teams: TEAMS_LIMITS.perTenant * p.tenants,
-  email: (SMTP_POOL * 1000) / p.smtpLatencyMs,
+  email: (SMTP_POOL.maxConnections * 1000) / p.smtpLatencyMs,
 });

@@ -1,6 +1,6 @@
 import { createTransport } from 'nodemailer';
 import type { Ledger } from './emulators/ledger.js';
-import { SMTP_POOL } from './profiles.js';
+import { SMTP_POOL } from '../adapters/email/email-messenger.js';
 import { sustainedRate } from './stats.js';
 
 /**
@@ -17,7 +17,7 @@ export async function calibrateSmtp(
   const transport = createTransport({
     url: smtpUrl,
     pool: true,
-    maxConnections: SMTP_POOL,
+    ...SMTP_POOL,
     maxRequeues: 0,
   });
   const started = ledger.arrivals.length;

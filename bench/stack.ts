@@ -2,8 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTeamsDoor } from '../adapters/teams/index.js';
-import { DOORS } from '../src/main.js';
 import type { SlackRequests } from '../test/support/slack-requests.js';
 import { requestsTo } from './ack.js';
 import type { Cleanup } from './cleanup.js';
@@ -13,7 +11,7 @@ import { SmtpEmulator } from './emulators/smtp.js';
 import { TeamsEmulator } from './emulators/teams.js';
 import { timeFanOut, type FanOutTiming } from './fan-out-timing.js';
 import { OutboxReader } from './outbox.js';
-import { Child, freePort } from './processes.js';
+import { Child, freePort, HERALD_ENTRY, heraldNodeArgs } from './processes.js';
 import { ceilingsOf, type Profile } from './profiles.js';
 import { seedDatabase, type Seeded } from './seed.js';
 import { calibrateSmtp } from './smtp-calibration.js';
@@ -74,14 +72,6 @@ export async function startStack(profile: Profile, cleanup: Cleanup): Promise<St
   });
   cleanup.add(() => bare.stop(5_000));
 
-  // Teams must be a door for its people to be messaged on Teams, and the lease can only be set
-  // through the bench's own entry (see bench/herald-child.ts); otherwise Herald runs as shipped.
-  const teamsWired = DOORS.includes(createTeamsDoor);
-  const script = teamsWired && !profile.leaseMs ? 'src/main.ts' : 'bench/herald-child.ts';
-  const why = [
-    ...(teamsWired ? [] : ['Teams door added: DOORS lacks it']),
-    ...(profile.leaseMs ? [`lease ${profile.leaseMs} ms`] : []),
-  ];
   const ceilings = ceilingsOf(profile);
   const env: Record<string, string> = {
     HOST: '127.0.0.1',
@@ -97,11 +87,11 @@ export async function startStack(profile: Profile, cleanup: Cleanup): Promise<St
     HERALD_SECRET: randomBytes(16).toString('hex'),
     REMINDER_MINUTES: '0',
     LOG_LEVEL: 'warn',
-    ...(profile.leaseMs ? { BENCH_LEASE_MS: String(profile.leaseMs) } : {}),
+    ...(profile.leaseMs ? { DELIVERY_LEASE_MS: String(profile.leaseMs) } : {}),
   };
   const heralds: Child[] = [];
   const startHerald = async () => {
-    const herald = new Child('Herald', script, await freePort(), env);
+    const herald = new Child('Herald', HERALD_ENTRY, await freePort(), env, heraldNodeArgs());
     heralds.push(herald);
     cleanup.add(() => herald.stop());
     await herald.ready('/readyz', 30_000);
@@ -117,7 +107,10 @@ export async function startStack(profile: Profile, cleanup: Cleanup): Promise<St
     seeded: { ...seeded, seedMs },
     fanOut,
     smtpCalibrated,
-    entry: why.length ? `${script} (${why.join('; ')})` : script,
+    entry: [
+      `node ${heraldNodeArgs().join(' ')} ${HERALD_ENTRY}`.replace(/ +/g, ' '),
+      ...(profile.leaseMs ? [`DELIVERY_LEASE_MS=${profile.leaseMs}`] : []),
+    ].join(', '),
     bareRequests: requestsTo(bare.url, signingSecret, slack.responseUrl),
     heralds,
     startHerald,

@@ -65,6 +65,12 @@ const schema = z.object({
     .positive('must be above 0')
     .max(1000, 'must be at most 1000')
     .default(10),
+  DELIVERY_LEASE_MS: z.coerce
+    .number({ message: 'must be a whole number of milliseconds' })
+    .int('must be a whole number of milliseconds')
+    .min(1_000, 'must be at least 1000')
+    .max(3_600_000, 'must be at most 3600000')
+    .default(60_000),
   REMINDER_MINUTES: z.coerce
     .number({ message: 'must be a whole number of minutes' })
     .int('must be a whole number of minutes')
@@ -108,6 +114,8 @@ export interface Config {
   intakeToken: string | null;
   heraldSecret: string | null;
   reminderMinutes: number;
+  /** How long a claimed delivery stays with its worker; after a crash it is sent again after this. */
+  deliveryLeaseMs: number;
   logLevel: string;
   production: boolean;
 }
@@ -203,6 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     intakeToken: e.INTAKE_TOKEN ?? null,
     heraldSecret: e.HERALD_SECRET ?? null,
     reminderMinutes: e.REMINDER_MINUTES,
+    deliveryLeaseMs: e.DELIVERY_LEASE_MS,
     logLevel: e.LOG_LEVEL,
     production,
   };

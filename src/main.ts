@@ -97,6 +97,7 @@ export async function startHerald(config: Config, opts: StartOptions = {}): Prom
     messengers,
     clock,
     logger,
+    leaseMs: config.deliveryLeaseMs,
     onSettled: metrics.settled,
     onRateLimitWait: metrics.rateLimitWait,
     ...opts.worker,

@@ -51,6 +51,7 @@ describe('configuration (PRODUCT §7)', () => {
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL="loud": must be one of/],
     [{ SLACK_MAX_PER_SECOND: '0' }, /^SLACK_MAX_PER_SECOND="0": must be above 0$/],
     [{ SMTP_MAX_PER_SECOND: 'fast' }, /^SMTP_MAX_PER_SECOND="fast": must be a number$/],
+    [{ DELIVERY_LEASE_MS: '500' }, /^DELIVERY_LEASE_MS="500": must be at least 1000$/],
   ])('%o fails with one line naming the variable', (env, message) => {
     const m = fails(env);
     expect(m).toMatch(message);
@@ -80,6 +81,14 @@ describe('configuration (PRODUCT §7)', () => {
       { kind: 'slack', userId: 'U1' },
       { kind: 'teams', aadId: 'aad-1' },
     ]);
+  });
+});
+
+describe('README', () => {
+  it('documents every variable Herald reads in its configuration table', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const missing = CONFIG_VARIABLES.filter((v) => !new RegExp(`^\\|.*\`${v}\``, 'm').test(readme));
+    expect(missing).toEqual([]);
   });
 });
 

@@ -1,4 +1,5 @@
-import { TeamsAdapter } from '@microsoft/teams-ai';
+// Its own module: the package index would load teams-ai's whole AI stack beside it.
+import { TeamsAdapter } from '@microsoft/teams-ai/lib/TeamsAdapter.js';
 import type { Config } from '../../src/config.js';
 import type { Logger } from '../../src/logger.js';
 import { withoutSdkRetries } from './without-sdk-retries.js';

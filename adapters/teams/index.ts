@@ -21,7 +21,7 @@ const isActivity = (body: unknown): boolean =>
   (body as { type: string }).type !== '';
 
 /**
- * The Teams door: the teams-ai bot at `POST /api/messages` and the proactive 1:1 messenger. On
+ * The Teams door: the bot at `POST /api/messages` and the proactive 1:1 messenger. On
  * with `TEAMS_APP_ID` and `TEAMS_APP_PASSWORD` (Bot Framework authentication), or without them
  * when `TEAMS_ALLOW_UNAUTHENTICATED=true` (local development and tests only); off otherwise.
  */
@@ -36,7 +36,7 @@ export const createTeamsDoor: DoorFactory = ({ config, ctx, logger }): Door | nu
     authenticated ? teams : { ...teams, appId: null, appPassword: null },
     log,
   );
-  const bot = createTeamsBot(adapter, appId, ctx, log);
+  const bot = createTeamsBot(ctx, log);
   if (!authenticated) log.warn({}, 'teams: authentication is OFF (TEAMS_ALLOW_UNAUTHENTICATED)');
 
   return {

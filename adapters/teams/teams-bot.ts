@@ -1,5 +1,4 @@
-import { Application, type TeamsAdapter } from '@microsoft/teams-ai';
-import { ActivityTypes, type TurnContext } from 'botbuilder';
+import { TurnContext } from 'botbuilder';
 import type { CommandContext } from '../../src/commands/execute.js';
 import type { Person } from '../../src/domain/types.js';
 import type { Logger } from '../../src/logger.js';
@@ -8,9 +7,6 @@ import { identifySender, isInstall, isPersonalChat } from './identify-sender.js'
 import { SAVE_PREFERENCES } from './preferences-card.js';
 import { savePreferences } from './save-preferences.js';
 import { errorReply, replyActivity, textReply, type TeamsReply } from './teams-reply.js';
-
-/** Where the turn keeps the person identified before any route runs. */
-const ACTOR = Symbol('herald.teams.actor');
 
 const WELCOME =
   'Hi, I am Herald. When you are subscribed to an incident, I tell you here: when you are added, on every update for stakeholders, and when it is resolved.\nType help for what you can ask me, or preferences to choose where I reach you.';
@@ -21,27 +17,30 @@ const NO_IDENTITY =
 const NOT_PERSONAL =
   'Herald answers in a personal chat: open Herald from the apps in Teams and message it there.';
 
+/** Answers one turn; false when the activity is not one Herald handles (or the sender is unknown). */
+export interface TeamsBot {
+  run(turn: TurnContext): Promise<boolean>;
+}
+
+/** An Adaptive Card `Action.Submit` arrives as a message with no text and the card's data as value. */
+const submittedVerb = (turn: TurnContext): string | undefined => {
+  const { text } = turn.activity;
+  const value = turn.activity.value as unknown;
+  if (text || typeof value !== 'object' || value === null) return undefined;
+  const verb = (value as { verb?: unknown }).verb;
+  return typeof verb === 'string' ? verb : undefined;
+};
+
 /**
- * The teams-ai application: identifies the sender on every activity (refreshing the stored
- * conversation reference), welcomes on install, answers personal-chat messages and saves the
- * preferences card. Handlers are thin: the core does the work, `teams-reply` the rendering.
+ * The bot: identifies the sender on every activity (refreshing the stored conversation
+ * reference), welcomes on install, answers personal-chat messages and saves the preferences card.
+ * Handlers are thin: the core does the work, `teams-reply` the rendering.
+ *
+ * Four routes, so they are dispatched here on botbuilder's `TurnContext` rather than through
+ * teams-ai's `Application`, whose module graph (AI planners, tokenizer, dialogs, recognizers)
+ * costs 40–60 MB of memory Herald would never use. teams-ai still hosts the bot: `TeamsAdapter`.
  */
-export function createTeamsBot(
-  adapter: TeamsAdapter,
-  appId: string,
-  ctx: CommandContext,
-  logger: Logger,
-): Application {
-  const app = new Application({
-    adapter,
-    botAppId: appId,
-    // Typing indicators would be extra connector calls for replies that take milliseconds.
-    startTypingTimer: false,
-    removeRecipientMention: true,
-  });
-
-  const actorOf = (turn: TurnContext): Person => turn.turnState.get<Person>(ACTOR);
-
+export function createTeamsBot(ctx: CommandContext, logger: Logger): TeamsBot {
   const respond = async (turn: TurnContext, produce: () => Promise<TeamsReply> | TeamsReply) => {
     let reply: TeamsReply;
     try {
@@ -55,28 +54,33 @@ export function createTeamsBot(
     await turn.sendActivity(replyActivity(reply));
   };
 
-  app.turn('beforeTurn', async (turn) => {
-    const actor = await identifySender(ctx, turn, logger);
-    turn.turnState.set(ACTOR, actor);
-    if (!actor && turn.activity.type === 'message') {
-      const why = isPersonalChat(turn.activity) ? NO_IDENTITY : NOT_PERSONAL;
-      await turn.sendActivity(replyActivity(textReply(why)));
-    }
-    return actor !== null;
-  });
+  return {
+    async run(turn) {
+      const { activity } = turn;
+      const actor: Person | null = await identifySender(ctx, turn, logger);
+      if (!actor) {
+        if (activity.type === 'message') {
+          const why = isPersonalChat(activity) ? NO_IDENTITY : NOT_PERSONAL;
+          await turn.sendActivity(replyActivity(textReply(why)));
+        }
+        return false;
+      }
 
-  app.conversationUpdate('membersAdded', async (turn) => {
-    if (isInstall(turn.activity)) await respond(turn, () => textReply(WELCOME));
-  });
+      if (activity.type === 'conversationUpdate') {
+        if (!activity.membersAdded?.length) return false;
+        if (isInstall(activity)) await respond(turn, () => textReply(WELCOME));
+        return true;
+      }
 
-  app.adaptiveCards.actionSubmit(SAVE_PREFERENCES, (turn, _state, value) =>
-    respond(turn, () => savePreferences(ctx, actorOf(turn), value)),
-  );
-
-  app.activity(ActivityTypes.Message, (turn) => {
-    const text = turn.activity.text?.trim() ?? '';
-    return respond(turn, () => answerMessage(ctx, actorOf(turn), text === '' ? 'help' : text));
-  });
-
-  return app;
+      if (activity.type !== 'message') return false;
+      if (submittedVerb(turn) === SAVE_PREFERENCES) {
+        await respond(turn, () => savePreferences(ctx, actor, activity.value as unknown));
+        return true;
+      }
+      // "@Herald status 12" in a chat where the bot was mentioned reads as "status 12".
+      const text = TurnContext.removeRecipientMention(activity)?.trim() ?? '';
+      await respond(turn, () => answerMessage(ctx, actor, text === '' ? 'help' : text));
+      return true;
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DeliveryJob, RateLimit } from '../../src/delivery/ports.js';
-import { RateLimiter, TokenBucket } from '../../src/delivery/rate-limiter.js';
+import { EXACT_PACING, RateLimiter, TokenBucket } from '../../src/delivery/rate-limiter.js';
 
 /** Only what the limits' key functions look at. */
 const job = (personId: number): DeliveryJob =>
@@ -49,7 +49,7 @@ describe('TokenBucket', () => {
 
 describe('RateLimiter', () => {
   it('keeps a bucket per key: two conversations do not share', () => {
-    const limiter = new RateLimiter();
+    const limiter = new RateLimiter({ pacing: EXACT_PACING });
     expect(limiter.reserve('slack', [perConversation], job(1), 0)).toBe(0);
     expect(limiter.reserve('slack', [perConversation], job(2), 0)).toBe(0);
     expect(limiter.reserve('slack', [perConversation], job(1), 0)).toBe(1_000);
@@ -57,14 +57,14 @@ describe('RateLimiter', () => {
   });
 
   it('a constant key makes a channel-wide bucket, and channels do not share it', () => {
-    const limiter = new RateLimiter();
+    const limiter = new RateLimiter({ pacing: EXACT_PACING });
     const waits = [1, 2, 3, 4].map((p) => limiter.reserve('teams', [workspace], job(p), 0));
     expect(waits).toEqual([0, 0, 100, 200]);
     expect(limiter.reserve('slack', [workspace], job(5), 0)).toBe(0);
   });
 
   it('waits for the slowest applicable bucket without holding up other keys', () => {
-    const limiter = new RateLimiter();
+    const limiter = new RateLimiter({ pacing: EXACT_PACING });
     const limits = [perConversation, workspace];
     expect(limiter.reserve('slack', limits, job(1), 0)).toBe(0);
     // Same conversation: its own bucket (1/s) dominates.
@@ -74,8 +74,26 @@ describe('RateLimiter', () => {
     expect(limiter.reserve('slack', limits, job(3), 0)).toBe(200);
   });
 
+  it('paces a little under the server limit by default: 97 % of the rate, half the burst', () => {
+    const limiter = new RateLimiter();
+    const tenant: RateLimit = { name: 'tenant', ratePerSecond: 30, burst: 30, key: () => 't' };
+    const waits = Array.from({ length: 17 }, (_, p) =>
+      limiter.reserve('teams', [tenant], job(p), 0),
+    );
+    // 15 go at once (half the burst of 30), then one every 1000 / 29.1 ≈ 34.4 ms, not 33.3 ms.
+    expect(waits.slice(0, 15)).toEqual(Array(15).fill(0));
+    expect(waits.slice(15)).toEqual([35, 69]);
+    // Over a minute: 97 % of the 1,800 the server allows, plus the half burst.
+    const more = Array.from({ length: 2_000 }, (_, p) =>
+      limiter.reserve('teams', [tenant], job(100 + p), 0),
+    );
+    const inFirstMinute = 17 + more.filter((wait) => wait < 60_000).length;
+    expect(inFirstMinute).toBeGreaterThan(0.96 * 1_800);
+    expect(inFirstMinute).toBeLessThanOrEqual(0.97 * 1_800 + 15);
+  });
+
   it('forgets idle buckets so memory stays bounded', () => {
-    const limiter = new RateLimiter(1_000);
+    const limiter = new RateLimiter({ sweepEveryMs: 1_000, pacing: EXACT_PACING });
     for (let p = 0; p < 100; p++) limiter.reserve('slack', [perConversation], job(p), 0);
     expect(limiter.size).toBe(100);
     limiter.reserve('slack', [perConversation], job(1_000), 5_000);

@@ -358,8 +358,8 @@ describe('DeliveryWorker.runOnce', () => {
     await makeWorker({ slack: slack.messenger }).runOnce();
 
     expect(slack.sent).toHaveLength(3);
-    // One token a second: the second send waits 1 s, the third queues behind it.
-    expect(clock.sleeps).toEqual([1_000, 2_000]);
+    // One token a second, paced at 97 %: the second send waits 1031 ms, the third queues behind it.
+    expect(clock.sleeps).toEqual([1_031, 2_062]);
   });
 
   it('a throwing onSettled is logged, not propagated', async () => {

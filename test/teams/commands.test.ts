@@ -4,6 +4,7 @@ import { postStatusUpdate } from '../../src/actions/post-status-update.js';
 import { subscribeToIncident } from '../../src/actions/subscribe-to-incident.js';
 import type { Person } from '../../src/domain/types.js';
 import { eventually } from '../support/eventually.js';
+import { BOT } from '../support/teams-user.js';
 import { startTeamsHarness, type TeamsHarness, type TeamsUser } from './harness.js';
 
 let h: TeamsHarness;
@@ -84,6 +85,24 @@ describe('Teams personal commands', () => {
     expect((await ask(sam, `unsubscribe ${other.id}`)).replace(String(other.id), 'N')).toBe(
       (await ask(sam, 'unsubscribe 999')).replace('999', 'N'),
     );
+  });
+
+  it('an @mention of the bot is not part of the command; an activity Herald has no route for gets no reply', async () => {
+    const sam = h.user('Sam Stakeholder');
+    await h.send(sam.install());
+    twoIncidents(h.person(sam));
+    const mention = '<at>Herald</at>';
+    const message = sam.activity('message', {
+      text: `${mention} incidents`,
+      entities: [{ type: 'mention', text: mention, mentioned: BOT }],
+    });
+    await h.send(message);
+    const replies = h.fake.sentTo(sam.conversationId).filter((a) => a.replyToId === message.id);
+    expect(replies.map((r) => r.activity.text)).toEqual([await ask(sam, 'incidents')]);
+
+    const before = h.fake.sentTo(sam.conversationId).length;
+    await h.send(sam.activity('messageReaction', { reactionsAdded: [{ type: 'like' }] }));
+    expect(h.fake.sentTo(sam.conversationId)).toHaveLength(before);
   });
 
   it('unsubscribe <id> stops the notifications for that incident', async () => {
