@@ -2,6 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { HERALD_ENTRY, startNodeArgs } from '../test/support/child.js';
+
+export { HERALD_ENTRY };
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -44,20 +47,10 @@ export function cpuSecondsOf(pid: number): number | null {
   }
 }
 
-export const HERALD_ENTRY = 'src/main.ts';
-
-/**
- * The node flags `npm start` gives Herald (package.json), without the `.env` file: the bench sets
- * the environment itself. `BENCH_HERALD_NODE_ARGS` adds more, e.g. `--cpu-prof` for a profile.
- */
+/** `npm start`'s node flags, plus `BENCH_HERALD_NODE_ARGS` (e.g. `--cpu-prof` for a profile). */
 export function heraldNodeArgs(): string[] {
-  const pkg = JSON.parse(readFileSync(`${repoRoot}/package.json`, 'utf8')) as {
-    scripts: { start: string };
-  };
-  const words = pkg.scripts.start.split(/\s+/);
-  const flags = words.slice(words.indexOf('node') + 1, words.indexOf(HERALD_ENTRY));
   const extra = (process.env.BENCH_HERALD_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  return [...flags.filter((f) => !f.startsWith('--env-file')), ...extra];
+  return [...startNodeArgs(), ...extra];
 }
 
 /** A TypeScript entry of this repo run as `node <nodeArgs> <entry>`, listening on `port`. */

@@ -20,7 +20,7 @@ export interface Profile extends Population {
   fanOutRuns: number;
   /** Share of the resolve fan-out delivered when Herald is SIGKILLed. */
   killAt: number;
-  /** Lease override for the SIGKILL check (bench/herald-child.ts); unset: Herald's default. */
+  /** `DELIVERY_LEASE_MS` for the SIGKILL check; unset: Herald's default (60 s). */
   leaseMs?: number;
   /** Hard stop for the whole run, so a hang never outlives the shell that started it. */
   deadlineMs: number;

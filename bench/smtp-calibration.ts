@@ -4,10 +4,10 @@ import { SMTP_POOL } from '../adapters/email/email-messenger.js';
 import { sustainedRate } from './stats.js';
 
 /**
- * What the SMTP emulator accepts from a bare nodemailer pool of Herald's size, with nothing else
- * running: the practical email ceiling, below the nominal pool ÷ latency by the SMTP dialogue's
- * own round trips (MAIL, RCPT, DATA) and reconnects. Tagged incident #0, so it never mixes with the
- * scenario's deliveries.
+ * What the SMTP emulator accepts from a bare nodemailer pool shaped like Herald's, with nothing
+ * else running: the practical email ceiling, a little under the nominal pool ÷ latency by the gaps
+ * between one transaction and the next on a connection. Tagged incident #0, so it never mixes with
+ * the scenario's deliveries.
  */
 export async function calibrateSmtp(
   smtpUrl: string,

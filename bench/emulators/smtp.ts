@@ -27,12 +27,15 @@ function parseSubject(subject: string): { incident: number; kind: EventKind } | 
 
 /**
  * A relay on loopback (smtp-server) that takes `latencyMs` to accept each message, as a remote
- * relay's queueing and disk write would. Its ceiling follows from Herald's pool: connections ÷
- * latency messages per second.
+ * relay's queueing and disk write would: a transaction (MAIL FROM to the reply after DATA) lasts at
+ * least that long, the dialogue's own round trips included. Its ceiling follows from Herald's pool:
+ * connections ÷ latency messages per second.
  */
 export class SmtpEmulator {
   private readonly server: SMTPServer;
   private port = 0;
+  /** When each session's current transaction began (its MAIL FROM). */
+  private readonly started = new Map<string, number>();
 
   constructor(
     private readonly ledger: Ledger,
@@ -45,6 +48,11 @@ export class SmtpEmulator {
       closeTimeout: 500,
       // Herald's pool keeps up to 5 connections; leave room for reconnects.
       maxClients: 50,
+      onMailFrom: (_address, session, callback) => {
+        this.started.set(session.id, performance.now());
+        callback();
+      },
+      onClose: (session) => this.started.delete(session.id),
       onData: (stream, session, callback) => {
         this.receive(stream, session).then(
           () => callback(null),
@@ -74,7 +82,9 @@ export class SmtpEmulator {
   private async receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of stream) chunks.push(chunk as Buffer);
-    await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+    const began = this.started.get(session.id) ?? performance.now();
+    const rest = this.latencyMs - (performance.now() - began);
+    if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest));
     const event = parseSubject(subjectOf(Buffer.concat(chunks).toString('utf8')));
     for (const rcpt of session.envelope.rcptTo) {
       if (event)

@@ -1,7 +1,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+export const HERALD_ENTRY = 'src/main.ts';
+
+/**
+ * The node flags of `npm start` (package.json), read rather than copied so they cannot drift;
+ * without `--env-file…`: a child is given its environment explicitly.
+ */
+export function startNodeArgs(): string[] {
+  const pkg = JSON.parse(readFileSync(`${repoRoot}/package.json`, 'utf8')) as {
+    scripts: { start: string };
+  };
+  const words = pkg.scripts.start.split(/\s+/);
+  const flags = words.slice(words.indexOf('node') + 1, words.indexOf(HERALD_ENTRY));
+  return flags.filter((flag) => !flag.startsWith('--env-file'));
+}
 
 /** Herald as `npm start` runs it, in a child process with exactly the given environment. */
 export function startHeraldProcess(env: Record<string, string>): {
@@ -10,7 +25,7 @@ export function startHeraldProcess(env: Record<string, string>): {
   exited: Promise<number | null>;
   waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<RegExpMatchArray>;
 } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...startNodeArgs(), HERALD_ENTRY], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
