@@ -76,6 +76,8 @@ const NEXT_DUE_AT = `SELECT min(at) AS at FROM (
       SELECT min(coalesce(lease_until, 0)) FROM deliveries WHERE state = 'sending' AND channel = @channel
     )`;
 
+const EVENT_CACHE_SIZE = 64;
+
 type FinishOutcome = Parameters<DeliveryQueue['finish']>[1];
 
 /** Every statement the queue runs, prepared once. */
@@ -141,6 +143,11 @@ function prepareStatements(sqlite: Db['$client']) {
 export class SqliteDeliveryQueue implements DeliveryQueue {
   private readonly sql: ReturnType<typeof prepareStatements>;
   private readonly claimTx;
+  /**
+   * Recently claimed events, parsed. An event never changes once written, and a fan-out claims
+   * thousands of deliveries of the same few events, a few at a time.
+   */
+  private readonly events = new Map<number, NotificationEvent>();
   private readonly finishTx;
 
   constructor(db: Db) {
@@ -193,7 +200,6 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
 
   private claimInTx(channel: Channel, now: number, limit: number, leaseMs: number): DeliveryJob[] {
     const persons = new Map<number, Person>();
-    const events = new Map<number, NotificationEvent>();
     const jobs: DeliveryJob[] = [];
     for (const { id } of this.sql.dueIds.all({ channel, now, limit })) {
       const row = this.sql.claim.get({ id, lease: now + leaseMs });
@@ -201,7 +207,7 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
       try {
         // One event fans out to many people: parse its payload once per batch.
         const person = cached(persons, row.person_id, (pid) => this.loadPerson(pid));
-        const event = cached(events, row.event_id, (eid) => this.loadEvent(eid));
+        const event = this.event(row.event_id);
         jobs.push({ delivery: toDelivery(row), person, event });
       } catch (err) {
         // A row that cannot be read (corrupt payload) would otherwise be claimed forever.
@@ -242,6 +248,18 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     const row = this.sql.personById.get(id);
     if (!row) throw new Error(`missing person ${id}`);
     return toPerson(row);
+  }
+
+  private event(id: number): NotificationEvent {
+    let event = this.events.get(id);
+    if (event) return event;
+    event = this.loadEvent(id);
+    if (this.events.size >= EVENT_CACHE_SIZE) {
+      // Oldest first: a Map iterates in insertion order.
+      this.events.delete(this.events.keys().next().value!);
+    }
+    this.events.set(id, event);
+    return event;
   }
 
   private loadEvent(id: number): NotificationEvent {

@@ -64,6 +64,8 @@ export class DeliveryWorker {
   private readonly queue: DeliveryQueue;
   private readonly clock: Clock;
   private readonly concurrency: number;
+  /** Free slots a busy lane waits for before it claims again: a quarter of its concurrency. */
+  private readonly claimBatch: number;
   private readonly leaseMs: number;
   private readonly pollMs: number;
   private readonly maxAttempts: number;
@@ -86,6 +88,7 @@ export class DeliveryWorker {
     this.queue = options.queue;
     this.clock = options.clock;
     this.concurrency = Math.max(1, options.concurrency ?? 16);
+    this.claimBatch = Math.ceil(this.concurrency / 4);
     this.leaseMs = options.leaseMs ?? 60_000;
     this.pollMs = options.pollMs ?? 500;
     this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
@@ -153,9 +156,12 @@ export class DeliveryWorker {
       try {
         for (const channel of CHANNELS) {
           const free = this.concurrency - this.lane[channel];
+          // Under load, claim a few at a time: a transaction per freed slot costs more than it
+          // gains. A slot freeing wakes us, so the lane is looked at again soon.
+          if (free < (this.lane[channel] === 0 ? 1 : this.claimBatch)) continue;
           const claimed = this.claimLane(channel).length;
           // A full batch means more may be due: go round again once a slot frees (which wakes us).
-          if (free > 0 && claimed < free) {
+          if (claimed < free) {
             const next = this.queue.nextDueAt(channel);
             if (next !== null) delay = Math.min(delay, Math.max(1, next - this.clock.now()));
           }
@@ -164,6 +170,10 @@ export class DeliveryWorker {
         this.logger.error({ err }, 'delivery worker: claiming failed');
       }
       if (current() && !this.woken) await this.idle(delay);
+      // Let waiting I/O (a Slack command to acknowledge) in before the next round of claims and
+      // sends: a wake-up arrives in the microtask of a settled send, which would otherwise chain
+      // straight into more synchronous work.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 

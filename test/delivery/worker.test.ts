@@ -350,6 +350,31 @@ describe('DeliveryWorker.runOnce', () => {
     expect(queue.counts().sent).toBe(6);
   });
 
+  it('a busy lane waits for a quarter of its slots to free before it claims again', async () => {
+    for (let i = 0; i < 12; i++) delivery('slack', { displayName: `P${i}` });
+    const releases: (() => void)[] = [];
+    const slack = fakeMessenger('slack', () => new Promise<void>((done) => releases.push(done)));
+    const w = makeWorker(
+      { slack: slack.messenger },
+      { concurrency: 8, clock: realClock, pollMs: 60_000 },
+    );
+    w.start();
+    await waitFor(() => slack.sent.length === 8, 'the first eight sends');
+
+    releases[0]!();
+    await waitFor(() => queue.counts().sent === 1, 'the first send to settle');
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(slack.sent).toHaveLength(8); // one free slot of eight: not worth a claim yet
+
+    releases[1]!();
+    await waitFor(() => slack.sent.length === 10, 'a claim of two');
+    while (queue.counts().sent < 12) {
+      for (const release of releases.splice(0)) release();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(slack.sent).toHaveLength(12);
+  });
+
   it("waits out the messenger's rate limits on the clock before sending", async () => {
     for (let i = 0; i < 3; i++) delivery('slack', { displayName: `P${i}` });
     const workspace: RateLimit = { name: 'workspace', ratePerSecond: 1, burst: 1, key: () => 'W' };
