@@ -77,6 +77,8 @@ export class DeliveryWorker {
   /** Sends in progress per channel: each channel is a lane with its own slots. */
   private readonly lane: Record<Channel, number> = { slack: 0, teams: 0, email: 0 };
   private running = false;
+  /** The turn the latest send was given (see `nextTurn`). */
+  private lastTurn: Promise<void> = Promise.resolve();
   /** Bumped by each start(), so a loop left over from before a stop() never runs beside a new one. */
   private generation = 0;
   private loopDone: Promise<void> = Promise.resolve();
@@ -205,7 +207,8 @@ export class DeliveryWorker {
       // Our own claim outlived its lease (a hung send) and came back to us: sending again here
       // would duplicate it; the first send settles it.
       if (this.inFlight.has(job.delivery.id)) continue;
-      const done = this.process(job)
+      const done = this.nextTurn()
+        .then(() => this.process(job))
         .catch((err: unknown) => {
           this.logger.error(
             { err, deliveryId: job.delivery.id },
@@ -222,6 +225,18 @@ export class DeliveryWorker {
       started.push(done);
     }
     return started;
+  }
+
+  /**
+   * Resolves on a later turn of the event loop than the previous call's. Starting a send is a
+   * millisecond or two of synchronous work (rendering, the SDK's request pipeline); a fan-out's
+   * first claims start 48 at once, and done in one go they would keep a Slack command waiting for
+   * its acknowledgement that long. One per turn, with I/O polled in between, they do not.
+   */
+  private nextTurn(): Promise<void> {
+    const turn = this.lastTurn.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+    this.lastTurn = turn;
+    return turn;
   }
 
   private async process(job: DeliveryJob): Promise<void> {

@@ -309,13 +309,28 @@ describe('DeliveryWorker.runOnce', () => {
     const w = makeWorker({ slack: slack.messenger }, { leaseMs: 1_000 });
 
     const first = w.runOnce();
+    await waitFor(() => slack.sent.length === 1, 'the send to start');
     clock.advance(5_000); // the lease has run out while the send is still going
     expect(await w.runOnce()).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 10));
     expect(slack.sent).toHaveLength(1);
 
     release();
     await first;
     expect(readDelivery(db, id).state).toBe('sent');
+  });
+
+  it('starts the sends of a batch one event-loop turn apart, letting waiting I/O in between', async () => {
+    for (let i = 0; i < 3; i++) delivery('slack', { displayName: `P${i}` });
+    const marks: string[] = [];
+    const slack = fakeMessenger('slack', () => {
+      marks.push('send');
+      // I/O that became ready while this send was being started: it must not wait for the others.
+      setImmediate(() => marks.push('io'));
+    });
+    expect(await makeWorker({ slack: slack.messenger }).runOnce()).toBe(3);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(marks).toEqual(['send', 'io', 'send', 'io', 'send', 'io']);
   });
 
   it('claims no more than its concurrency at once', async () => {
@@ -337,8 +352,7 @@ describe('DeliveryWorker.runOnce', () => {
 
     const first = w.runOnce();
     // Two Teams sends hold both Teams slots; email still gets two of its own, twice over.
-    expect(teams.sent).toHaveLength(2);
-    expect(email.sent).toHaveLength(2);
+    await waitFor(() => teams.sent.length === 2 && email.sent.length === 2, 'the first sends');
     await waitFor(() => queue.counts().sent === 2, 'the first emails to be settled');
     expect(await w.runOnce()).toBe(1);
     expect(email.sent).toHaveLength(3);
