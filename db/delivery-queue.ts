@@ -53,11 +53,11 @@ interface EventRow {
 /**
  * One channel's due rows, earliest first: waiting rows whose time has come, or claims whose lease
  * ran out (their worker died or hung; a `sending` row without a lease cannot belong to a live
- * worker). One index range per state, merged: a single WHERE with an OR across the states makes
- * SQLite collect and sort every due row before the LIMIT, O(backlog) per claim.
+ * worker). One index range per state, merged in index order so the LIMIT stops the scan: a single
+ * WHERE with an OR across the states (or the same UNION ALL inside a subquery) makes SQLite collect
+ * and sort every due row first, O(backlog) per claim.
  */
-const DUE_IDS = `SELECT id FROM (
-      SELECT id, next_attempt_at FROM deliveries
+export const DUE_IDS = `SELECT id, next_attempt_at FROM deliveries
        WHERE state = 'pending' AND channel = @channel AND next_attempt_at <= @now
       UNION ALL
       SELECT id, next_attempt_at FROM deliveries
@@ -65,7 +65,7 @@ const DUE_IDS = `SELECT id FROM (
       UNION ALL
       SELECT id, next_attempt_at FROM deliveries
        WHERE state = 'sending' AND channel = @channel AND (lease_until IS NULL OR lease_until <= @now)
-    ) ORDER BY next_attempt_at, id LIMIT @limit`;
+      ORDER BY next_attempt_at, id LIMIT @limit`;
 
 /** The earliest due time: an index minimum per state instead of a scan of the backlog. */
 const NEXT_DUE_AT = `SELECT min(at) AS at FROM (
@@ -96,6 +96,11 @@ function prepareStatements(sqlite: Db['$client']) {
     markSent: sqlite.prepare<{ id: number; now: number }>(
       `UPDATE deliveries SET state = 'sent', sent_at = @now, lease_until = NULL, last_error = NULL
        WHERE id = @id`,
+    ),
+    release: sqlite.prepare<[number]>(
+      `UPDATE deliveries SET state = CASE WHEN attempts > 1 THEN 'retrying' ELSE 'pending' END,
+         attempts = attempts - 1, lease_until = NULL
+       WHERE id = ? AND state = 'sending'`,
     ),
     scheduleRetry: sqlite.prepare<{ id: number; at: number; error: string }>(
       `UPDATE deliveries SET state = 'retrying', next_attempt_at = @at, lease_until = NULL,
@@ -169,6 +174,10 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
 
   markSent(id: number, now: number): void {
     this.sql.markSent.run({ id, now });
+  }
+
+  release(id: number): void {
+    this.sql.release.run(id);
   }
 
   scheduleRetry(id: number, at: number, error: string): void {
@@ -252,10 +261,15 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
 
   private event(id: number): NotificationEvent {
     let event = this.events.get(id);
-    if (event) return event;
+    if (event) {
+      // Least recently used goes first: re-inserting moves this one to the end.
+      this.events.delete(id);
+      this.events.set(id, event);
+      return event;
+    }
     event = this.loadEvent(id);
     if (this.events.size >= EVENT_CACHE_SIZE) {
-      // Oldest first: a Map iterates in insertion order.
+      // A Map iterates in insertion order: the first key is the least recently used.
       this.events.delete(this.events.keys().next().value!);
     }
     this.events.set(id, event);

@@ -25,6 +25,9 @@ import type { Channel } from './domain/types.js';
 import type { Logger } from './logger.js';
 import { heraldSecret } from './secret.js';
 
+/** The longest a send may take before it fails: the SMTP socket timeout (30 s) and a margin. */
+const SLOWEST_SEND_MS = 45_000;
+
 export interface Herald {
   server: Server;
   db: Db;
@@ -134,6 +137,12 @@ export async function startHerald(config: Config, opts: StartOptions = {}): Prom
   for (const s of adapterStatus(config)) {
     if (s.on) logger.info({ adapter: s.adapter }, `${s.adapter}: on`);
     else logger.info({ adapter: s.adapter }, `${s.adapter}: off — set ${s.enable} to turn it on`);
+  }
+  if (config.deliveryLeaseMs < SLOWEST_SEND_MS) {
+    logger.warn(
+      { deliveryLeaseMs: config.deliveryLeaseMs },
+      `DELIVERY_LEASE_MS=${config.deliveryLeaseMs} is shorter than the slowest send (${SLOWEST_SEND_MS / 1000} s): a second Herald on this database could send a slow message again`,
+    );
   }
   let server: Server;
   try {

@@ -32,6 +32,7 @@ describe('npm start', () => {
     expect(log).toMatch(/slack: off — set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN/);
     expect(log).toMatch(/teams: off — set TEAMS_APP_ID and TEAMS_APP_PASSWORD/);
     expect(log).toMatch(/email: off — set SMTP_URL/);
+    expect(log).not.toMatch(/DELIVERY_LEASE_MS/);
     herald.child.kill('SIGTERM');
     expect(await herald.exited).toBe(0);
   });
@@ -49,6 +50,21 @@ describe('npm start', () => {
     expect(await herald.exited).toBe(1);
     expect(herald.output()).toMatch(line);
     expect(herald.output().trim().split('\n')).toHaveLength(1);
+  });
+
+  it('warns, and still starts, when DELIVERY_LEASE_MS is shorter than the slowest send', async () => {
+    const herald = startHeraldProcess({
+      PORT: '0',
+      DATABASE_PATH: join(dir, 'lease.db'),
+      DELIVERY_LEASE_MS: '5000',
+    });
+    stop.push(() => herald.child.kill('SIGKILL'));
+    await herald.waitFor(/Herald is listening/);
+    expect(herald.output()).toMatch(
+      /"level":40.*DELIVERY_LEASE_MS=5000 is shorter than the slowest send \(45 s\)/,
+    );
+    herald.child.kill('SIGTERM');
+    expect(await herald.exited).toBe(0);
   });
 
   it('refuses an unwritable DATABASE_PATH with one line naming it', async () => {

@@ -54,6 +54,8 @@ export interface DeliveryQueue {
    */
   claimDue(channel: Channel, now: number, limit: number, leaseMs: number): DeliveryJob[];
   markSent(id: number, now: number): void;
+  /** Gives a claim back untouched (the worker stopped before sending it): due again at once. */
+  release(id: number): void;
   scheduleRetry(id: number, at: number, error: string): void;
   /**
    * Ends a delivery for good (never one already `sent`). Without `fallbackToEmail`, or for an

@@ -60,7 +60,7 @@ export interface Pacing {
  * A little under the limit. The server counts arrivals, not our departures: a request delayed by a
  * busy moment and the next one not delayed arrive closer together than they left, and a server
  * bucket running exactly as full as ours answers that with a 429 and a whole second of Retry-After.
- * Pacing at 97 % of the rate builds a cushion (about a token a second at 30/s); starting with
+ * Pacing at 97 % of the rate builds a cushion (about a token a second at 30/s); allowing only
  * half the burst keeps one from the first second on.
  */
 export const DEFAULT_PACING: Pacing = { rate: 0.97, burst: 0.5 };

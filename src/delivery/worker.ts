@@ -77,6 +77,8 @@ export class DeliveryWorker {
   /** Sends in progress per channel: each channel is a lane with its own slots. */
   private readonly lane: Record<Channel, number> = { slack: 0, teams: 0, email: 0 };
   private running = false;
+  /** Bumped by each stop(): a claim from an earlier epoch is given back instead of sent. */
+  private epoch = 0;
   /** The turn the latest send was given (see `nextTurn`). */
   private lastTurn: Promise<void> = Promise.resolve();
   /** Bumped by each start(), so a loop left over from before a stop() never runs beside a new one. */
@@ -113,11 +115,13 @@ export class DeliveryWorker {
   }
 
   /**
-   * Stops claiming and waits up to `timeoutMs` for sends in flight. Resolves either way; claims
-   * still in flight after the timeout are taken over by the next worker when their lease expires.
+   * Stops claiming, gives back the claims whose send has not started yet, and waits up to
+   * `timeoutMs` for sends in flight. Resolves either way; claims still in flight after the timeout
+   * are taken over by the next worker when their lease expires.
    */
   async stop(timeoutMs: number): Promise<void> {
     this.running = false;
+    this.epoch += 1;
     this.wake();
     const settled = Promise.all([this.loopDone, ...this.inFlight.values()]);
     // A real timer, not the injected clock: this bounds shutdown in wall time, and it is cleared
@@ -155,21 +159,22 @@ export class DeliveryWorker {
     while (current()) {
       this.woken = false;
       let delay = this.pollMs;
-      try {
-        for (const channel of CHANNELS) {
-          const free = this.concurrency - this.lane[channel];
-          // Under load, claim a few at a time: a transaction per freed slot costs more than it
-          // gains. A slot freeing wakes us, so the lane is looked at again soon.
-          if (free < (this.lane[channel] === 0 ? 1 : this.claimBatch)) continue;
+      for (const channel of CHANNELS) {
+        const free = this.concurrency - this.lane[channel];
+        // Under load, claim a few at a time: a transaction per freed slot costs more than it
+        // gains. A slot freeing wakes us, so the lane is looked at again soon.
+        if (free < (this.lane[channel] === 0 ? 1 : this.claimBatch)) continue;
+        try {
           const claimed = this.claimLane(channel).length;
           // A full batch means more may be due: go round again once a slot frees (which wakes us).
           if (claimed < free) {
             const next = this.queue.nextDueAt(channel);
             if (next !== null) delay = Math.min(delay, Math.max(1, next - this.clock.now()));
           }
+        } catch (err) {
+          // One lane's failure (SQLITE_BUSY) does not hold up the others; it is tried next round.
+          this.logger.error({ err, channel }, 'delivery worker: claiming failed');
         }
-      } catch (err) {
-        this.logger.error({ err }, 'delivery worker: claiming failed');
       }
       if (current() && !this.woken) await this.idle(delay);
       // Let waiting I/O (a Slack command to acknowledge) in before the next round of claims and
@@ -207,8 +212,12 @@ export class DeliveryWorker {
       // Our own claim outlived its lease (a hung send) and came back to us: sending again here
       // would duplicate it; the first send settles it.
       if (this.inFlight.has(job.delivery.id)) continue;
+      const epoch = this.epoch;
       const done = this.nextTurn()
-        .then(() => this.process(job))
+        // Stopped while it waited for its turn: the database may be closing; hand it back.
+        .then(() =>
+          epoch === this.epoch ? this.process(job) : this.queue.release(job.delivery.id),
+        )
         .catch((err: unknown) => {
           this.logger.error(
             { err, deliveryId: job.delivery.id },

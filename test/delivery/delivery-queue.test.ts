@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../db/client.js';
-import { SqliteDeliveryQueue } from '../../db/delivery-queue.js';
+import { DUE_IDS, SqliteDeliveryQueue } from '../../db/delivery-queue.js';
 import {
   readDeliveries,
   readDelivery,
@@ -257,6 +257,67 @@ describe('settling', () => {
     queue.markUnreachable(personId, 'email');
     queue.markUnreachable(personId, 'slack');
     expect(readPerson(db, personId)).toEqual({ slack_reachable: 0, teams_reachable: 0 });
+  });
+});
+
+describe('release', () => {
+  it('gives a claim back as it was before the claim', () => {
+    const first = seedDelivery(db, { eventId, personId: seedPerson(db), channel: 'slack' });
+    const again = seedDelivery(db, {
+      eventId,
+      personId: seedPerson(db, { displayName: 'B' }),
+      channel: 'slack',
+      state: 'retrying',
+      attempts: 2,
+    });
+    expect(queue.claimDue('slack', NOW, 10, LEASE)).toHaveLength(2);
+    queue.release(first);
+    queue.release(again);
+    expect(readDelivery(db, first)).toMatchObject({
+      state: 'pending',
+      attempts: 0,
+      lease_until: null,
+    });
+    expect(readDelivery(db, again)).toMatchObject({
+      state: 'retrying',
+      attempts: 2,
+      lease_until: null,
+    });
+    queue.markSent(first, NOW);
+    queue.release(first); // only a claim can be given back
+    expect(readDelivery(db, first).state).toBe('sent');
+  });
+});
+
+describe('the due query', () => {
+  it('merges every state in time order: a lapsed claim and one without a lease come back too', () => {
+    const p = [1, 2, 3, 4, 5].map((i) => seedPerson(db, { displayName: `P${i}` }));
+    const at = (i: number, seed: Partial<Parameters<typeof seedDelivery>[1]>) =>
+      seedDelivery(db, { eventId, personId: p[i]!, channel: 'slack', ...seed });
+    const pending = at(0, { nextAttemptAt: NOW - 10 });
+    const retrying = at(1, { state: 'retrying', nextAttemptAt: NOW - 30 });
+    const noLease = at(2, { state: 'sending', nextAttemptAt: NOW - 20, leaseUntil: null });
+    const lapsed = at(3, { state: 'sending', nextAttemptAt: NOW - 5, leaseUntil: NOW - 1 });
+    at(4, { state: 'sending', nextAttemptAt: NOW - 40, leaseUntil: NOW + 1_000 });
+
+    expect(queue.claimDue('slack', NOW, 10, LEASE).map((j) => j.delivery.id)).toEqual([
+      retrying,
+      noLease,
+      pending,
+      lapsed,
+    ]);
+  });
+
+  it('reads one index range per state and merges them, never sorting the backlog', () => {
+    const plan = db.$client
+      .prepare<{ channel: string; now: number; limit: number }, { detail: string }>(
+        `EXPLAIN QUERY PLAN ${DUE_IDS}`,
+      )
+      .all({ channel: 'slack', now: NOW, limit: 16 })
+      .map((row) => row.detail);
+    expect(plan).toContain('MERGE (UNION ALL)');
+    expect(plan.filter((d) => d.includes('deliveries_due_by_channel'))).toHaveLength(3);
+    expect(plan.join('\n')).not.toMatch(/TEMP B-TREE|SCAN/);
   });
 });
 

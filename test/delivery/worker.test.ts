@@ -333,6 +333,25 @@ describe('DeliveryWorker.runOnce', () => {
     expect(marks).toEqual(['send', 'io', 'send', 'io', 'send', 'io']);
   });
 
+  it('gives back the claims whose send had not started when stop() came', async () => {
+    const ids = [0, 1, 2].map((i) => delivery('slack', { displayName: `P${i}` }));
+    const slack = fakeMessenger('slack');
+    const w = makeWorker({ slack: slack.messenger });
+    const batch = w.runOnce(); // claimed; each send waits for its turn of the event loop
+    await w.stop(1_000);
+    await batch;
+    expect(slack.sent).toHaveLength(0);
+    for (const id of ids) {
+      expect(readDelivery(db, id)).toMatchObject({
+        state: 'pending',
+        attempts: 0,
+        lease_until: null,
+      });
+    }
+    expect(await makeWorker({ slack: slack.messenger }).drain()).toBe(3);
+    expect(slack.sent).toHaveLength(3);
+  });
+
   it('claims no more than its concurrency at once', async () => {
     for (let i = 0; i < 5; i++) delivery('slack', { displayName: `P${i}` });
     const w = makeWorker({ slack: fakeMessenger('slack').messenger }, { concurrency: 2 });
