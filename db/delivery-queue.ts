@@ -214,7 +214,7 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
       const row = this.sql.claim.get({ id, lease: now + leaseMs });
       if (!row) continue;
       try {
-        // One event fans out to many people: parse its payload once per batch.
+        // Events are parsed once and kept (`event()`): a fan-out claims thousands of one event.
         const person = cached(persons, row.person_id, (pid) => this.loadPerson(pid));
         const event = this.event(row.event_id);
         jobs.push({ delivery: toDelivery(row), person, event });

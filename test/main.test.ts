@@ -15,10 +15,16 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Herald as `npm start` runs it; killed after the test whatever happens. */
+function spawnHerald(env: Record<string, string>): ReturnType<typeof startHeraldProcess> {
+  const herald = startHeraldProcess(env);
+  stop.push(() => herald.child.kill('SIGKILL'));
+  return herald;
+}
+
 describe('npm start', () => {
   it('starts with nothing configured, answers health checks, says which adapters are off, stops on SIGTERM', async () => {
-    const herald = startHeraldProcess({ PORT: '0', DATABASE_PATH: join(dir, 'data', 'herald.db') });
-    stop.push(() => herald.child.kill('SIGKILL'));
+    const herald = spawnHerald({ PORT: '0', DATABASE_PATH: join(dir, 'data', 'herald.db') });
     const [, port] = await herald.waitFor(/"port":(\d+).*Herald is listening/);
     const base = `http://127.0.0.1:${port}`;
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
@@ -45,20 +51,18 @@ describe('npm start', () => {
       /^herald: RESPONDER_POLICY="anyone": must be one of members, granted$/m,
     ],
   ])('refuses %o with one line naming the variable, exit 1', async (env, line) => {
-    const herald = startHeraldProcess({ DATABASE_PATH: join(dir, 'h.db'), ...env });
-    stop.push(() => herald.child.kill('SIGKILL'));
+    const herald = spawnHerald({ DATABASE_PATH: join(dir, 'h.db'), ...env });
     expect(await herald.exited).toBe(1);
     expect(herald.output()).toMatch(line);
     expect(herald.output().trim().split('\n')).toHaveLength(1);
   });
 
   it('warns, and still starts, when DELIVERY_LEASE_MS is shorter than the slowest send', async () => {
-    const herald = startHeraldProcess({
+    const herald = spawnHerald({
       PORT: '0',
       DATABASE_PATH: join(dir, 'lease.db'),
       DELIVERY_LEASE_MS: '5000',
     });
-    stop.push(() => herald.child.kill('SIGKILL'));
     await herald.waitFor(/Herald is listening/);
     expect(herald.output()).toMatch(
       /"level":40.*DELIVERY_LEASE_MS=5000 is shorter than the slowest send \(45 s\)/,
@@ -70,8 +74,7 @@ describe('npm start', () => {
   it('refuses an unwritable DATABASE_PATH with one line naming it', async () => {
     const file = join(dir, 'not-a-folder');
     writeFileSync(file, 'x');
-    const herald = startHeraldProcess({ PORT: '0', DATABASE_PATH: join(file, 'herald.db') });
-    stop.push(() => herald.child.kill('SIGKILL'));
+    const herald = spawnHerald({ PORT: '0', DATABASE_PATH: join(file, 'herald.db') });
     expect(await herald.exited).toBe(1);
     expect(herald.output()).toMatch(
       /^herald: DATABASE_PATH=".*not-a-folder\/herald.db": cannot open the database/m,
@@ -80,19 +83,17 @@ describe('npm start', () => {
   });
 
   it('refuses a port already in use with one line naming PORT', async () => {
-    const first = startHeraldProcess({
+    const first = spawnHerald({
       PORT: '0',
       DATABASE_PATH: join(dir, 'a.db'),
       LOG_LEVEL: 'info',
     });
-    stop.push(() => first.child.kill('SIGKILL'));
     const [, port] = await first.waitFor(/"port":(\d+).*Herald is listening/);
-    const second = startHeraldProcess({
+    const second = spawnHerald({
       PORT: port!,
       DATABASE_PATH: join(dir, 'b.db'),
       LOG_LEVEL: 'silent',
     });
-    stop.push(() => second.child.kill('SIGKILL'));
     expect(await second.exited).toBe(1);
     expect(second.output()).toMatch(new RegExp(`^herald: PORT=${port}: is already in use$`, 'm'));
   });

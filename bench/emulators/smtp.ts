@@ -1,5 +1,5 @@
-import type { AddressInfo } from 'node:net';
-import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import type { SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
+import { LoopbackRelay } from '../../test/support/smtp-server.js';
 import type { EventKind, Ledger } from './ledger.js';
 
 /** The `Subject:` header of a raw message (unfolded), without parsing the whole MIME tree. */
@@ -31,9 +31,7 @@ function parseSubject(subject: string): { incident: number; kind: EventKind } | 
  * least that long, the dialogue's own round trips included. Its ceiling follows from Herald's pool:
  * connections ÷ latency messages per second.
  */
-export class SmtpEmulator {
-  private readonly server: SMTPServer;
-  private port = 0;
+export class SmtpEmulator extends LoopbackRelay {
   /** When each session's current transaction began (its MAIL FROM). */
   private readonly started = new Map<string, number>();
 
@@ -41,45 +39,20 @@ export class SmtpEmulator {
     private readonly ledger: Ledger,
     readonly latencyMs: number,
   ) {
-    this.server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      logger: false,
-      closeTimeout: 500,
-      // Herald's pool keeps up to 5 connections; leave room for reconnects.
-      maxClients: 50,
+    super();
+  }
+
+  protected override hooks(): Partial<SMTPServerOptions> {
+    return {
       onMailFrom: (_address, session, callback) => {
         this.started.set(session.id, performance.now());
         callback();
       },
       onClose: (session) => this.started.delete(session.id),
-      onData: (stream, session, callback) => {
-        this.receive(stream, session).then(
-          () => callback(null),
-          (err: Error) => callback(err),
-        );
-      },
-    });
+    };
   }
 
-  async start(): Promise<this> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(0, '127.0.0.1', () => resolve());
-    });
-    this.port = (this.server.server.address() as AddressInfo).port;
-    return this;
-  }
-
-  get url(): string {
-    return `smtp://127.0.0.1:${this.port}`;
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-
-  private async receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<void> {
+  protected async receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of stream) chunks.push(chunk as Buffer);
     const began = this.started.get(session.id) ?? performance.now();

@@ -72,10 +72,12 @@ export class DeliveryWorker {
   private readonly backoff: Required<BackoffOptions>;
   private readonly limiter: RateLimiter;
   private readonly logger: WorkerLogger;
-  /** Sends in progress, by delivery id. */
-  private readonly inFlight = new Map<number, Promise<void>>();
-  /** Sends in progress per channel: each channel is a lane with its own slots. */
-  private readonly lane: Record<Channel, number> = { slack: 0, teams: 0, email: 0 };
+  /** Sends in progress by delivery id, per channel: each channel is a lane with its own slots. */
+  private readonly lanes: Record<Channel, Map<number, Promise<void>>> = {
+    slack: new Map(),
+    teams: new Map(),
+    email: new Map(),
+  };
   private running = false;
   /** Bumped by each stop(): a claim from an earlier epoch is given back instead of sent. */
   private epoch = 0;
@@ -123,7 +125,8 @@ export class DeliveryWorker {
     this.running = false;
     this.epoch += 1;
     this.wake();
-    const settled = Promise.all([this.loopDone, ...this.inFlight.values()]);
+    const sends = CHANNELS.flatMap((channel) => [...this.lanes[channel].values()]);
+    const settled = Promise.all([this.loopDone, ...sends]);
     // A real timer, not the injected clock: this bounds shutdown in wall time, and it is cleared
     // so a clean stop does not hold the process open.
     let timer: NodeJS.Timeout | undefined;
@@ -134,7 +137,7 @@ export class DeliveryWorker {
     clearTimeout(timer);
     if (late) {
       this.logger.warn(
-        { inFlight: this.inFlight.size },
+        { inFlight: CHANNELS.reduce((n, channel) => n + this.lanes[channel].size, 0) },
         'delivery worker stopped with sends in flight',
       );
     }
@@ -160,10 +163,11 @@ export class DeliveryWorker {
       this.woken = false;
       let delay = this.pollMs;
       for (const channel of CHANNELS) {
-        const free = this.concurrency - this.lane[channel];
+        const busy = this.lanes[channel].size;
+        const free = this.concurrency - busy;
         // Under load, claim a few at a time: a transaction per freed slot costs more than it
         // gains. A slot freeing wakes us, so the lane is looked at again soon.
-        if (free < (this.lane[channel] === 0 ? 1 : this.claimBatch)) continue;
+        if (free < (busy === 0 ? 1 : this.claimBatch)) continue;
         try {
           const claimed = this.claimLane(channel).length;
           // A full batch means more may be due: go round again once a slot frees (which wakes us).
@@ -205,13 +209,14 @@ export class DeliveryWorker {
    * waits on its rate limit (or hangs) from holding the slots the other channels need.
    */
   private claimLane(channel: Channel): Promise<void>[] {
-    const free = this.concurrency - this.lane[channel];
+    const lane = this.lanes[channel];
+    const free = this.concurrency - lane.size;
     if (free <= 0) return [];
     const started: Promise<void>[] = [];
     for (const job of this.queue.claimDue(channel, this.clock.now(), free, this.leaseMs)) {
       // Our own claim outlived its lease (a hung send) and came back to us: sending again here
       // would duplicate it; the first send settles it.
-      if (this.inFlight.has(job.delivery.id)) continue;
+      if (lane.has(job.delivery.id)) continue;
       const epoch = this.epoch;
       const done = this.nextTurn()
         // Stopped while it waited for its turn: the database may be closing; hand it back.
@@ -225,12 +230,10 @@ export class DeliveryWorker {
           );
         })
         .finally(() => {
-          this.inFlight.delete(job.delivery.id);
-          this.lane[channel] -= 1;
+          lane.delete(job.delivery.id);
           this.wake();
         });
-      this.inFlight.set(job.delivery.id, done);
-      this.lane[channel] += 1;
+      lane.set(job.delivery.id, done);
       started.push(done);
     }
     return started;

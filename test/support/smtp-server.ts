@@ -9,7 +9,12 @@
  */
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import {
+  SMTPServer,
+  type SMTPServerDataStream,
+  type SMTPServerOptions,
+  type SMTPServerSession,
+} from 'smtp-server';
 
 /** One accepted message. */
 export interface ReceivedMail {
@@ -26,15 +31,13 @@ function smtpError(code: number, message: string): Error & { responseCode: numbe
   return Object.assign(new Error(message), { responseCode: code });
 }
 
-export class TestSmtpServer {
-  /** Every accepted message, in the order accepted. */
-  readonly messages: ReceivedMail[] = [];
-  /** How many messages were refused at `DATA` by `failNext`. */
-  refused = 0;
-  private readonly server: SMTPServer;
-  private failures: { left: number; code: number } = { left: 0, code: 421 };
-  private readonly rejected = new Map<string, number>();
-  private readonly listeners = new Set<() => void>();
+/**
+ * A relay on 127.0.0.1 at a free port: smtp-server without TLS or auth, quiet, and quick to close.
+ * Subclasses handle each message's `DATA` in `receive` (a thrown `responseCode` is the reply) and
+ * may add smtp-server hooks with `hooks()`.
+ */
+export abstract class LoopbackRelay {
+  protected readonly server: SMTPServer;
   private port = 0;
 
   constructor() {
@@ -44,10 +47,9 @@ export class TestSmtpServer {
       logger: false,
       // A client that never says QUIT must not hold `stop()` for smtp-server's default 30 s.
       closeTimeout: 500,
-      onRcptTo: (address, _session, callback) => {
-        const code = this.rejected.get(address.address.toLowerCase());
-        callback(code ? smtpError(code, `<${address.address}>: mailbox unavailable`) : null);
-      },
+      // Connection pools keep a few open; leave room for reconnects.
+      maxClients: 50,
+      ...this.hooks(),
       onData: (stream, session, callback) => {
         this.receive(stream, session).then(
           () => callback(null),
@@ -56,6 +58,16 @@ export class TestSmtpServer {
       },
     });
   }
+
+  /** Extra smtp-server hooks; called once, from the constructor, so it may only build closures. */
+  protected hooks(): Partial<SMTPServerOptions> {
+    return {};
+  }
+
+  protected abstract receive(
+    stream: SMTPServerDataStream,
+    session: SMTPServerSession,
+  ): Promise<void>;
 
   /** Listens on 127.0.0.1 at a free port. */
   async start(): Promise<this> {
@@ -73,6 +85,30 @@ export class TestSmtpServer {
   /** `smtp://127.0.0.1:<port>`, for `SMTP_URL`. */
   get url(): string {
     return `smtp://127.0.0.1:${this.port}`;
+  }
+
+  /** Stops listening and closes open connections. */
+  stop(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+export class TestSmtpServer extends LoopbackRelay {
+  /** Every accepted message, in the order accepted. */
+  readonly messages: ReceivedMail[] = [];
+  /** How many messages were refused at `DATA` by `failNext`. */
+  refused = 0;
+  private failures: { left: number; code: number } = { left: 0, code: 421 };
+  private readonly rejected = new Map<string, number>();
+  private readonly listeners = new Set<() => void>();
+
+  protected override hooks(): Partial<SMTPServerOptions> {
+    return {
+      onRcptTo: (address, _session, callback) => {
+        const code = this.rejected.get(address.address.toLowerCase());
+        callback(code ? smtpError(code, `<${address.address}>: mailbox unavailable`) : null);
+      },
+    };
   }
 
   /** Resolves with the messages once at least `n` were accepted. */
@@ -109,12 +145,7 @@ export class TestSmtpServer {
     return this.messages.filter((m) => m.to.some((a) => a.toLowerCase() === wanted));
   }
 
-  /** Stops listening and closes open connections. */
-  stop(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-
-  private async receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<void> {
+  protected async receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of stream) chunks.push(chunk as Buffer);
     if (this.failures.left > 0) {
