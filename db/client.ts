@@ -2,11 +2,9 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import * as schema from './schema.js';
-
-export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+import { SqliteExecutor } from './sqlite-executor.js';
 
 const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
 
@@ -14,28 +12,27 @@ const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url))
  * Opens (creating if needed) the SQLite file with WAL, a busy timeout and foreign keys on, and
  * applies the migrations. `:memory:` gives a private in-memory database for tests.
  */
-export function openDatabase(path: string): Db {
+export function openSqlite(path: string): SqliteExecutor {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const sqlite = new Database(path);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('synchronous = NORMAL');
-  const db = drizzle(sqlite, { schema });
-  migrate(db, { migrationsFolder });
-  return db;
+  try {
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('synchronous = NORMAL');
+    migrate(drizzle(sqlite), { migrationsFolder });
+  } catch (err) {
+    sqlite.close();
+    throw err;
+  }
+  return new SqliteExecutor(sqlite, () => appliedMigrations(sqlite) >= migrationCount());
 }
 
-/** True when the database answers and every migration in the folder has been applied. */
-export function isReady(db: Db): boolean {
-  try {
-    const row = db.$client.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as {
-      n: number;
-    };
-    return row.n >= migrationCount();
-  } catch {
-    return false;
-  }
+function appliedMigrations(sqlite: Database.Database): number {
+  const row = sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as {
+    n: number;
+  };
+  return row.n;
 }
 
 let cachedCount: number | undefined;

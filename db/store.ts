@@ -1,28 +1,32 @@
 import type { Store } from '../src/ports.js';
-import type { Db } from './client.js';
-import { SqliteAuditRepo } from './repositories/audit.js';
-import { SqliteIncidentsRepo } from './repositories/incidents.js';
-import { SqliteOutboxRepo } from './repositories/outbox.js';
-import { SqlitePeopleRepo } from './repositories/people.js';
-import { SqliteRulesRepo } from './repositories/rules.js';
-import { SqliteSettingsRepo } from './repositories/settings.js';
-import { SqliteSubscriptionsRepo } from './repositories/subscriptions.js';
-import { SqliteTeamsRepo } from './repositories/teams.js';
-import { SqliteUpdatesRepo } from './repositories/updates.js';
+import type { Executor } from './executor.js';
+import { SqlAuditRepo } from './repositories/audit.js';
+import { SqlIncidentsRepo } from './repositories/incidents.js';
+import { SqlOutboxRepo } from './repositories/outbox.js';
+import { SqlPeopleRepo } from './repositories/people.js';
+import { SqlRulesRepo } from './repositories/rules.js';
+import { SqlSettingsRepo } from './repositories/settings.js';
+import { SqlStakeholderTeamsRepo } from './repositories/stakeholder-teams.js';
+import { SqlSubscriptionsRepo } from './repositories/subscriptions.js';
+import { SqlUpdatesRepo } from './repositories/updates.js';
 
-/** The core's `Store` on one SQLite connection. Transactions nest as savepoints. */
-export function createStore(db: Db): Store {
-  return {
-    people: new SqlitePeopleRepo(db),
-    teams: new SqliteTeamsRepo(db),
-    incidents: new SqliteIncidentsRepo(db),
-    subscriptions: new SqliteSubscriptionsRepo(db),
-    updates: new SqliteUpdatesRepo(db),
-    outbox: new SqliteOutboxRepo(db),
-    audit: new SqliteAuditRepo(db),
-    settings: new SqliteSettingsRepo(db),
-    rules: new SqliteRulesRepo(db),
-    // better-sqlite3's transaction() is synchronous and uses a savepoint when nested.
-    transaction: <T>(fn: () => T): T => db.$client.transaction(fn).immediate(),
+/**
+ * The core's `Store` on either database. Every repository runs on the one executor, which scopes
+ * transactions to the async context: inside `transaction`, each repository call joins it, and so
+ * does a nested `transaction`.
+ */
+export function createStore(db: Executor): Store {
+  const store: Store = {
+    people: new SqlPeopleRepo(db),
+    stakeholderTeams: new SqlStakeholderTeamsRepo(db),
+    incidents: new SqlIncidentsRepo(db),
+    subscriptions: new SqlSubscriptionsRepo(db),
+    updates: new SqlUpdatesRepo(db),
+    outbox: new SqlOutboxRepo(db),
+    audit: new SqlAuditRepo(db),
+    settings: new SqlSettingsRepo(db),
+    rules: new SqlRulesRepo(db),
+    transaction: (fn) => db.transaction(() => fn(store)),
   };
+  return store;
 }

@@ -11,7 +11,9 @@ export type Permission =
   | 'manage-teams'
   | 'manage-roles'
   | 'manage-rules'
-  | 'others-preferences';
+  | 'others-preferences'
+  /** The `/incident` and `/stakeholders` grammar in a Teams chat (stakeholders have their own). */
+  | 'responder-commands';
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   admin: new Set<Permission>([
@@ -23,12 +25,14 @@ const GRANTS: Record<Role, ReadonlySet<Permission>> = {
     'manage-roles',
     'manage-rules',
     'others-preferences',
+    'responder-commands',
   ]),
   responder: new Set<Permission>([
     'declare',
     'edit-incident',
     'see-all-incidents',
     'delivery-status',
+    'responder-commands',
   ]),
   stakeholder: new Set<Permission>(),
 };
@@ -42,6 +46,7 @@ const WHAT: Record<Permission, string> = {
   'manage-roles': 'change roles',
   'manage-rules': 'manage auto-subscription rules',
   'others-preferences': "change someone else's preferences",
+  'responder-commands': 'use the incident and stakeholders commands',
 };
 
 export const can = (actor: Person, permission: Permission): boolean =>
@@ -55,23 +60,23 @@ export function requirePermission(actor: Person, permission: Permission): void {
  * The incident as this actor may see it. For a stakeholder an incident they are not subscribed to
  * does not exist: the error is the very one a never-used number gets.
  */
-export function visibleIncident(store: Store, actor: Person, id: number): Incident {
-  const incident = store.incidents.byId(id);
+export async function visibleIncident(store: Store, actor: Person, id: number): Promise<Incident> {
+  const incident = await store.incidents.byId(id);
   if (!incident) throw notFound(id);
-  if (!can(actor, 'see-all-incidents') && !store.subscriptions.isRecipient(id, actor.id)) {
+  if (!can(actor, 'see-all-incidents') && !(await store.subscriptions.isRecipient(id, actor.id))) {
     throw notFound(id);
   }
   return incident;
 }
 
 /** Visibility first, then the permission: a stakeholder learns nothing about other incidents. */
-export function incidentFor(
+export async function incidentFor(
   store: Store,
   actor: Person,
   id: number,
   permission: Permission,
-): Incident {
-  const incident = visibleIncident(store, actor, id);
+): Promise<Incident> {
+  const incident = await visibleIncident(store, actor, id);
   requirePermission(actor, permission);
   return incident;
 }

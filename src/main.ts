@@ -12,8 +12,9 @@ import { HeraldMetrics } from '../adapters/http/metrics.js';
 import { createHttpApp, finishHttpApp, listen } from '../adapters/http/server.js';
 import { createSlackDoor } from '../adapters/slack/index.js';
 import { createTeamsDoor } from '../adapters/teams/index.js';
-import { isReady, openDatabase, type Db } from '../db/client.js';
-import { SqliteDeliveryQueue } from '../db/delivery-queue.js';
+import { openSqlite } from '../db/client.js';
+import { SqlDeliveryQueue } from '../db/delivery-queue.js';
+import type { Executor } from '../db/executor.js';
 import { createStore } from '../db/store.js';
 import { bootstrapAdmins } from './actions/identify-person.js';
 import { systemClock, type Clock } from './clock.js';
@@ -30,7 +31,7 @@ const SLOWEST_SEND_MS = 45_000;
 
 export interface Herald {
   server: Server;
-  db: Db;
+  db: Executor;
   ctx: CommandContext;
   worker: DeliveryWorker;
   /** Stops accepting requests, lets in-flight deliveries finish (bounded), closes the database. */
@@ -80,20 +81,20 @@ function adapterStatus(config: Config): Array<{ adapter: string; on: boolean; en
 export async function startHerald(config: Config, opts: StartOptions = {}): Promise<Herald> {
   const clock = opts.clock ?? systemClock;
   const logger: Logger = opts.logger ?? pino({ level: config.logLevel });
-  let db: Db;
+  let db: Executor;
   try {
-    db = openDatabase(config.databasePath);
+    db = openSqlite(config.databasePath);
   } catch (err) {
     throw new Error(
       `DATABASE_PATH="${config.databasePath}": cannot open the database (${(err as Error).message})`,
     );
   }
   const store = createStore(db);
-  const secret = heraldSecret(config.heraldSecret, store.settings);
+  const secret = await heraldSecret(config.heraldSecret, store.settings);
 
   const messengers: Partial<Record<Channel, Messenger>> = { ...opts.messengers };
   const channels = new Set<Channel>();
-  const queue = new SqliteDeliveryQueue(db);
+  const queue = new SqlDeliveryQueue(db);
   const metrics = new HeraldMetrics(() => queue.counts());
   const worker = new DeliveryWorker({
     queue,
@@ -114,9 +115,9 @@ export async function startHerald(config: Config, opts: StartOptions = {}): Prom
     onQueued: () => worker.wake(),
     observeCommand: metrics.command,
   };
-  bootstrapAdmins(ctx);
+  await bootstrapAdmins(ctx);
 
-  const app = createHttpApp({ ready: () => isReady(db), logger });
+  const app = createHttpApp({ ready: () => db.ready(), logger });
   metrics.mount(app);
   const doors: Door[] = [];
   try {
@@ -128,7 +129,7 @@ export async function startHerald(config: Config, opts: StartOptions = {}): Prom
       if (door.messenger) messengers[door.messenger.channel] = door.messenger;
     }
   } catch (err) {
-    db.$client.close();
+    await db.close();
     throw err;
   }
   // The channels that can reach anyone are those with a messenger, whatever door brought it.
@@ -148,7 +149,7 @@ export async function startHerald(config: Config, opts: StartOptions = {}): Prom
   try {
     server = await listen(app, config.port, config.host);
   } catch (err) {
-    db.$client.close();
+    await db.close();
     throw err;
   }
   worker.start();
@@ -174,7 +175,7 @@ export async function startHerald(config: Config, opts: StartOptions = {}): Prom
       await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
       server.closeAllConnections();
       await closed;
-      db.$client.close();
+      await db.close();
     })());
   return { server, db, ctx, worker, stop };
 }

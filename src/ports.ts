@@ -15,8 +15,9 @@ import type {
 } from './domain/types.js';
 
 /**
- * Storage ports. The SQLite implementation lives in `db/`; the core knows only these shapes.
- * Every method is synchronous: SQLite runs in-process and a transaction must not span an await.
+ * Storage ports, implemented in `db/` for SQLite and PostgreSQL alike; the core knows only these
+ * shapes. Every method is async, and nothing here depends on one database's behaviour: ids come
+ * back from the write that made them, case-insensitive matching is the repository's business.
  */
 
 export interface NewPerson {
@@ -30,31 +31,32 @@ export interface NewPerson {
 export type PersonPatch = Partial<Omit<Person, 'id'>> & { roleExplicit?: boolean };
 
 export interface PeopleRepo {
-  byId(id: number): Person | null;
-  byIds(ids: readonly number[]): Person[];
+  byId(id: number): Promise<Person | null>;
+  byIds(ids: readonly number[]): Promise<Person[]>;
   /** Case-insensitive. */
-  byEmail(email: string): Person | null;
-  bySlackUserId(userId: string): Person | null;
-  byTeamsAadId(aadId: string): Person | null;
-  create(person: NewPerson, now: number): Person;
-  update(id: number, patch: PersonPatch): Person;
-  isRoleExplicit(id: number): boolean;
-  countByRole(role: Role): number;
+  byEmail(email: string): Promise<Person | null>;
+  bySlackUserId(userId: string): Promise<Person | null>;
+  byTeamsAadId(aadId: string): Promise<Person | null>;
+  create(person: NewPerson, now: number): Promise<Person>;
+  update(id: number, patch: PersonPatch): Promise<Person>;
+  isRoleExplicit(id: number): Promise<boolean>;
+  countByRole(role: Role): Promise<number>;
 }
 
-export interface TeamsRepo {
+export interface StakeholderTeamsRepo {
   /** Case-insensitive. */
-  byName(name: string): StakeholderTeam | null;
-  byId(id: number): StakeholderTeam | null;
-  list(): Array<StakeholderTeam & { memberCount: number }>;
-  create(name: string, description: string, now: number): StakeholderTeam;
-  update(id: number, patch: { name?: string; description?: string }): StakeholderTeam;
-  delete(id: number): void;
-  members(teamId: number): Person[];
+  byName(name: string): Promise<StakeholderTeam | null>;
+  byId(id: number): Promise<StakeholderTeam | null>;
+  /** By name, case-insensitively. */
+  list(): Promise<Array<StakeholderTeam & { memberCount: number }>>;
+  create(name: string, description: string, now: number): Promise<StakeholderTeam>;
+  update(id: number, patch: { name?: string; description?: string }): Promise<StakeholderTeam>;
+  delete(id: number): Promise<void>;
+  members(teamId: number): Promise<Person[]>;
   /** Returns the ids actually added (not already members). */
-  addMembers(teamId: number, personIds: readonly number[], now: number): number[];
+  addMembers(teamId: number, personIds: readonly number[], now: number): Promise<number[]>;
   /** Returns the ids actually removed. */
-  removeMembers(teamId: number, personIds: readonly number[]): number[];
+  removeMembers(teamId: number, personIds: readonly number[]): Promise<number[]>;
 }
 
 export interface NewIncident {
@@ -83,30 +85,44 @@ export type IncidentPatch = Partial<
 >;
 
 export interface IncidentsRepo {
-  byId(id: number): Incident | null;
-  byExternalKey(key: string): Incident | null;
-  create(incident: NewIncident, now: number): Incident;
-  update(id: number, patch: IncidentPatch): Incident;
+  byId(id: number): Promise<Incident | null>;
+  byExternalKey(key: string): Promise<Incident | null>;
+  /**
+   * Creates an incident. With an `externalKey` another incident holds already, creates nothing and
+   * returns that one (`created: false`): decided by the unique key, so concurrent callers agree.
+   */
+  create(incident: NewIncident, now: number): Promise<{ incident: Incident; created: boolean }>;
+  update(id: number, patch: IncidentPatch): Promise<Incident>;
   /** Newest first. */
-  list(filter: { status?: 'open' | 'resolved'; limit: number }): Incident[];
+  list(filter: { status?: 'open' | 'resolved'; limit: number }): Promise<Incident[]>;
   /** Incidents the person is subscribed to, directly or through a team. Newest first. */
   listForPerson(
     personId: number,
     filter: { status?: 'open' | 'resolved'; limit: number },
-  ): Incident[];
+  ): Promise<Incident[]>;
 }
 
 export interface SubscriptionsRepo {
-  list(incidentId: number): Subscription[];
-  addPerson(incidentId: number, personId: number, addedBy: number | null, now: number): boolean;
-  addTeam(incidentId: number, teamId: number, addedBy: number | null, now: number): boolean;
-  removePerson(incidentId: number, personId: number): boolean;
-  removeTeam(incidentId: number, teamId: number): boolean;
+  list(incidentId: number): Promise<Subscription[]>;
+  addPerson(
+    incidentId: number,
+    personId: number,
+    addedBy: number | null,
+    now: number,
+  ): Promise<boolean>;
+  addTeam(
+    incidentId: number,
+    teamId: number,
+    addedBy: number | null,
+    now: number,
+  ): Promise<boolean>;
+  removePerson(incidentId: number, personId: number): Promise<boolean>;
+  removeTeam(incidentId: number, teamId: number): Promise<boolean>;
   /** Keeps a person out of this incident's team subscriptions (they unsubscribed themselves). */
-  optOut(incidentId: number, personId: number, now: number): void;
+  optOut(incidentId: number, personId: number, now: number): Promise<void>;
   /** Everyone who would be told now: direct subscribers and current members of subscribed teams, once each. */
-  recipientIds(incidentId: number): number[];
-  isRecipient(incidentId: number, personId: number): boolean;
+  recipientIds(incidentId: number): Promise<number[]>;
+  isRecipient(incidentId: number, personId: number): Promise<boolean>;
 }
 
 export interface UpdatesRepo {
@@ -118,9 +134,13 @@ export interface UpdatesRepo {
       notifyStakeholders: boolean;
     },
     now: number,
-  ): StatusUpdate;
+  ): Promise<StatusUpdate>;
   /** Newest first; `stakeholderOnly` keeps the updates that were sent to stakeholders. */
-  list(incidentId: number, limit: number, opts?: { stakeholderOnly?: boolean }): StatusUpdate[];
+  list(
+    incidentId: number,
+    limit: number,
+    opts?: { stakeholderOnly?: boolean },
+  ): Promise<StatusUpdate[]>;
 }
 
 export interface NewDelivery {
@@ -138,28 +158,35 @@ export interface OutboxRepo {
     payload: EventPayload,
     deliveries: readonly NewDelivery[],
     now: number,
-  ): { event: NotificationEvent; queued: number };
+  ): Promise<{ event: NotificationEvent; queued: number }>;
   /**
    * The first delivery on `channel` for this person and incident that was sent or is on its way
    * (email threading: Message-IDs derive from delivery ids, so a later mail can refer to it).
    */
-  firstSent(incidentId: number, personId: number, channel: Channel): number | null;
+  firstSent(incidentId: number, personId: number, channel: Channel): Promise<number | null>;
   /** The last delivery per subscriber and channel, for `/incident stakeholders`. */
   latestByPerson(
     incidentId: number,
-  ): Array<Pick<Delivery, 'personId' | 'channel' | 'state' | 'lastError'> & { at: number }>;
+  ): Promise<
+    Array<Pick<Delivery, 'personId' | 'channel' | 'state' | 'lastError'> & { at: number }>
+  >;
 }
 
 export interface AuditRepo {
   record(
     entry: { actorId: number | null; action: string; incidentId?: number | null; detail?: unknown },
     now: number,
-  ): void;
+  ): Promise<void>;
 }
 
 export interface SettingsRepo {
-  get(key: string): string | null;
-  set(key: string, value: string): void;
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string): Promise<void>;
+  /**
+   * Stores `value` unless the key already has one, and returns the value that is stored now: of
+   * several processes racing to set it first, all end up with the same one.
+   */
+  setIfAbsent(key: string, value: string): Promise<string>;
 }
 
 /**
@@ -186,17 +213,20 @@ export interface NewSubscriptionRule {
 
 export interface RulesRepo {
   /** Oldest first, targets included. */
-  list(): SubscriptionRule[];
-  byId(id: number): SubscriptionRule | null;
-  create(rule: NewSubscriptionRule, now: number): SubscriptionRule;
+  list(): Promise<SubscriptionRule[]>;
+  byId(id: number): Promise<SubscriptionRule | null>;
+  create(rule: NewSubscriptionRule, now: number): Promise<SubscriptionRule>;
   /** Returns whether a rule was deleted (its targets go with it). */
-  delete(id: number): boolean;
+  delete(id: number): Promise<boolean>;
 }
 
-/** All repositories plus a synchronous transaction: `fn` runs atomically, nested calls join it. */
+/**
+ * All repositories plus a transaction: `fn` runs atomically — every repository call made while it
+ * runs, through `tx` or not, is part of it — and a nested call joins the outer transaction.
+ */
 export interface Store {
   people: PeopleRepo;
-  teams: TeamsRepo;
+  stakeholderTeams: StakeholderTeamsRepo;
   incidents: IncidentsRepo;
   subscriptions: SubscriptionsRepo;
   updates: UpdatesRepo;
@@ -204,7 +234,7 @@ export interface Store {
   audit: AuditRepo;
   settings: SettingsRepo;
   rules: RulesRepo;
-  transaction<T>(fn: () => T): T;
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
 }
 
 export type DeliveryCounts = Record<DeliveryState, number>;

@@ -14,9 +14,9 @@ export const createReminderDoor: DoorFactory = ({ config, ctx, clock, logger }):
   if (minutes === 0) return null;
   const log = logger.child({ door: 'reminders' });
   let task: ScheduledTask | null = null;
-  const tick = () => {
+  const tick = async () => {
     try {
-      const { reminded } = runReminders(ctx, clock.now(), minutes);
+      const { reminded } = await runReminders(ctx, clock.now(), minutes);
       if (reminded.length > 0) log.info({ incidents: reminded }, 'update reminders queued');
     } catch (err) {
       // A failed run (database busy, say) is retried by the next tick; never crash the process.

@@ -11,7 +11,6 @@ import {
   type Messenger,
   type RateLimit,
 } from '../../src/delivery/ports.js';
-import type { OutboxRepo } from '../../src/ports.js';
 import { signUnsubscribeToken } from '../../src/unsubscribe-token.js';
 import { isPlainAddress, mailbox } from './header-text.js';
 import { messageIdFactory } from './message-id.js';
@@ -27,8 +26,6 @@ export interface EmailMessengerOptions {
   publicUrl: string;
   /** Signs unsubscribe links and tags Message-IDs. */
   secret: string;
-  /** Where the first mail of a thread is looked up. */
-  outbox: Pick<OutboxRepo, 'firstSent'>;
   /** Channel-wide sending rate (token bucket). Default 10 per second, bursts of 20; the door passes `SMTP_MAX_PER_SECOND`. */
   rate?: { perSecond: number; burst: number };
   /** How long `close()` lets sends in flight finish. Default 10 s. */
@@ -78,7 +75,7 @@ export class EmailMessenger implements Messenger {
             incidentId: event.incidentId,
           })}`;
     const { subject, text, html } = renderEmail(event.payload, unsubscribeUrl);
-    const first = this.options.outbox.firstSent(event.incidentId, person.id, 'email');
+    const first = job.threadRootId;
     const parent = first !== null && first !== delivery.id ? this.messageId(first) : null;
     const mail: SendMailOptions = {
       from: this.sender,

@@ -14,7 +14,6 @@ export const createEmailDoor: DoorFactory = ({ config, ctx, logger, secret }) =>
         from: config.email.from,
         publicUrl: config.publicUrl,
         secret,
-        outbox: ctx.store.outbox,
         rate: {
           perSecond: config.email.maxPerSecond,
           burst: Math.max(1, Math.ceil(config.email.maxPerSecond)),

@@ -1,7 +1,6 @@
 import express, { type Express, type Request, type Response } from 'express';
 import type { ActionContext } from '../../src/actions/context.js';
-import { unsubscribeFromIncident } from '../../src/actions/unsubscribe-from-incident.js';
-import { isHeraldError } from '../../src/errors.js';
+import { linkSubject, unsubscribeByLink } from '../../src/actions/unsubscribe-by-link.js';
 import type { Logger } from '../../src/logger.js';
 import { verifyUnsubscribeToken } from '../../src/unsubscribe-token.js';
 import {
@@ -27,15 +26,14 @@ export interface UnsubscribeRouteDeps {
  */
 export function mountUnsubscribe(app: Express, deps: UnsubscribeRouteDeps): void {
   const { ctx, secret, logger } = deps;
-  const store = ctx.store;
 
-  app.get('/unsubscribe', (req: Request, res: Response) => {
+  app.get('/unsubscribe', async (req: Request, res: Response) => {
     const token = tokenOf(req);
     const subject = verifyUnsubscribeToken(secret, token);
     if (!subject) return page(res, 400, invalidLinkPage());
-    const incident = store.incidents.byId(subject.incidentId);
-    if (!incident || !store.people.byId(subject.personId)) return page(res, 404, goneLinkPage());
-    page(res, 200, confirmPage(incident, token));
+    const found = await linkSubject(ctx, subject);
+    if (!found) return page(res, 404, goneLinkPage());
+    page(res, 200, confirmPage(found.incident, token));
   });
 
   // The body carries nothing we need (the token is in the URL) but is bounded all the same.
@@ -43,26 +41,19 @@ export function mountUnsubscribe(app: Express, deps: UnsubscribeRouteDeps): void
   app.post(
     '/unsubscribe',
     express.urlencoded({ extended: false, limit: '4kb' }),
-    (req: Request, res: Response) => {
+    async (req: Request, res: Response) => {
       const subject = verifyUnsubscribeToken(secret, tokenOf(req));
       if (!subject) return page(res, 400, invalidLinkPage());
-      const person = store.people.byId(subject.personId);
-      const incident = store.incidents.byId(subject.incidentId);
-      if (!person || !incident) return page(res, 404, goneLinkPage());
-      const shown: PageIncident = { id: incident.id, title: incident.title };
       try {
-        unsubscribeFromIncident(ctx, person, incident.id, { people: [person], teams: [] });
+        const r = await unsubscribeByLink(ctx, subject);
+        if (r.outcome === 'gone') return page(res, 404, goneLinkPage());
+        const shown: PageIncident = { id: r.incident.id, title: r.incident.title };
+        logger.info({ ...subject }, 'unsubscribed by email link');
+        page(res, 200, donePage(shown));
       } catch (err) {
-        // A stakeholder no longer subscribed cannot see the incident: they are already where the
-        // click wants them, so the answer is the same success (a second click, a retried POST).
-        if (isHeraldError(err) && err.code === 'INCIDENT_NOT_FOUND') {
-          return page(res, 200, donePage(shown));
-        }
-        logger.error({ err, incidentId: incident.id }, 'unsubscribe failed');
-        return page(res, 500, errorPage());
+        logger.error({ err, incidentId: subject.incidentId }, 'unsubscribe failed');
+        page(res, 500, errorPage());
       }
-      logger.info({ personId: person.id, incidentId: incident.id }, 'unsubscribed by email link');
-      page(res, 200, donePage(shown));
     },
   );
 }

@@ -7,10 +7,14 @@ import { intakeRouter } from './intake.js';
  * `INTAKE_TOKEN` is set. The API's system person is made here, before the server listens, so no
  * request races its creation.
  */
-export const createIntakeDoor: DoorFactory = ({ config, ctx, logger }): Door | null => {
+export const createIntakeDoor: DoorFactory = async ({
+  config,
+  ctx,
+  logger,
+}): Promise<Door | null> => {
   const token = config.intakeToken;
   if (!token) return null;
-  systemActor(ctx);
+  await systemActor(ctx);
   return {
     name: 'intake',
     mount(app) {

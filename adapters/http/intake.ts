@@ -20,7 +20,7 @@ export interface IntakeOptions {
   /** `INTAKE_TOKEN`. */
   token: string;
   /** The person the API acts as (see `systemActor`). */
-  actor(): Person;
+  actor(): Promise<Person>;
   /** Base URL for the OpenAPI document's `servers`. */
   publicUrl: string;
   logger: Logger;
@@ -146,15 +146,18 @@ export function intakeRouter(opts: IntakeOptions): Router {
   router.use(requireJsonBody);
   router.use(express.json({ limit: BODY_LIMIT, type: JSON_TYPES }));
 
-  router.post('/incidents', (req, res) => {
+  router.post('/incidents', async (req, res) => {
     const body = parseBody(declareBody, req.body ?? {});
-    const { incident, created } = declareIncident(ctx, opts.actor(), { ...body, source: 'api' });
+    const { incident, created } = await declareIncident(ctx, await opts.actor(), {
+      ...body,
+      source: 'api',
+    });
     if (created) res.location(`/api/v1/incidents/${incident.id}`);
     res.status(created ? 201 : 200).json({ incident: incidentJson(incident), created });
   });
 
-  router.get('/incidents/:id', (req, res) => {
-    const view = showIncident(ctx, opts.actor(), incidentId(req));
+  router.get('/incidents/:id', async (req, res) => {
+    const view = await showIncident(ctx, await opts.actor(), incidentId(req));
     res.json({
       incident: incidentJson(view.incident),
       updates: view.updates.map(updateJson),
@@ -162,26 +165,27 @@ export function intakeRouter(opts: IntakeOptions): Router {
     });
   });
 
-  router.post('/incidents/:id/updates', (req, res) => {
+  router.post('/incidents/:id/updates', async (req, res) => {
     const id = incidentId(req);
     const body = parseBody(updateBody, req.body ?? {});
-    const r = postStatusUpdate(ctx, opts.actor(), id, {
+    const r = await postStatusUpdate(ctx, await opts.actor(), {
+      incidentId: id,
       text: body.text,
       notifyStakeholders: body.notify,
     });
     res.status(201).json({ update: updateJson(r.update), notified: r.notified.people });
   });
 
-  router.post('/incidents/:id/resolve', (req, res) => {
+  router.post('/incidents/:id/resolve', async (req, res) => {
     const id = incidentId(req);
     const body = parseBody(resolveBody, req.body ?? {});
-    const r = resolveIncident(ctx, opts.actor(), id, body.note ?? null);
+    const r = await resolveIncident(ctx, await opts.actor(), { incidentId: id, note: body.note });
     res.json({ incident: incidentJson(r.incident), notified: r.notified.people });
   });
 
-  router.post('/alertmanager', (req, res) => {
+  router.post('/alertmanager', async (req, res) => {
     const payload = parseBody(alertmanagerPayload, req.body ?? {});
-    const r = receiveAlertmanager(ctx, opts.actor(), payload);
+    const r = await receiveAlertmanager(ctx, await opts.actor(), payload);
     res.status(r.action === 'declared' ? 201 : 200).json({
       action: r.action,
       incident: r.incident ? incidentJson(r.incident) : null,

@@ -48,15 +48,15 @@ export class HeraldMetrics {
     registers: [this.registry],
   });
 
-  constructor(outboxCounts: () => DeliveryCounts) {
+  constructor(outboxCounts: () => Promise<DeliveryCounts>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'herald_' });
     new Gauge({
       name: 'herald_outbox_depth',
       help: 'Deliveries in the outbox, by state.',
       labelNames: ['state'] as const,
       registers: [this.registry],
-      collect() {
-        for (const [state, n] of Object.entries(outboxCounts())) this.set({ state }, n);
+      async collect() {
+        for (const [state, n] of Object.entries(await outboxCounts())) this.set({ state }, n);
       },
     });
   }

@@ -4,7 +4,7 @@ import type { Logger } from '../../src/logger.js';
 
 export interface HttpOptions {
   /** Readiness: the database answers and its migrations are applied. */
-  ready(): boolean;
+  ready(): Promise<boolean>;
   logger: Logger;
 }
 
@@ -18,8 +18,8 @@ export function createHttpApp(opts: HttpOptions): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/readyz', (_req, res) => {
-    const ready = opts.ready();
+  app.get('/readyz', async (_req, res) => {
+    const ready = await opts.ready().catch(() => false);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready' });
   });
   return app;

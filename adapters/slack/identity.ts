@@ -1,6 +1,11 @@
 import type { WebClient } from '@slack/web-api';
 import type { ActionContext } from '../../src/actions/context.js';
-import { identifySlackUser, type SlackProfile } from '../../src/actions/identify-person.js';
+import {
+  identifySlackUser,
+  personBySlackUser,
+  type SlackProfile,
+} from '../../src/actions/identify-person.js';
+import type { Directory } from '../../src/domain/targets.js';
 import type { Person } from '../../src/domain/types.js';
 import { HeraldError } from '../../src/errors.js';
 
@@ -73,7 +78,7 @@ export class SlackIdentity {
    * a modal submission stays inside Slack's three seconds; only a stranger waits for `users.info`.
    */
   async person(userId: string): Promise<Person> {
-    const known = this.ctx.store.people.bySlackUserId(userId);
+    const known = await personBySlackUser(this.ctx, userId);
     if (known) {
       if (this.isStale(userId)) void this.refresh(userId).catch(() => undefined);
       return known;
@@ -101,8 +106,12 @@ export class SlackIdentity {
     return identifySlackUser(this.ctx, profile);
   }
 
-  /** Every user id, met through Slack (modal multi-selects), as people. */
-  people(userIds: readonly string[]): Promise<Person[]> {
-    return Promise.all(userIds.map((id) => this.person(id)));
-  }
+  /** Slack users Herald has not met, looked up for the core when a command names them. */
+  readonly directory: Directory = {
+    profile: async (platform, userId) => {
+      if (platform !== 'slack') return null;
+      const profile = await withTimeout(this.profile(userId), this.lookupTimeoutMs);
+      return profile && { platform, ...profile };
+    },
+  };
 }

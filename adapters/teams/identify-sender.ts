@@ -1,12 +1,10 @@
-import { TeamsInfo, type Activity, type TurnContext } from 'botbuilder';
-import { identifyTeamsUser } from '../../src/actions/identify-person.js';
+import type { Activity, TurnContext } from 'botbuilder';
 import type { ActionContext } from '../../src/actions/context.js';
+import { identifyTeamsUser, personByTeamsUser } from '../../src/actions/identify-person.js';
 import type { Person } from '../../src/domain/types.js';
 import type { Logger } from '../../src/logger.js';
 import { referenceOf } from './conversation-ref.js';
-
-/** Guests' UPNs (`a_b.example#EXT#@tenant…`) and other non-addresses are not linked by email. */
-const EMAIL = /^[^\s@#<>]+@[^\s@#<>]+\.[^\s@#<>]+$/;
+import { lookupMember } from './directory.js';
 
 const botIsIn = (activity: Partial<Activity>, members: Activity['membersAdded'] | undefined) =>
   members?.some((m) => m.id === activity.recipient?.id) ?? false;
@@ -31,11 +29,8 @@ async function memberEmail(
   logger: Logger,
 ): Promise<{ name?: string; email: string | null }> {
   try {
-    const member = await TeamsInfo.getMember(turn, turn.activity.from.id);
-    const email = [member.email, member.userPrincipalName].find(
-      (e): e is string => typeof e === 'string' && EMAIL.test(e),
-    );
-    return { name: member.name, email: email ?? null };
+    const member = await lookupMember(turn, turn.activity.from.id);
+    return { ...(member.name ? { name: member.name } : {}), email: member.email };
   } catch (err) {
     // Without the email the person is still known by AAD id; linking waits for the next message.
     logger.warn({ err: (err as Error).message }, 'teams: member lookup failed');
@@ -57,7 +52,7 @@ export async function identifySender(
   const a = turn.activity;
   const aadId = a.from?.aadObjectId;
   if (!aadId || !isPersonalChat(a)) return null;
-  const known = ctx.store.people.byTeamsAadId(aadId);
+  const known = await personByTeamsUser(ctx, aadId);
   if (isUninstall(a)) {
     // Someone Herald never met needs no record of having left.
     if (!known) return null;

@@ -1,17 +1,18 @@
-import { setPreferences } from '../../src/actions/set-preferences.js';
-import type { ActionContext } from '../../src/actions/context.js';
-import * as replies from '../../src/commands/replies.js';
+import { executeCommand, type CommandContext, type Reply } from '../../src/commands/execute.js';
 import type { Person } from '../../src/domain/types.js';
 import { HeraldError } from '../../src/errors.js';
 import { parsePreferencesSubmission } from './preferences-card.js';
-import { textReply, type TeamsReply } from './teams-reply.js';
 
 /**
- * Saves a submitted preferences card. The person comes from the card, the permission from the
- * core: a forged `personId` gets "not allowed" unless the submitter is an admin.
+ * Saves a submitted preferences card: the command `/stakeholders prefs set` is, for the person the
+ * card names. Whether the submitter may is the core's to say, before it looks anyone up.
  * @throws HeraldError `INVALID_INPUT` for a malformed submit or no channel chosen.
  */
-export function savePreferences(ctx: ActionContext, actor: Person, value: unknown): TeamsReply {
+export function savePreferences(
+  ctx: CommandContext,
+  actor: Person,
+  value: unknown,
+): Promise<Reply> {
   const submission = parsePreferencesSubmission(value);
   if (!submission) {
     throw new HeraldError(
@@ -19,10 +20,15 @@ export function savePreferences(ctx: ActionContext, actor: Person, value: unknow
       'That form is out of date: type preferences for a new one.',
     );
   }
-  const target =
-    submission.personId === actor.id ? actor : ctx.store.people.byId(submission.personId);
-  if (!target)
-    throw new HeraldError('PERSON_NOT_FOUND', 'That person is no longer known to Herald.');
-  const view = setPreferences(ctx, actor, submission.channels, target);
-  return textReply(`Saved. ${replies.preferencesText(view)}`);
+  return executeCommand(
+    ctx,
+    actor,
+    {
+      root: 'stakeholders',
+      name: 'prefs-set',
+      channels: submission.channels,
+      target: { kind: 'person', personId: submission.personId },
+    },
+    'teams',
+  );
 }

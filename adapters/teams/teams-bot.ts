@@ -1,12 +1,19 @@
-import { TurnContext } from 'botbuilder';
-import type { CommandContext } from '../../src/commands/execute.js';
+import type { TurnContext } from 'botbuilder';
+import { runChatMessage, type CommandContext } from '../../src/commands/execute.js';
 import type { Person } from '../../src/domain/types.js';
 import type { Logger } from '../../src/logger.js';
-import { answerMessage } from './answer-message.js';
+import { fromTeamsActivity } from './dialect.js';
+import { teamsDirectory } from './directory.js';
 import { identifySender, isInstall, isPersonalChat } from './identify-sender.js';
 import { SAVE_PREFERENCES } from './preferences-card.js';
 import { savePreferences } from './save-preferences.js';
-import { errorReply, replyActivity, textReply, type TeamsReply } from './teams-reply.js';
+import {
+  errorReply,
+  fromCommandReply,
+  replyActivity,
+  textReply,
+  type TeamsReply,
+} from './teams-reply.js';
 
 const WELCOME =
   'Hi, I am Herald. When you are subscribed to an incident, I tell you here: when you are added, on every update for stakeholders, and when it is resolved.\nType help for what you can ask me, or preferences to choose where I reach you.';
@@ -73,13 +80,19 @@ export function createTeamsBot(ctx: CommandContext, logger: Logger): TeamsBot {
       }
 
       if (activity.type !== 'message') return false;
+      const request = { ...ctx, directory: teamsDirectory(turn, logger) };
+      const reply = async (run: () => ReturnType<typeof runChatMessage>) =>
+        fromCommandReply(await run(), ctx.channels);
       if (submittedVerb(turn) === SAVE_PREFERENCES) {
-        await respond(turn, () => savePreferences(ctx, actor, activity.value as unknown));
+        await respond(turn, () =>
+          reply(() => savePreferences(request, actor, activity.value as unknown)),
+        );
         return true;
       }
-      // "@Herald status 12" in a chat where the bot was mentioned reads as "status 12".
-      const text = TurnContext.removeRecipientMention(activity)?.trim() ?? '';
-      await respond(turn, () => answerMessage(ctx, actor, text === '' ? 'help' : text));
+      // "@Herald incident 12" in a chat where the bot was mentioned reads as "incident 12".
+      await respond(turn, () =>
+        reply(() => runChatMessage(request, actor, fromTeamsActivity(activity), 'teams')),
+      );
       return true;
     },
   };

@@ -12,27 +12,27 @@ export type TeamsReply = { kind: 'text'; text: string } | { kind: 'card'; card: 
 export const textReply = (text: string): TeamsReply => ({ kind: 'text', text });
 
 /** Slack opens a form for these; Teams says which one, and how to do it here instead. */
-const FORM_HINT: Record<Exclude<Reply, { kind: 'text' }>['modal'], string> = {
+const FORM_HINT: Record<Extract<Reply, { kind: 'form' }>['form'], string> = {
   declare:
     'Declaring without a title opens a form in Slack (/incident new). Here, give the title: incident new <title>',
   subscribe:
     'Without targets this opens the subscribe form in Slack (/incident subscribe <id>). Here, name them: incident subscribe <id> <emails or team:name>',
   update:
     'Without text this opens the update form in Slack (/incident update <id>). Here: incident update <id> <text> (internal) or incident notify <id> <text> (tells stakeholders)',
-  teams:
+  'stakeholder-teams':
     'Stakeholder teams are managed in a form in Slack (/stakeholders teams). Here: stakeholders team list | show | create | add | remove',
   rules:
     'Auto-subscription rules are managed in a form in Slack (/stakeholders rules). Here: stakeholders rule list | add | remove',
   preferences: '',
 };
 
-/** A command's reply as Teams shows it: text as is, the preferences modal as the card, other modals as a pointer to the Slack form. */
+/** A command's reply as Teams shows it: text as is, the preferences form as the card, other forms as a pointer to the Slack form. */
 export function fromCommandReply(reply: Reply, enabled: ReadonlySet<Channel>): TeamsReply {
   if (reply.kind === 'text') return textReply(reply.text);
-  if (reply.modal === 'preferences') {
+  if (reply.form === 'preferences') {
     return { kind: 'card', card: preferencesCard(reply.preferences, enabled) };
   }
-  return textReply(FORM_HINT[reply.modal]);
+  return textReply(FORM_HINT[reply.form]);
 }
 
 /**

@@ -1,23 +1,18 @@
+import { sql } from 'drizzle-orm';
 import type { AuditRepo } from '../../src/ports.js';
-import type { Db } from '../client.js';
-import { auditLog } from '../schema.js';
+import type { Executor } from '../executor.js';
 
-export class SqliteAuditRepo implements AuditRepo {
-  constructor(private readonly db: Db) {}
+export class SqlAuditRepo implements AuditRepo {
+  constructor(private readonly db: Executor) {}
 
-  record(
+  async record(
     entry: { actorId: number | null; action: string; incidentId?: number | null; detail?: unknown },
     now: number,
-  ): void {
-    this.db
-      .insert(auditLog)
-      .values({
-        actorId: entry.actorId,
-        action: entry.action,
-        incidentId: entry.incidentId ?? null,
-        detail: JSON.stringify(entry.detail ?? {}),
-        createdAt: now,
-      })
-      .run();
+  ): Promise<void> {
+    await this.db.run(
+      sql`INSERT INTO audit_log (actor_id, action, incident_id, detail, created_at)
+          VALUES (${entry.actorId}, ${entry.action}, ${entry.incidentId ?? null},
+                  ${JSON.stringify(entry.detail ?? {})}, ${now})`,
+    );
   }
 }

@@ -1,93 +1,97 @@
-import type { Statement } from 'better-sqlite3';
-import type { EventPayload, NotificationEvent } from '../../src/domain/types.js';
+import { sql } from 'drizzle-orm';
+import type {
+  Channel,
+  Delivery,
+  EventPayload,
+  NotificationEvent,
+} from '../../src/domain/types.js';
 import type { NewDelivery, OutboxRepo } from '../../src/ports.js';
-import type { Db } from '../client.js';
-import { notificationEvents } from '../schema.js';
+import type { Executor } from '../executor.js';
+import type { DeliveryRow } from '../rows.js';
+import { inChunks } from './chunks.js';
 
-type LatestRow = {
-  personId: number;
-  channel: 'slack' | 'teams' | 'email';
-  state: 'pending' | 'sending' | 'sent' | 'retrying' | 'failed' | 'undeliverable';
-  lastError: string | null;
-  at: number;
-};
+type Latest = Pick<Delivery, 'personId' | 'channel' | 'state' | 'lastError'> & { at: number };
 
-export class SqliteOutboxRepo implements OutboxRepo {
-  private readonly insertDelivery: Statement<{
-    event: number;
-    person: number;
-    channel: string;
-    key: string;
-    state: string;
-    error: string | null;
-    now: number;
-  }>;
-  private readonly latest: Statement<{ incident: number }, LatestRow>;
-  private readonly first: Statement<
-    { incident: number; person: number; channel: string },
-    { id: number }
-  >;
+/** The idempotency key of one delivery: an event reaches a person on a channel once. */
+export const deliveryKey = (eventId: number, personId: number, channel: Channel): string =>
+  `${eventId}:${personId}:${channel}`;
 
-  constructor(private readonly db: Db) {
-    // A prepared statement, not the query builder: a SEV1 fan-out writes thousands of rows here.
-    this.insertDelivery = db.$client.prepare(
-      `INSERT INTO deliveries (event_id, person_id, channel, idempotency_key, state, last_error, next_attempt_at, created_at)
-       VALUES (@event, @person, @channel, @key, @state, @error, @now, @now)
-       ON CONFLICT (idempotency_key) DO NOTHING`,
-    );
-    this.first = db.$client.prepare(
-      `SELECT d.id FROM deliveries d JOIN notification_events e ON e.id = d.event_id
-        WHERE e.incident_id = @incident AND d.person_id = @person AND d.channel = @channel
-          AND d.state NOT IN ('failed', 'undeliverable')
-        ORDER BY d.id LIMIT 1`,
-    );
-    this.latest = db.$client.prepare(
-      `SELECT d.person_id AS personId, d.channel, d.state, d.last_error AS lastError,
-              coalesce(d.sent_at, d.created_at) AS at
-         FROM deliveries d
-        WHERE d.id IN (SELECT max(d2.id) FROM deliveries d2
-                         JOIN notification_events e ON e.id = d2.event_id
-                        WHERE e.incident_id = @incident
-                        GROUP BY d2.person_id, d2.channel)
-        ORDER BY d.person_id, d.channel`,
-    );
-  }
+export class SqlOutboxRepo implements OutboxRepo {
+  constructor(private readonly db: Executor) {}
 
-  enqueue(
+  async enqueue(
     incidentId: number,
     payload: EventPayload,
     deliveries: readonly NewDelivery[],
     now: number,
-  ): { event: NotificationEvent; queued: number } {
-    const row = this.db
-      .insert(notificationEvents)
-      .values({ incidentId, kind: payload.kind, payload: JSON.stringify(payload), createdAt: now })
-      .returning()
-      .get();
-    let queued = 0;
-    for (const d of deliveries) {
-      const res = this.insertDelivery.run({
-        event: row.id,
-        person: d.personId,
-        channel: d.channel,
-        key: `${row.id}:${d.personId}:${d.channel}`,
-        state: d.state,
-        error: d.lastError ?? null,
-        now,
-      });
-      if (d.state === 'pending') queued += res.changes;
-    }
+  ): Promise<{ event: NotificationEvent; queued: number }> {
+    const event = await this.db.get<{ id: number }>(
+      sql`INSERT INTO notification_events (incident_id, kind, payload, created_at)
+          VALUES (${incidentId}, ${payload.kind}, ${JSON.stringify(payload)}, ${now})
+          RETURNING id`,
+    );
+    if (!event) throw new Error('notification_events: INSERT returned no row');
+    // Many rows per statement: a SEV1 fan-out writes thousands, and a networked database would
+    // otherwise pay a round trip for each.
+    const written = await inChunks(
+      deliveries,
+      (chunk) =>
+        this.db.all<Pick<DeliveryRow, 'state'>>(
+          sql`INSERT INTO deliveries (event_id, person_id, channel, idempotency_key, state,
+                                      last_error, next_attempt_at, created_at)
+              VALUES ${sql.join(
+                chunk.map(
+                  (d) =>
+                    sql`(${event.id}, ${d.personId}, ${d.channel},
+                         ${deliveryKey(event.id, d.personId, d.channel)}, ${d.state},
+                         ${d.lastError ?? null}, ${now}, ${now})`,
+                ),
+                sql`, `,
+              )}
+              ON CONFLICT (idempotency_key) DO NOTHING
+              RETURNING state`,
+        ),
+      400,
+    );
     return {
-      event: { id: row.id, incidentId, kind: row.kind, payload, createdAt: row.createdAt },
-      queued,
+      event: { id: event.id, incidentId, kind: payload.kind, payload, createdAt: now },
+      queued: written.filter((r) => r.state === 'pending').length,
     };
   }
 
-  firstSent(incidentId: number, personId: number, channel: string): number | null {
-    return this.first.get({ incident: incidentId, person: personId, channel })?.id ?? null;
+  async firstSent(incidentId: number, personId: number, channel: Channel): Promise<number | null> {
+    const row = await this.db.get<{ id: number }>(
+      sql`SELECT d.id FROM deliveries d JOIN notification_events e ON e.id = d.event_id
+           WHERE e.incident_id = ${incidentId} AND d.person_id = ${personId}
+             AND d.channel = ${channel} AND d.state NOT IN ('failed', 'undeliverable')
+           ORDER BY d.id LIMIT 1`,
+    );
+    return row?.id ?? null;
   }
 
-  latestByPerson(incidentId: number): LatestRow[] {
-    return this.latest.all({ incident: incidentId });
+  async latestByPerson(incidentId: number): Promise<Latest[]> {
+    const rows = await this.db.all<{
+      person_id: number;
+      channel: Channel;
+      state: Delivery['state'];
+      last_error: string | null;
+      at: number;
+    }>(
+      sql`SELECT d.person_id, d.channel, d.state, d.last_error,
+                 coalesce(d.sent_at, d.created_at) AS at
+            FROM deliveries d
+           WHERE d.id IN (SELECT max(d2.id) FROM deliveries d2
+                            JOIN notification_events e ON e.id = d2.event_id
+                           WHERE e.incident_id = ${incidentId}
+                           GROUP BY d2.person_id, d2.channel)
+           ORDER BY d.person_id, d.channel`,
+    );
+    return rows.map((r) => ({
+      personId: r.person_id,
+      channel: r.channel,
+      state: r.state,
+      lastError: r.last_error,
+      at: Number(r.at),
+    }));
   }
 }

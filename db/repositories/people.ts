@@ -1,124 +1,104 @@
-import { eq, inArray, sql } from 'drizzle-orm';
-import { CHANNELS, type Channel, type Person } from '../../src/domain/types.js';
+import { sql, type SQL } from 'drizzle-orm';
+import type { Person, Role } from '../../src/domain/types.js';
 import type { NewPerson, PeopleRepo, PersonPatch } from '../../src/ports.js';
-import type { Db } from '../client.js';
-import { people } from '../schema.js';
+import type { Executor } from '../executor.js';
+import { flag, toPerson, type Flag, type PersonRow } from '../rows.js';
+import { inChunks } from './chunks.js';
 
-type Row = typeof people.$inferSelect;
+/** The column each patchable field is stored in. */
+const COLUMN: { [K in keyof Required<PersonPatch>]: string } = {
+  displayName: 'display_name',
+  email: 'email',
+  slackUserId: 'slack_user_id',
+  teamsAadId: 'teams_aad_id',
+  teamsConversationRef: 'teams_conversation_ref',
+  slackReachable: 'slack_reachable',
+  teamsReachable: 'teams_reachable',
+  role: 'role',
+  roleExplicit: 'role_explicit',
+  preferences: 'preferences',
+};
 
-export function toPerson(row: Row): Person {
-  return {
-    id: row.id,
-    displayName: row.displayName,
-    email: row.email,
-    slackUserId: row.slackUserId,
-    teamsAadId: row.teamsAadId,
-    teamsConversationRef: row.teamsConversationRef,
-    slackReachable: row.slackReachable,
-    teamsReachable: row.teamsReachable,
-    role: row.role,
-    preferences: parsePreferences(row.preferences),
-  };
+/** `SET a = $1, b = $2` for the fields present in the patch. */
+function assignments(patch: PersonPatch): SQL[] {
+  return (Object.keys(COLUMN) as Array<keyof PersonPatch>).flatMap((key) => {
+    const value = patch[key];
+    if (value === undefined) return [];
+    const stored =
+      key === 'preferences' ? (value === null ? null : JSON.stringify(value)) : (value as unknown);
+    return [sql`${sql.raw(COLUMN[key])} = ${stored}`];
+  });
 }
 
-/**
- * The stored preference, or `null` (the default). A malformed value must not lock a person out of
- * commands or stop their deliveries: it reads as "no explicit preference".
- */
-export function parsePreferences(text: string | null): Channel[] | null {
-  if (text === null) return null;
-  try {
-    const value: unknown = JSON.parse(text);
-    if (!Array.isArray(value)) return null;
-    const channels = CHANNELS.filter((c) => value.includes(c));
-    return channels.length > 0 ? channels : null;
-  } catch {
-    return null;
-  }
-}
+export class SqlPeopleRepo implements PeopleRepo {
+  constructor(private readonly db: Executor) {}
 
-export class SqlitePeopleRepo implements PeopleRepo {
-  constructor(private readonly db: Db) {}
-
-  byId(id: number): Person | null {
-    const row = this.db.select().from(people).where(eq(people.id, id)).get();
+  async byId(id: number): Promise<Person | null> {
+    const row = await this.db.get<PersonRow>(sql`SELECT * FROM people WHERE id = ${id}`);
     return row ? toPerson(row) : null;
   }
 
-  byIds(ids: readonly number[]): Person[] {
-    if (ids.length === 0) return [];
-    const out: Person[] = [];
-    // SQLite caps bound parameters; chunk large fan-outs.
-    for (let i = 0; i < ids.length; i += 500) {
-      const chunk = ids.slice(i, i + 500);
-      for (const row of this.db.select().from(people).where(inArray(people.id, chunk)).all()) {
-        out.push(toPerson(row));
-      }
-    }
-    return out;
+  async byIds(ids: readonly number[]): Promise<Person[]> {
+    const rows = await inChunks(ids, (chunk) =>
+      this.db.all<PersonRow>(sql`SELECT * FROM people WHERE id IN ${chunk}`),
+    );
+    return rows.map(toPerson);
   }
 
-  byEmail(email: string): Person | null {
-    const row = this.db
-      .select()
-      .from(people)
-      .where(sql`lower(${people.email}) = ${email.toLowerCase()}`)
-      .get();
+  async byEmail(email: string): Promise<Person | null> {
+    const row = await this.db.get<PersonRow>(
+      sql`SELECT * FROM people WHERE lower(email) = ${email.toLowerCase()}`,
+    );
     return row ? toPerson(row) : null;
   }
 
-  bySlackUserId(userId: string): Person | null {
-    const row = this.db.select().from(people).where(eq(people.slackUserId, userId)).get();
+  async bySlackUserId(userId: string): Promise<Person | null> {
+    const row = await this.db.get<PersonRow>(
+      sql`SELECT * FROM people WHERE slack_user_id = ${userId}`,
+    );
     return row ? toPerson(row) : null;
   }
 
-  byTeamsAadId(aadId: string): Person | null {
-    const row = this.db.select().from(people).where(eq(people.teamsAadId, aadId)).get();
+  async byTeamsAadId(aadId: string): Promise<Person | null> {
+    const row = await this.db.get<PersonRow>(
+      sql`SELECT * FROM people WHERE teams_aad_id = ${aadId}`,
+    );
     return row ? toPerson(row) : null;
   }
 
-  create(person: NewPerson, now: number): Person {
-    const row = this.db
-      .insert(people)
-      .values({
-        displayName: person.displayName,
-        email: person.email ?? null,
-        slackUserId: person.slackUserId ?? null,
-        teamsAadId: person.teamsAadId ?? null,
-        role: person.role ?? 'stakeholder',
-        createdAt: now,
-      })
-      .returning()
-      .get();
+  async create(person: NewPerson, now: number): Promise<Person> {
+    const row = await this.db.get<PersonRow>(
+      sql`INSERT INTO people (display_name, email, slack_user_id, teams_aad_id, role, created_at)
+          VALUES (${person.displayName}, ${person.email ?? null}, ${person.slackUserId ?? null},
+                  ${person.teamsAadId ?? null}, ${person.role ?? 'stakeholder'}, ${now})
+          RETURNING *`,
+    );
+    if (!row) throw new Error('people: INSERT returned no row');
     return toPerson(row);
   }
 
-  update(id: number, patch: PersonPatch): Person {
-    const { preferences, ...rest } = patch;
-    const values: Partial<typeof people.$inferInsert> = { ...rest };
-    if (preferences !== undefined) {
-      values.preferences = preferences === null ? null : JSON.stringify(preferences);
-    }
-    const row = this.db.update(people).set(values).where(eq(people.id, id)).returning().get();
+  async update(id: number, patch: PersonPatch): Promise<Person> {
+    const set = assignments(patch);
+    const row = await this.db.get<PersonRow>(
+      set.length === 0
+        ? sql`SELECT * FROM people WHERE id = ${id}`
+        : sql`UPDATE people SET ${sql.join(set, sql`, `)} WHERE id = ${id} RETURNING *`,
+    );
     if (!row) throw new Error(`person ${id} vanished during update`);
     return toPerson(row);
   }
 
-  countByRole(role: Person['role']): number {
-    const row = this.db
-      .select({ n: sql<number>`count(*)` })
-      .from(people)
-      .where(eq(people.role, role))
-      .get();
-    return row?.n ?? 0;
+  async countByRole(role: Role): Promise<number> {
+    const row = await this.db.get<{ n: number }>(
+      sql`SELECT count(*) AS n FROM people WHERE role = ${role}`,
+    );
+    return Number(row?.n ?? 0);
   }
 
-  isRoleExplicit(id: number): boolean {
-    const row = this.db
-      .select({ explicit: people.roleExplicit })
-      .from(people)
-      .where(eq(people.id, id))
-      .get();
-    return row?.explicit ?? false;
+  async isRoleExplicit(id: number): Promise<boolean> {
+    const row = await this.db.get<{ explicit: Flag }>(
+      sql`SELECT role_explicit AS explicit FROM people WHERE id = ${id}`,
+    );
+    return row ? flag(row.explicit) : false;
   }
 }

@@ -1,90 +1,87 @@
-import { and, asc, eq } from 'drizzle-orm';
-import type { Statement } from 'better-sqlite3';
+import { sql } from 'drizzle-orm';
 import type { Subscription } from '../../src/domain/types.js';
 import type { SubscriptionsRepo } from '../../src/ports.js';
-import type { Db } from '../client.js';
-import { optOuts, subscriptions } from '../schema.js';
+import type { Executor } from '../executor.js';
+import { toSubscription, type SubscriptionRow } from '../rows.js';
 
 /** Direct subscribers and the current members of subscribed teams who did not opt out, each once. */
-const RECIPIENTS = `
-  SELECT person_id AS id FROM subscriptions WHERE incident_id = @incident AND person_id IS NOT NULL
+const recipients = (incidentId: number) => sql`
+  SELECT person_id AS id FROM subscriptions WHERE incident_id = ${incidentId} AND person_id IS NOT NULL
   UNION
   SELECT tm.person_id FROM subscriptions s JOIN team_members tm ON tm.team_id = s.team_id
-   WHERE s.incident_id = @incident
-     AND tm.person_id NOT IN (SELECT person_id FROM opt_outs WHERE incident_id = @incident)`;
+   WHERE s.incident_id = ${incidentId}
+     AND tm.person_id NOT IN (SELECT person_id FROM opt_outs WHERE incident_id = ${incidentId})`;
 
-export class SqliteSubscriptionsRepo implements SubscriptionsRepo {
-  private readonly recipients: Statement<{ incident: number }, { id: number }>;
-  private readonly recipient: Statement<{ incident: number; person: number }, { id: number }>;
+export class SqlSubscriptionsRepo implements SubscriptionsRepo {
+  constructor(private readonly db: Executor) {}
 
-  constructor(private readonly db: Db) {
-    this.recipients = db.$client.prepare(`${RECIPIENTS} ORDER BY 1`);
-    this.recipient = db.$client.prepare(
-      `SELECT id FROM (${RECIPIENTS}) WHERE id = @person LIMIT 1`,
+  async list(incidentId: number): Promise<Subscription[]> {
+    const rows = await this.db.all<SubscriptionRow>(
+      sql`SELECT * FROM subscriptions WHERE incident_id = ${incidentId} ORDER BY id`,
+    );
+    return rows.map(toSubscription);
+  }
+
+  async addPerson(
+    incidentId: number,
+    personId: number,
+    addedBy: number | null,
+    now: number,
+  ): Promise<boolean> {
+    // Subscribing someone directly overrides an earlier opt-out.
+    await this.db.run(
+      sql`DELETE FROM opt_outs WHERE incident_id = ${incidentId} AND person_id = ${personId}`,
+    );
+    const added = await this.db.run(
+      sql`INSERT INTO subscriptions (incident_id, person_id, added_by, created_at)
+          VALUES (${incidentId}, ${personId}, ${addedBy}, ${now}) ON CONFLICT DO NOTHING`,
+    );
+    return added > 0;
+  }
+
+  async addTeam(
+    incidentId: number,
+    teamId: number,
+    addedBy: number | null,
+    now: number,
+  ): Promise<boolean> {
+    const added = await this.db.run(
+      sql`INSERT INTO subscriptions (incident_id, team_id, added_by, created_at)
+          VALUES (${incidentId}, ${teamId}, ${addedBy}, ${now}) ON CONFLICT DO NOTHING`,
+    );
+    return added > 0;
+  }
+
+  async removePerson(incidentId: number, personId: number): Promise<boolean> {
+    const removed = await this.db.run(
+      sql`DELETE FROM subscriptions WHERE incident_id = ${incidentId} AND person_id = ${personId}`,
+    );
+    return removed > 0;
+  }
+
+  async removeTeam(incidentId: number, teamId: number): Promise<boolean> {
+    const removed = await this.db.run(
+      sql`DELETE FROM subscriptions WHERE incident_id = ${incidentId} AND team_id = ${teamId}`,
+    );
+    return removed > 0;
+  }
+
+  async optOut(incidentId: number, personId: number, now: number): Promise<void> {
+    await this.db.run(
+      sql`INSERT INTO opt_outs (incident_id, person_id, created_at)
+          VALUES (${incidentId}, ${personId}, ${now}) ON CONFLICT DO NOTHING`,
     );
   }
 
-  list(incidentId: number): Subscription[] {
-    return this.db
-      .select()
-      .from(subscriptions)
-      .where(eq(subscriptions.incidentId, incidentId))
-      .orderBy(asc(subscriptions.id))
-      .all();
+  async recipientIds(incidentId: number): Promise<number[]> {
+    const rows = await this.db.all<{ id: number }>(sql`${recipients(incidentId)} ORDER BY 1`);
+    return rows.map((r) => r.id);
   }
 
-  addPerson(incidentId: number, personId: number, addedBy: number | null, now: number): boolean {
-    // Subscribing someone directly overrides an earlier opt-out.
-    this.db
-      .delete(optOuts)
-      .where(and(eq(optOuts.incidentId, incidentId), eq(optOuts.personId, personId)))
-      .run();
-    const res = this.db
-      .insert(subscriptions)
-      .values({ incidentId, personId, addedBy, createdAt: now })
-      .onConflictDoNothing()
-      .run();
-    return res.changes > 0;
-  }
-
-  addTeam(incidentId: number, teamId: number, addedBy: number | null, now: number): boolean {
-    const res = this.db
-      .insert(subscriptions)
-      .values({ incidentId, teamId, addedBy, createdAt: now })
-      .onConflictDoNothing()
-      .run();
-    return res.changes > 0;
-  }
-
-  removePerson(incidentId: number, personId: number): boolean {
-    const res = this.db
-      .delete(subscriptions)
-      .where(and(eq(subscriptions.incidentId, incidentId), eq(subscriptions.personId, personId)))
-      .run();
-    return res.changes > 0;
-  }
-
-  removeTeam(incidentId: number, teamId: number): boolean {
-    const res = this.db
-      .delete(subscriptions)
-      .where(and(eq(subscriptions.incidentId, incidentId), eq(subscriptions.teamId, teamId)))
-      .run();
-    return res.changes > 0;
-  }
-
-  optOut(incidentId: number, personId: number, now: number): void {
-    this.db
-      .insert(optOuts)
-      .values({ incidentId, personId, createdAt: now })
-      .onConflictDoNothing()
-      .run();
-  }
-
-  recipientIds(incidentId: number): number[] {
-    return this.recipients.all({ incident: incidentId }).map((r) => r.id);
-  }
-
-  isRecipient(incidentId: number, personId: number): boolean {
-    return this.recipient.get({ incident: incidentId, person: personId }) !== undefined;
+  async isRecipient(incidentId: number, personId: number): Promise<boolean> {
+    const row = await this.db.get<{ id: number }>(
+      sql`SELECT id FROM (${recipients(incidentId)}) r WHERE id = ${personId} LIMIT 1`,
+    );
+    return row !== undefined;
   }
 }

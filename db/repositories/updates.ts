@@ -1,44 +1,39 @@
-import { and, desc, eq } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { StatusUpdate } from '../../src/domain/types.js';
 import type { UpdatesRepo } from '../../src/ports.js';
-import type { Db } from '../client.js';
-import { statusUpdates } from '../schema.js';
+import type { Executor } from '../executor.js';
+import { toUpdate, type UpdateRow } from '../rows.js';
 
-export class SqliteUpdatesRepo implements UpdatesRepo {
-  constructor(private readonly db: Db) {}
+export class SqlUpdatesRepo implements UpdatesRepo {
+  constructor(private readonly db: Executor) {}
 
-  create(
-    update: {
-      incidentId: number;
-      text: string;
-      authorId: number | null;
-      notifyStakeholders: boolean;
-    },
+  async create(
+    update: { incidentId: number; text: string; authorId: number | null; notifyStakeholders: boolean },
     now: number,
-  ): StatusUpdate {
-    return this.db
-      .insert(statusUpdates)
-      .values({ ...update, createdAt: now })
-      .returning()
-      .get();
+  ): Promise<StatusUpdate> {
+    const row = await this.db.get<UpdateRow>(
+      sql`INSERT INTO status_updates (incident_id, text, author_id, notify_stakeholders, created_at)
+          VALUES (${update.incidentId}, ${update.text}, ${update.authorId},
+                  ${update.notifyStakeholders}, ${now})
+          RETURNING *`,
+    );
+    if (!row) throw new Error('status_updates: INSERT returned no row');
+    return toUpdate(row);
   }
 
-  list(
+  async list(
     incidentId: number,
     limit: number,
     opts: { stakeholderOnly?: boolean } = {},
-  ): StatusUpdate[] {
-    const forIncident = eq(statusUpdates.incidentId, incidentId);
-    return this.db
-      .select()
-      .from(statusUpdates)
-      .where(
-        opts.stakeholderOnly
-          ? and(forIncident, eq(statusUpdates.notifyStakeholders, true))
-          : forIncident,
-      )
-      .orderBy(desc(statusUpdates.id))
-      .limit(limit)
-      .all();
+  ): Promise<StatusUpdate[]> {
+    const rows = await this.db.all<UpdateRow>(
+      opts.stakeholderOnly
+        ? sql`SELECT * FROM status_updates
+               WHERE incident_id = ${incidentId} AND notify_stakeholders = ${true}
+               ORDER BY id DESC LIMIT ${limit}`
+        : sql`SELECT * FROM status_updates WHERE incident_id = ${incidentId}
+               ORDER BY id DESC LIMIT ${limit}`,
+    );
+    return rows.map(toUpdate);
   }
 }

@@ -1,4 +1,4 @@
-import type { Incident } from '../domain/types.js';
+import type { Incident, StakeholderTeam } from '../domain/types.js';
 import type { FanOutSummary } from '../notify/fan-out.js';
 import type { SubscriptionRule } from '../ports.js';
 import type { ActionContext } from './context.js';
@@ -34,19 +34,27 @@ export interface AppliedRule {
  * `subscribed` notifications commit together; the caller wakes the worker afterwards. Someone
  * reached by two rules is told once: the second finds them already subscribed.
  */
-export function applyRules(ctx: ActionContext, incident: Incident, now: number): AppliedRule[] {
+export async function applyRules(
+  ctx: ActionContext,
+  incident: Incident,
+  now: number,
+): Promise<AppliedRule[]> {
   const { store } = ctx;
   const applied: AppliedRule[] = [];
-  for (const rule of store.rules.list()) {
+  for (const rule of await store.rules.list()) {
     if (!ruleMatches(rule, incident)) continue;
-    const people = store.people.byIds(rule.personIds);
-    const teams = rule.teamIds.flatMap((id) => store.teams.byId(id) ?? []);
+    const people = await store.people.byIds(rule.personIds);
+    const teams: StakeholderTeam[] = [];
+    for (const id of rule.teamIds) {
+      const team = await store.stakeholderTeams.byId(id);
+      if (team) teams.push(team);
+    }
     // Every target was deleted since the rule was written: nothing to subscribe.
     if (people.length === 0 && teams.length === 0) continue;
     // The admin who wrote the rule is who subscribed them, as if they had typed the command.
-    const author = rule.createdBy === null ? null : store.people.byId(rule.createdBy);
-    const r = addSubscriptions(ctx, incident, { people, teams }, author, now);
-    store.audit.record(
+    const author = rule.createdBy === null ? null : await store.people.byId(rule.createdBy);
+    const r = await addSubscriptions(ctx, incident, { people, teams }, author, now);
+    await store.audit.record(
       {
         actorId: rule.createdBy,
         action: 'rule.applied',

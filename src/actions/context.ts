@@ -1,6 +1,7 @@
 import type { AdminRef } from '../config.js';
 import type { Clock } from '../clock.js';
 import type { Channel } from '../domain/types.js';
+import type { Directory } from '../domain/targets.js';
 import type { Store } from '../ports.js';
 
 /** What every action needs, built once by the composition root. */
@@ -11,9 +12,11 @@ export interface ActionContext {
   channels: ReadonlySet<Channel>;
   admins: readonly AdminRef[];
   responderPolicy: 'members' | 'granted';
-  /**
-   * Wakes the delivery worker once an action queued deliveries. It may run inside an enclosing
-   * transaction; the worker claims only after the current synchronous code, by when it committed.
-   */
+  /** Wakes the delivery worker once an action's deliveries are committed. */
   onQueued(): void;
+  /**
+   * The door's look-up of platform users Herald has not met, set per request by the door the
+   * request came through. Without it, only people Herald knows can be named.
+   */
+  directory?: Directory;
 }

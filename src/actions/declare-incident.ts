@@ -34,26 +34,26 @@ export interface DeclareResult {
 }
 
 /**
- * Declares an incident and applies the auto-subscription rules that match it, in one transaction.
- * With an `externalKey` already used, returns that incident unchanged (`created: false`):
- * monitoring tools resend.
+ * Declares an incident (responders and admins) and applies the auto-subscription rules that match
+ * it, in one transaction. With an `externalKey` already used, returns that incident unchanged
+ * (`created: false`): monitoring tools resend, and replicas may receive the same alert at once.
  */
-export function declareIncident(
+export async function declareIncident(
   ctx: ActionContext,
   actor: Person,
   raw: DeclareIncidentInput,
-): DeclareResult {
+): Promise<DeclareResult> {
   requirePermission(actor, 'declare');
   const data = validate(input, raw);
   const { store, clock } = ctx;
-  const result = store.transaction((): DeclareResult => {
-    if (data.externalKey) {
-      const existing = store.incidents.byExternalKey(data.externalKey);
-      if (existing) return { incident: existing, created: false };
-    }
+  const result = await store.transaction(async (): Promise<DeclareResult> => {
     const now = clock.now();
-    const incident = store.incidents.create({ ...data, declaredBy: actor.id }, now);
-    store.audit.record(
+    const { incident, created } = await store.incidents.create(
+      { ...data, declaredBy: actor.id },
+      now,
+    );
+    if (!created) return { incident, created: false };
+    await store.audit.record(
       {
         actorId: actor.id,
         action: 'incident.declared',
@@ -62,7 +62,7 @@ export function declareIncident(
       },
       now,
     );
-    return { incident, created: true, rules: applyRules(ctx, incident, now) };
+    return { incident, created: true, rules: await applyRules(ctx, incident, now) };
   });
   if (result.rules?.some((r) => r.notified.eventId !== null)) ctx.onQueued();
   return result;

@@ -16,26 +16,26 @@ export interface DeliveryStatusView {
 }
 
 /** Every current recipient with the channel and state of their last message (responders only). */
-export function deliveryStatus(
+export async function deliveryStatus(
   ctx: ActionContext,
   actor: Person,
   incidentId: number,
-): DeliveryStatusView {
+): Promise<DeliveryStatusView> {
   const { store } = ctx;
-  const incident = incidentFor(store, actor, incidentId, 'delivery-status');
+  const incident = await incidentFor(store, actor, incidentId, 'delivery-status');
   const via = new Map<number, string[]>();
   const note = (personId: number, how: string) =>
     via.set(personId, [...(via.get(personId) ?? []), how]);
-  for (const sub of store.subscriptions.list(incidentId)) {
+  for (const sub of await store.subscriptions.list(incidentId)) {
     if (sub.personId !== null) note(sub.personId, 'direct');
     if (sub.teamId !== null) {
-      const team = store.teams.byId(sub.teamId);
-      for (const member of store.teams.members(sub.teamId))
+      const team = await store.stakeholderTeams.byId(sub.teamId);
+      for (const member of await store.stakeholderTeams.members(sub.teamId))
         note(member.id, `team:${team?.name ?? sub.teamId}`);
     }
   }
-  const latest = store.outbox.latestByPerson(incidentId);
-  const people = store.people.byIds([...via.keys()]);
+  const latest = await store.outbox.latestByPerson(incidentId);
+  const people = await store.people.byIds([...via.keys()]);
   return {
     incident,
     subscribers: people

@@ -5,7 +5,8 @@ import { SEVERITIES } from '../domain/types.js';
 import { HeraldError, invalid } from '../errors.js';
 import type { SubscriptionRule } from '../ports.js';
 import type { ActionContext } from './context.js';
-import type { ResolvedTargets } from './resolve-targets.js';
+import type { Target } from '../domain/targets.js';
+import { meetTargets, resolveTargets } from './resolve-targets.js';
 import { serviceName, validate } from './validate.js';
 
 /** A rule with its targets resolved, for replies and the rules modal. */
@@ -33,20 +34,25 @@ const conditions = z.object({
 export interface NewRuleInput {
   service?: string | null;
   severities?: readonly Severity[] | null;
-  targets: ResolvedTargets;
+  targets: readonly Target[];
 }
 
 const ruleNotFound = (id: number) =>
   new HeraldError('INVALID_INPUT', `There is no rule ${id}; see /stakeholders rule list.`, 'rule');
 
-function view(ctx: ActionContext, rule: SubscriptionRule): RuleView {
+async function view(ctx: ActionContext, rule: SubscriptionRule): Promise<RuleView> {
   const { store } = ctx;
+  const teams: StakeholderTeam[] = [];
+  for (const id of rule.teamIds) {
+    const team = await store.stakeholderTeams.byId(id);
+    if (team) teams.push(team);
+  }
   return {
     id: rule.id,
     service: rule.service,
     severities: rule.severities,
-    people: store.people.byIds(rule.personIds),
-    teams: rule.teamIds.flatMap((id) => store.teams.byId(id) ?? []),
+    people: await store.people.byIds(rule.personIds),
+    teams,
     createdAt: rule.createdAt,
   };
 }
@@ -55,7 +61,11 @@ function view(ctx: ActionContext, rule: SubscriptionRule): RuleView {
  * Adds an auto-subscription rule: newly declared incidents matching its service and/or severities
  * subscribe its people and teams. Needs at least one condition and one target. Admins only.
  */
-export function addRule(ctx: ActionContext, actor: Person, input: NewRuleInput): RuleView {
+export async function addRule(
+  ctx: ActionContext,
+  actor: Person,
+  input: NewRuleInput,
+): Promise<RuleView> {
   requirePermission(actor, 'manage-rules');
   const data = validate(conditions, {
     service: input.service ?? null,
@@ -64,14 +74,15 @@ export function addRule(ctx: ActionContext, actor: Person, input: NewRuleInput):
   if (data.service === null && data.severities === null) {
     throw invalid('Give a service and/or severities: a rule needs a condition.', 'service');
   }
-  const { people, teams } = input.targets;
-  if (people.length === 0 && teams.length === 0) {
+  if (input.targets.length === 0) {
     throw invalid('Name at least one person, team or email for the rule.', 'targets');
   }
+  const met = await meetTargets(ctx, input.targets);
   const { store, clock } = ctx;
-  return store.transaction(() => {
+  return store.transaction(async () => {
+    const { people, teams } = await resolveTargets(ctx, input.targets, met);
     const now = clock.now();
-    const rule = store.rules.create(
+    const rule = await store.rules.create(
       {
         ...data,
         personIds: people.map((p) => p.id),
@@ -80,7 +91,7 @@ export function addRule(ctx: ActionContext, actor: Person, input: NewRuleInput):
       },
       now,
     );
-    store.audit.record(
+    await store.audit.record(
       {
         actorId: actor.id,
         action: 'rule.added',
@@ -99,21 +110,27 @@ export function addRule(ctx: ActionContext, actor: Person, input: NewRuleInput):
 }
 
 /** Every rule, oldest first. Admins only. */
-export function listRules(ctx: ActionContext, actor: Person): RuleView[] {
+export async function listRules(ctx: ActionContext, actor: Person): Promise<RuleView[]> {
   requirePermission(actor, 'manage-rules');
-  return ctx.store.rules.list().map((rule) => view(ctx, rule));
+  const views: RuleView[] = [];
+  for (const rule of await ctx.store.rules.list()) views.push(await view(ctx, rule));
+  return views;
 }
 
 /** Deletes a rule; incidents it already subscribed stay subscribed. Admins only. */
-export function removeRule(ctx: ActionContext, actor: Person, ruleId: number): RuleView {
+export async function removeRule(
+  ctx: ActionContext,
+  actor: Person,
+  ruleId: number,
+): Promise<RuleView> {
   requirePermission(actor, 'manage-rules');
   const { store, clock } = ctx;
-  return store.transaction(() => {
-    const rule = store.rules.byId(ruleId);
+  return store.transaction(async () => {
+    const rule = await store.rules.byId(ruleId);
     if (!rule) throw ruleNotFound(ruleId);
-    const removed = view(ctx, rule);
-    store.rules.delete(ruleId);
-    store.audit.record(
+    const removed = await view(ctx, rule);
+    await store.rules.delete(ruleId);
+    await store.audit.record(
       { actorId: actor.id, action: 'rule.removed', detail: { ruleId } },
       clock.now(),
     );

@@ -2,44 +2,60 @@ import { incidentFor } from '../access.js';
 import type { Incident, Person, StatusUpdate } from '../domain/types.js';
 import { emptySummary, fanOut, type FanOutSummary } from '../notify/fan-out.js';
 import type { ActionContext } from './context.js';
-import { alreadyResolved } from './subscribe-to-incident.js';
+import { openIncident } from './subscribe-to-incident.js';
 import { longText, validate } from './validate.js';
 
+export interface StatusUpdateInput {
+  incidentId: number;
+  text: string;
+  /** "Send as update to stakeholders". */
+  notifyStakeholders: boolean;
+}
+
+export interface StatusUpdateResult {
+  incident: Incident;
+  update: StatusUpdate;
+  notified: FanOutSummary;
+}
+
 /**
- * Adds a status update to the timeline. Flagged "send as update to stakeholders", it is sent to
- * every current subscriber; otherwise it stays internal and notifies no one.
+ * Adds a status update to the timeline (responders and admins). Flagged "send as update to
+ * stakeholders", it is sent to every current subscriber; otherwise it stays internal and notifies
+ * no one.
  */
-export function postStatusUpdate(
+export async function postStatusUpdate(
   ctx: ActionContext,
   actor: Person,
-  incidentId: number,
-  input: { text: string; notifyStakeholders: boolean },
-): { incident: Incident; update: StatusUpdate; notified: FanOutSummary } {
-  const text = validate(longText(3000), input.text);
+  input: StatusUpdateInput,
+): Promise<StatusUpdateResult> {
   const { store, clock } = ctx;
-  const result = store.transaction(() => {
-    let incident = incidentFor(store, actor, incidentId, 'edit-incident');
-    if (incident.status === 'resolved') throw alreadyResolved(incidentId);
+  const { incidentId, notifyStakeholders } = input;
+  const text = validate(longText(3000), input.text);
+  const result = await store.transaction(async () => {
+    await incidentFor(store, actor, incidentId, 'edit-incident');
+    let incident = await openIncident(ctx, incidentId);
     const now = clock.now();
-    const update = store.updates.create(
-      { incidentId, text, authorId: actor.id, notifyStakeholders: input.notifyStakeholders },
+    const update = await store.updates.create(
+      { incidentId, text, authorId: actor.id, notifyStakeholders },
       now,
     );
     let notified = emptySummary();
-    if (input.notifyStakeholders) {
-      incident = store.incidents.update(incidentId, { lastStakeholderUpdateAt: now });
-      const recipients = store.people.byIds(store.subscriptions.recipientIds(incidentId));
-      notified = fanOut(
+    if (notifyStakeholders) {
+      incident = await store.incidents.update(incidentId, { lastStakeholderUpdateAt: now });
+      const recipients = await store.people.byIds(
+        await store.subscriptions.recipientIds(incidentId),
+      );
+      notified = await fanOut(
         store,
         ctx.channels,
         { incident, kind: 'update', text, by: actor, now },
         recipients,
       );
     }
-    store.audit.record(
+    await store.audit.record(
       {
         actorId: actor.id,
-        action: input.notifyStakeholders ? 'incident.notified' : 'incident.updated',
+        action: notifyStakeholders ? 'incident.notified' : 'incident.updated',
         incidentId,
         detail: { updateId: update.id, recipients: notified.people },
       },

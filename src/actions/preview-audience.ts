@@ -5,14 +5,14 @@ import { summarize, type FanOutSummary } from '../notify/fan-out.js';
 import type { ActionContext } from './context.js';
 
 /** Who a stakeholder update would reach right now, by channel, without writing anything. */
-export function previewAudience(
+export async function previewAudience(
   ctx: ActionContext,
   actor: Person,
   incidentId: number,
-): FanOutSummary {
+): Promise<FanOutSummary> {
   const { store } = ctx;
-  incidentFor(store, actor, incidentId, 'edit-incident');
-  const people = store.people.byIds(store.subscriptions.recipientIds(incidentId));
+  await incidentFor(store, actor, incidentId, 'edit-incident');
+  const people = await store.people.byIds(await store.subscriptions.recipientIds(incidentId));
   return summarize(
     people.flatMap((p) => planFor(p, ctx.channels)),
     people.length,

@@ -65,21 +65,21 @@ interface GroupState {
 
 const stateKey = (groupKey: string) => `alertmanager.group.${sha256(groupKey)}`;
 
-function readState(store: Store, groupKey: string): GroupState {
-  const raw = store.settings.get(stateKey(groupKey));
+async function readState(store: Store, groupKey: string): Promise<GroupState> {
+  const raw = await store.settings.get(stateKey(groupKey));
   if (raw === null) return { generation: 1, firing: [] };
   const parsed = JSON.parse(raw) as Partial<GroupState>;
   return { generation: parsed.generation ?? 1, firing: parsed.firing ?? [] };
 }
 
 /** The group's open incident, walking past generations already resolved; or the next free one. */
-function currentIncident(
+async function currentIncident(
   store: Store,
   groupKey: string,
   from: number,
-): { generation: number; incident: Incident | null } {
+): Promise<{ generation: number; incident: Incident | null }> {
   for (let generation = from; ; generation += 1) {
-    const incident = store.incidents.byExternalKey(groupIncidentKey(groupKey, generation));
+    const incident = await store.incidents.byExternalKey(groupIncidentKey(groupKey, generation));
     if (!incident || incident.status === 'open') return { generation, incident };
   }
 }
@@ -106,15 +106,15 @@ function changeText(p: AlertmanagerPayload, before: readonly string[], now: read
  * no open incident does nothing, and a firing after resolution opens a new incident. Everything
  * runs in one transaction, so a notification and its redelivery cannot both act.
  */
-export function receiveAlertmanager(
+export async function receiveAlertmanager(
   ctx: ActionContext,
   actor: Person,
   p: AlertmanagerPayload,
-): { action: AlertmanagerAction; incident: Incident | null } {
+): Promise<{ action: AlertmanagerAction; incident: Incident | null }> {
   const { store } = ctx;
-  return store.transaction(() => {
-    const state = readState(store, p.groupKey);
-    const { generation, incident } = currentIncident(store, p.groupKey, state.generation);
+  return store.transaction(async () => {
+    const state = await readState(store, p.groupKey);
+    const { generation, incident } = await currentIncident(store, p.groupKey, state.generation);
     const save = (firing: string[]) =>
       store.settings.set(stateKey(p.groupKey), JSON.stringify({ generation, firing }));
 
@@ -122,8 +122,8 @@ export function receiveAlertmanager(
       if (!incident) return { action: 'ignored', incident: null };
       const resolvedCount = p.alerts.filter((a) => a.status === 'resolved').length;
       const note = `Resolved by Alertmanager: ${plural(resolvedCount, 'alert')} resolved`;
-      const r = resolveIncident(ctx, actor, incident.id, note);
-      save([]);
+      const r = await resolveIncident(ctx, actor, { incidentId: incident.id, note });
+      await save([]);
       return { action: 'resolved', incident: r.incident };
     }
 
@@ -134,11 +134,12 @@ export function receiveAlertmanager(
       if (before.length === firing.length && before.every((f, i) => f === firing[i])) {
         return { action: 'unchanged', incident };
       }
-      postStatusUpdate(ctx, actor, incident.id, {
+      await postStatusUpdate(ctx, actor, {
+        incidentId: incident.id,
         text: changeText(p, before, firing),
         notifyStakeholders: false,
       });
-      save(firing);
+      await save(firing);
       return { action: 'updated', incident };
     }
 
@@ -147,7 +148,7 @@ export function receiveAlertmanager(
       oneLine(p.commonAnnotations.summary, 200) ||
       oneLine(p.commonLabels.alertname ?? p.groupLabels.alertname ?? first.alertname, 200) ||
       'Alertmanager alert';
-    const declared = declareIncident(ctx, actor, {
+    const declared = await declareIncident(ctx, actor, {
       title,
       summary: (p.commonAnnotations.description ?? '').trim().slice(0, 3000),
       severity: severityOf(p.commonLabels.severity),
@@ -155,7 +156,7 @@ export function receiveAlertmanager(
       source: 'alertmanager',
       externalKey: groupIncidentKey(p.groupKey, generation),
     });
-    save(firing);
+    await save(firing);
     return { action: 'declared', incident: declared.incident };
   });
 }

@@ -2,35 +2,43 @@ import { incidentFor } from '../access.js';
 import type { Incident, Person } from '../domain/types.js';
 import { fanOut, type FanOutSummary } from '../notify/fan-out.js';
 import type { ActionContext } from './context.js';
-import { alreadyResolved } from './subscribe-to-incident.js';
+import { openIncident } from './subscribe-to-incident.js';
 import { optionalLongText, validate } from './validate.js';
 
-/** Resolves an open incident and tells every current subscriber, once. Resolving twice is an error. */
-export function resolveIncident(
+export interface ResolveInput {
+  incidentId: number;
+  note?: string | null;
+}
+
+/**
+ * Resolves an open incident and tells every current subscriber, once (responders and admins).
+ * Resolving twice is an error, not a second notification.
+ */
+export async function resolveIncident(
   ctx: ActionContext,
   actor: Person,
-  incidentId: number,
-  rawNote: string | null,
-): { incident: Incident; notified: FanOutSummary } {
-  const note = validate(optionalLongText(3000), rawNote ?? '') || null;
+  input: ResolveInput,
+): Promise<{ incident: Incident; notified: FanOutSummary }> {
   const { store, clock } = ctx;
-  const result = store.transaction(() => {
-    const open = incidentFor(store, actor, incidentId, 'edit-incident');
-    if (open.status === 'resolved') throw alreadyResolved(incidentId);
+  const { incidentId } = input;
+  const note = validate(optionalLongText(3000), input.note ?? '') || null;
+  const result = await store.transaction(async () => {
+    await incidentFor(store, actor, incidentId, 'edit-incident');
+    await openIncident(ctx, incidentId);
     const now = clock.now();
-    const incident = store.incidents.update(incidentId, {
+    const incident = await store.incidents.update(incidentId, {
       status: 'resolved',
       resolvedAt: now,
       resolutionNote: note,
     });
-    const recipients = store.people.byIds(store.subscriptions.recipientIds(incidentId));
-    const notified = fanOut(
+    const recipients = await store.people.byIds(await store.subscriptions.recipientIds(incidentId));
+    const notified = await fanOut(
       store,
       ctx.channels,
       { incident, kind: 'resolved', text: note, by: actor, now },
       recipients,
     );
-    store.audit.record(
+    await store.audit.record(
       {
         actorId: actor.id,
         action: 'incident.resolved',

@@ -1,52 +1,92 @@
-import type { Target } from '../commands/types.js';
 import type { Person, StakeholderTeam } from '../domain/types.js';
+import type { PlatformProfile, Target } from '../domain/targets.js';
 import { HeraldError } from '../errors.js';
 import type { ActionContext } from './context.js';
-import { personByEmail } from './identify-person.js';
+import { identifySlackUser, identifyTeamsUser, personByEmail } from './identify-person.js';
 
 export interface ResolvedTargets {
   people: Person[];
   teams: StakeholderTeam[];
 }
 
+/** Profiles of platform users met through the directory, by `platform:userId`. */
+export type MetUsers = ReadonlyMap<string, PlatformProfile>;
+
+const userKey = (platform: string, userId: string) => `${platform}:${userId}`;
+
 export const teamNotFound = (name: string) =>
   new HeraldError('TEAM_NOT_FOUND', `No stakeholder team named "${name}".`, 'team');
 
+const unknownUser = (platform: string, userId: string) =>
+  new HeraldError(
+    'PERSON_NOT_FOUND',
+    `Herald does not know the ${platform === 'slack' ? 'Slack' : 'Teams'} user ${userId}.`,
+    'people',
+  );
+
+const knownUser = (ctx: ActionContext, platform: string, userId: string) =>
+  platform === 'slack'
+    ? ctx.store.people.bySlackUserId(userId)
+    : ctx.store.people.byTeamsAadId(userId);
+
 /**
- * Turns parsed targets into people and teams. Slack users must already be known (the Slack adapter
- * identifies them through `users.info` first); an email address makes an email-only person when new.
+ * Looks up, through the door's directory, the platform users among `targets` that Herald has not
+ * met. Writes nothing and holds no transaction (it waits on the platform): call it before the
+ * action's transaction and hand the result to {@link resolveTargets}.
  */
-export function resolveTargets(
+export async function meetTargets(
   ctx: ActionContext,
   targets: readonly Target[],
+): Promise<MetUsers> {
+  const met = new Map<string, PlatformProfile>();
+  for (const t of targets) {
+    if (t.kind !== 'user' || met.has(userKey(t.platform, t.userId))) continue;
+    if (await knownUser(ctx, t.platform, t.userId)) continue;
+    const profile = await ctx.directory?.profile(t.platform, t.userId);
+    if (profile) met.set(userKey(t.platform, t.userId), profile);
+  }
+  return met;
+}
+
+/**
+ * Turns targets into people and teams, inside the action's transaction: a platform user met by
+ * {@link meetTargets} and an email address Herald does not know become people now (so a command
+ * that then fails leaves no one behind); unknown teams and users are errors.
+ */
+export async function resolveTargets(
+  ctx: ActionContext,
+  targets: readonly Target[],
+  met: MetUsers = new Map(),
   opts: { createByEmail: boolean } = { createByEmail: true },
-): ResolvedTargets {
+): Promise<ResolvedTargets> {
+  const { store } = ctx;
   const people = new Map<number, Person>();
   const teams = new Map<number, StakeholderTeam>();
   for (const target of targets) {
     switch (target.kind) {
       case 'team': {
-        const team = ctx.store.teams.byName(target.name);
+        const team = await store.stakeholderTeams.byName(target.name);
         if (!team) throw teamNotFound(target.name);
         teams.set(team.id, team);
         break;
       }
-      case 'slack': {
-        const person = ctx.store.people.bySlackUserId(target.userId);
-        if (!person) {
-          throw new HeraldError(
-            'PERSON_NOT_FOUND',
-            `Herald does not know the Slack user ${target.userId}.`,
-            'people',
-          );
-        }
+      case 'user': {
+        const profile = met.get(userKey(target.platform, target.userId));
+        const person =
+          (await knownUser(ctx, target.platform, target.userId)) ??
+          (profile?.platform === 'slack'
+            ? await identifySlackUser(ctx, profile)
+            : profile?.platform === 'teams'
+              ? await identifyTeamsUser(ctx, profile)
+              : null);
+        if (!person) throw unknownUser(target.platform, target.userId);
         people.set(person.id, person);
         break;
       }
       case 'email': {
         const person = opts.createByEmail
-          ? personByEmail(ctx, target.email)
-          : ctx.store.people.byEmail(target.email);
+          ? await personByEmail(ctx, target.email)
+          : await store.people.byEmail(target.email);
         if (!person) {
           throw new HeraldError(
             'PERSON_NOT_FOUND',
@@ -57,17 +97,27 @@ export function resolveTargets(
         people.set(person.id, person);
         break;
       }
+      case 'person': {
+        const person = await store.people.byId(target.personId);
+        if (!person) throw new HeraldError('PERSON_NOT_FOUND', 'No such person.', 'people');
+        people.set(person.id, person);
+        break;
+      }
     }
   }
   return { people: [...people.values()], teams: [...teams.values()] };
 }
 
-/** Exactly one person, for commands about a single target (role, preferences). */
-export function resolveOnePerson(ctx: ActionContext, target: Target): Person {
+/**
+ * Exactly one person, for commands about a single target (role, preferences): met and resolved
+ * in one go. Creates an email-only person for an unknown address.
+ */
+export async function resolveOnePerson(ctx: ActionContext, target: Target): Promise<Person> {
   if (target.kind === 'team') {
     throw new HeraldError('INVALID_INPUT', 'Name a person here, not a team.', 'target');
   }
-  const { people } = resolveTargets(ctx, [target], { createByEmail: true });
+  const met = await meetTargets(ctx, [target]);
+  const { people } = await ctx.store.transaction(() => resolveTargets(ctx, [target], met));
   const person = people[0];
   if (!person) throw new HeraldError('PERSON_NOT_FOUND', 'No such person.', 'target');
   return person;

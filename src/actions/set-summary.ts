@@ -3,19 +3,25 @@ import type { Incident, Person } from '../domain/types.js';
 import type { ActionContext } from './context.js';
 import { optionalLongText, validate } from './validate.js';
 
-/** Sets the stakeholder summary: plain words about the impact, shown in every stakeholder message. */
-export function setSummary(
+/**
+ * Sets the stakeholder summary: plain words about the impact, shown in every stakeholder message
+ * (responders and admins).
+ */
+export async function setSummary(
   ctx: ActionContext,
   actor: Person,
-  incidentId: number,
-  summary: string,
-): Incident {
-  const text = validate(optionalLongText(3000), summary);
+  input: { incidentId: number; summary: string },
+): Promise<Incident> {
+  const { incidentId } = input;
+  const text = validate(optionalLongText(3000), input.summary);
   const { store, clock } = ctx;
-  return store.transaction(() => {
-    incidentFor(store, actor, incidentId, 'edit-incident');
-    const incident = store.incidents.update(incidentId, { summary: text });
-    store.audit.record({ actorId: actor.id, action: 'incident.summary', incidentId }, clock.now());
+  return store.transaction(async () => {
+    await incidentFor(store, actor, incidentId, 'edit-incident');
+    const incident = await store.incidents.update(incidentId, { summary: text });
+    await store.audit.record(
+      { actorId: actor.id, action: 'incident.summary', incidentId },
+      clock.now(),
+    );
     return incident;
   });
 }

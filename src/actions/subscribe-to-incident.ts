@@ -1,9 +1,18 @@
 import { incidentFor } from '../access.js';
 import type { Incident, Person, StakeholderTeam } from '../domain/types.js';
-import { HeraldError, invalid } from '../errors.js';
+import type { Target } from '../domain/targets.js';
+import { HeraldError, invalid, notFound } from '../errors.js';
 import { fanOut, type FanOutSummary } from '../notify/fan-out.js';
 import type { ActionContext } from './context.js';
-import type { ResolvedTargets } from './resolve-targets.js';
+import { meetTargets, resolveTargets, type ResolvedTargets } from './resolve-targets.js';
+import { optionalLongText, validate } from './validate.js';
+
+export interface SubscribeInput {
+  incidentId: number;
+  targets: readonly Target[];
+  /** The stakeholder summary to set first, in the same transaction (the subscribe modal's field). */
+  summary?: string;
+}
 
 export interface SubscribeResult {
   incident: Incident;
@@ -21,6 +30,14 @@ export interface SubscribeResult {
 export const alreadyResolved = (id: number) =>
   new HeraldError('ALREADY_RESOLVED', `Incident #${id} is already resolved.`);
 
+/** The incident as it is now, inside a transaction; an open one is required for changes. */
+export async function openIncident(ctx: ActionContext, id: number): Promise<Incident> {
+  const incident = await ctx.store.incidents.byId(id);
+  if (!incident) throw notFound(id);
+  if (incident.status === 'resolved') throw alreadyResolved(id);
+  return incident;
+}
+
 /**
  * The body of a subscription, without permission checks or audit: adds the subscriptions and
  * writes the `subscribed` notification for recipients who were not reachable before. Must run
@@ -29,30 +46,34 @@ export const alreadyResolved = (id: number) =>
  *
  * @param by who is named as having subscribed them (`addedBy` and the message's author).
  */
-export function addSubscriptions(
+export async function addSubscriptions(
   ctx: ActionContext,
   incident: Incident,
   targets: ResolvedTargets,
   by: Person | null,
   now: number,
-): Omit<SubscribeResult, 'incident'> & { recipientIds: number[] } {
+): Promise<Omit<SubscribeResult, 'incident'> & { recipientIds: number[] }> {
   const { store } = ctx;
   const incidentId = incident.id;
-  const before = new Set(store.subscriptions.recipientIds(incidentId));
+  const before = new Set(await store.subscriptions.recipientIds(incidentId));
   const addedBy = by?.id ?? null;
-  const people = targets.people.filter((p) =>
-    store.subscriptions.addPerson(incidentId, p.id, addedBy, now),
+  const people: Person[] = [];
+  for (const p of targets.people) {
+    if (await store.subscriptions.addPerson(incidentId, p.id, addedBy, now)) people.push(p);
+  }
+  const teams: StakeholderTeam[] = [];
+  for (const t of targets.teams) {
+    if (await store.subscriptions.addTeam(incidentId, t.id, addedBy, now)) teams.push(t);
+  }
+  const newIds = (await store.subscriptions.recipientIds(incidentId)).filter(
+    (id) => !before.has(id),
   );
-  const teams = targets.teams.filter((t) =>
-    store.subscriptions.addTeam(incidentId, t.id, addedBy, now),
-  );
-  const newIds = store.subscriptions.recipientIds(incidentId).filter((id) => !before.has(id));
   const direct = new Set(people.map((p) => p.id));
-  const notified = fanOut(
+  const notified = await fanOut(
     store,
     ctx.channels,
     { incident, kind: 'subscribed', text: null, by, now },
-    store.people.byIds(newIds),
+    await store.people.byIds(newIds),
   );
   return {
     people,
@@ -66,25 +87,35 @@ export function addSubscriptions(
 }
 
 /**
- * Subscribes people and teams. Only recipients who were not already reachable are told (a team:
- * its members not yet subscribed); re-subscribing sends nothing.
+ * Subscribes people and teams (responders and admins). Only recipients who were not already
+ * reachable are told (a team: its members not yet subscribed); re-subscribing sends nothing.
+ * People named by email or met through the door's directory are created in the same transaction,
+ * so a refused or failed subscription leaves no one behind.
  */
-export function subscribeToIncident(
+export async function subscribeToIncident(
   ctx: ActionContext,
   actor: Person,
-  incidentId: number,
-  targets: ResolvedTargets,
-): SubscribeResult {
-  if (targets.people.length === 0 && targets.teams.length === 0) {
+  input: SubscribeInput,
+): Promise<SubscribeResult> {
+  const { store, clock } = ctx;
+  const { incidentId } = input;
+  await incidentFor(store, actor, incidentId, 'edit-incident');
+  if (input.targets.length === 0) {
     throw invalid('Name at least one person, team or email to subscribe.', 'targets');
   }
-  const { store, clock } = ctx;
-  const result = store.transaction(() => {
-    const incident = incidentFor(store, actor, incidentId, 'edit-incident');
-    if (incident.status === 'resolved') throw alreadyResolved(incidentId);
+  const summary =
+    input.summary === undefined ? undefined : validate(optionalLongText(3000), input.summary);
+  const met = await meetTargets(ctx, input.targets);
+  const result = await store.transaction(async () => {
+    let incident = await openIncident(ctx, incidentId);
+    const targets = await resolveTargets(ctx, input.targets, met);
     const now = clock.now();
-    const { recipientIds, ...added } = addSubscriptions(ctx, incident, targets, actor, now);
-    store.audit.record(
+    if (summary !== undefined && summary !== incident.summary) {
+      incident = await store.incidents.update(incidentId, { summary });
+      await store.audit.record({ actorId: actor.id, action: 'incident.summary', incidentId }, now);
+    }
+    const { recipientIds, ...added } = await addSubscriptions(ctx, incident, targets, actor, now);
+    await store.audit.record(
       {
         actorId: actor.id,
         action: 'incident.subscribed',

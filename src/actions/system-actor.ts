@@ -10,21 +10,21 @@ export const SYSTEM_ACTOR_NAME = 'Herald API';
  * no identity on any platform (so no one can log in as it and it is never linked by email).
  * Created on first use; its id is kept in the settings so later calls find the same person.
  */
-export function systemActor(ctx: ActionContext): Person {
+export async function systemActor(ctx: ActionContext): Promise<Person> {
   const { store, clock } = ctx;
   // The common case is a plain read; the write transaction is only for the first call.
-  const known = store.people.byId(Number(store.settings.get(SYSTEM_ACTOR_KEY)) || 0);
+  const known = await store.people.byId(Number(await store.settings.get(SYSTEM_ACTOR_KEY)) || 0);
   if (known) return known;
-  return store.transaction(() => {
-    const id = Number(store.settings.get(SYSTEM_ACTOR_KEY));
-    const existing = Number.isInteger(id) && id > 0 ? store.people.byId(id) : null;
+  return store.transaction(async () => {
+    const id = Number(await store.settings.get(SYSTEM_ACTOR_KEY));
+    const existing = Number.isInteger(id) && id > 0 ? await store.people.byId(id) : null;
     if (existing) return existing;
     // Missing, or deleted by hand: make a new one rather than fail every API call.
-    const person = store.people.create(
+    const person = await store.people.create(
       { displayName: SYSTEM_ACTOR_NAME, role: 'responder' },
       clock.now(),
     );
-    store.settings.set(SYSTEM_ACTOR_KEY, String(person.id));
+    await store.settings.set(SYSTEM_ACTOR_KEY, String(person.id));
     return person;
   });
 }

@@ -1,8 +1,9 @@
 import { can, visibleIncident } from '../access.js';
 import type { Person, StakeholderTeam } from '../domain/types.js';
+import type { Target } from '../domain/targets.js';
 import { forbidden, invalid } from '../errors.js';
 import type { ActionContext } from './context.js';
-import type { ResolvedTargets } from './resolve-targets.js';
+import { resolveTargets } from './resolve-targets.js';
 
 export interface UnsubscribeResult {
   teams: StakeholderTeam[];
@@ -14,35 +15,41 @@ export interface UnsubscribeResult {
 
 /**
  * Removes subscriptions. Responders may remove anyone; a stakeholder only themselves, and then for
- * good: a team that covers them no longer reaches them for this incident. Nobody is notified.
+ * good: a team that covers them no longer reaches them for this incident. Nobody is notified, and
+ * no one is created (an unknown address cannot be subscribed anyway).
  */
-export function unsubscribeFromIncident(
+export async function unsubscribeFromIncident(
   ctx: ActionContext,
   actor: Person,
-  incidentId: number,
-  targets: ResolvedTargets,
-): UnsubscribeResult {
-  if (targets.people.length === 0 && targets.teams.length === 0) {
-    throw invalid('Name at least one person, team or email to unsubscribe.', 'targets');
-  }
+  input: { incidentId: number; targets: readonly Target[] },
+): Promise<UnsubscribeResult> {
   const { store, clock } = ctx;
-  return store.transaction(() => {
-    visibleIncident(store, actor, incidentId);
+  const { incidentId } = input;
+  return store.transaction(async () => {
+    await visibleIncident(store, actor, incidentId);
+    if (input.targets.length === 0) {
+      throw invalid('Name at least one person, team or email to unsubscribe.', 'targets');
+    }
+    const targets = await resolveTargets(ctx, input.targets, new Map(), { createByEmail: false });
     const selfOnly = targets.teams.length === 0 && targets.people.every((p) => p.id === actor.id);
     if (!can(actor, 'edit-incident') && !selfOnly) throw forbidden('unsubscribe other people');
     const now = clock.now();
-    const teams = targets.teams.filter((t) => store.subscriptions.removeTeam(incidentId, t.id));
-    const people = targets.people.filter((p) => {
-      const wasRecipient = store.subscriptions.isRecipient(incidentId, p.id);
-      store.subscriptions.removePerson(incidentId, p.id);
+    const teams: StakeholderTeam[] = [];
+    for (const t of targets.teams) {
+      if (await store.subscriptions.removeTeam(incidentId, t.id)) teams.push(t);
+    }
+    const people: Person[] = [];
+    const stillViaTeam: Person[] = [];
+    for (const p of targets.people) {
+      const wasRecipient = await store.subscriptions.isRecipient(incidentId, p.id);
+      await store.subscriptions.removePerson(incidentId, p.id);
       // Someone leaving on their own stops hearing about it, whichever team covers them.
-      if (p.id === actor.id) store.subscriptions.optOut(incidentId, p.id, now);
-      return wasRecipient && !store.subscriptions.isRecipient(incidentId, p.id);
-    });
-    const stillViaTeam = targets.people.filter((p) =>
-      store.subscriptions.isRecipient(incidentId, p.id),
-    );
-    store.audit.record(
+      if (p.id === actor.id) await store.subscriptions.optOut(incidentId, p.id, now);
+      const still = await store.subscriptions.isRecipient(incidentId, p.id);
+      if (wasRecipient && !still) people.push(p);
+      if (still) stillViaTeam.push(p);
+    }
+    await store.audit.record(
       {
         actorId: actor.id,
         action: 'incident.unsubscribed',

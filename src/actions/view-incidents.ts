@@ -4,19 +4,25 @@ import type { ActionContext } from './context.js';
 
 const LIST_LIMIT = 50;
 
+export interface IncidentList {
+  incidents: Incident[];
+  /** `all` for responders and admins; `mine` for a stakeholder: only those they follow. */
+  scope: 'all' | 'mine';
+}
+
 /**
  * Incidents the actor may see: a responder every incident (open ones by default), a stakeholder
  * only those they are subscribed to.
  */
-export function listIncidents(
+export async function listIncidents(
   ctx: ActionContext,
   actor: Person,
   filter: { status?: 'open' | 'resolved' } = { status: 'open' },
-): Incident[] {
+): Promise<IncidentList> {
   const query = { ...filter, limit: LIST_LIMIT };
   return can(actor, 'see-all-incidents')
-    ? ctx.store.incidents.list(query)
-    : ctx.store.incidents.listForPerson(actor.id, query);
+    ? { incidents: await ctx.store.incidents.list(query), scope: 'all' }
+    : { incidents: await ctx.store.incidents.listForPerson(actor.id, query), scope: 'mine' };
 }
 
 export interface IncidentView {
@@ -28,21 +34,32 @@ export interface IncidentView {
 }
 
 /** One incident as the actor may see it; not subscribed reads exactly like never existed. */
-export function showIncident(ctx: ActionContext, actor: Person, incidentId: number): IncidentView {
+export async function showIncident(
+  ctx: ActionContext,
+  actor: Person,
+  incidentId: number,
+): Promise<IncidentView> {
   const { store } = ctx;
-  const incident = visibleIncident(store, actor, incidentId);
+  const incident = await visibleIncident(store, actor, incidentId);
   const responder = can(actor, 'see-all-incidents');
-  const updates = store.updates.list(incidentId, 20, { stakeholderOnly: !responder });
+  const updates = await store.updates.list(incidentId, 20, { stakeholderOnly: !responder });
   if (!responder) return { incident, updates, subscribers: null };
-  const subs = store.subscriptions.list(incidentId);
-  const people = store.people.byIds(subs.flatMap((s) => (s.personId === null ? [] : [s.personId])));
-  const teams = subs.flatMap((s) => {
-    const team = s.teamId === null ? null : store.teams.byId(s.teamId);
-    return team ? [team] : [];
-  });
+  const subs = await store.subscriptions.list(incidentId);
+  const people = await store.people.byIds(
+    subs.flatMap((s) => (s.personId === null ? [] : [s.personId])),
+  );
+  const teams: StakeholderTeam[] = [];
+  for (const s of subs) {
+    const team = s.teamId === null ? null : await store.stakeholderTeams.byId(s.teamId);
+    if (team) teams.push(team);
+  }
   return {
     incident,
     updates,
-    subscribers: { people, teams, recipients: store.subscriptions.recipientIds(incidentId).length },
+    subscribers: {
+      people,
+      teams,
+      recipients: (await store.subscriptions.recipientIds(incidentId)).length,
+    },
   };
 }

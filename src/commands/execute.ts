@@ -1,123 +1,236 @@
+import { can } from '../access.js';
 import type { ActionContext } from '../actions/context.js';
 import { declareIncident } from '../actions/declare-incident.js';
 import { deliveryStatus } from '../actions/delivery-status.js';
-import type { SlackProfile } from '../actions/identify-person.js';
-import { identifySlackUser } from '../actions/identify-person.js';
 import {
-  changeTeamMembers,
-  createTeam,
-  deleteTeam,
-  listTeams,
-  showTeam,
-} from '../actions/manage-teams.js';
-import { addRule, listRules, removeRule } from '../actions/manage-rules.js';
+  declareForm,
+  rulesForm,
+  stakeholderTeamsForm,
+  subscribeForm,
+  updateForm,
+} from '../actions/forms.js';
+import { addRule, listRules, removeRule, type RuleView } from '../actions/manage-rules.js';
+import {
+  changeStakeholderTeamMembers,
+  createStakeholderTeam,
+  deleteStakeholderTeam,
+  editStakeholderTeam,
+  listStakeholderTeams,
+  showStakeholderTeam,
+} from '../actions/manage-stakeholder-teams.js';
 import { postStatusUpdate } from '../actions/post-status-update.js';
-import { previewAudience } from '../actions/preview-audience.js';
 import { resolveIncident } from '../actions/resolve-incident.js';
-import { resolveOnePerson, resolveTargets } from '../actions/resolve-targets.js';
-import { getPreferences, setPreferences } from '../actions/set-preferences.js';
+import {
+  getPreferences,
+  setPreferences,
+  type PreferencesView,
+} from '../actions/set-preferences.js';
 import { setRole } from '../actions/set-role.js';
 import { setSummary } from '../actions/set-summary.js';
 import { subscribeToIncident } from '../actions/subscribe-to-incident.js';
 import { unsubscribeFromIncident } from '../actions/unsubscribe-from-incident.js';
 import { listIncidents, showIncident } from '../actions/view-incidents.js';
-import { can, incidentFor, requirePermission, visibleIncident } from '../access.js';
-import type { Incident, Person, Source } from '../domain/types.js';
-import { HeraldError, isHeraldError } from '../errors.js';
-import { parseCommand } from './grammar.js';
+import type { Incident, Person, Source, StakeholderTeam } from '../domain/types.js';
+import { isHeraldError } from '../errors.js';
 import type { FanOutSummary } from '../notify/fan-out.js';
-import type { PreferencesView } from '../actions/set-preferences.js';
+import { isSlashGrammar, parseChatMessage, parseCommand } from './grammar.js';
 import * as replies from './replies.js';
-import type { Command, CommandRoot, Target } from './types.js';
+import type { Command, CommandInput, CommandRoot } from './types.js';
 import { INCIDENT_HELP, STAKEHOLDERS_HELP } from './usage.js';
 
-/** Looks platform users up when a command names one Herald has not met yet. */
-export interface Directory {
-  slackUser?(userId: string): Promise<SlackProfile | null>;
-}
-
 export interface CommandContext extends ActionContext {
-  directory?: Directory;
   /** Counts each command by name (`incident notify`) and outcome (`ok` or an error code). */
   observeCommand?(name: string, outcome: string): void;
 }
 
-/** What a surface shows after a command: a text reply, or a modal to open. */
-export type Reply =
-  | { kind: 'text'; text: string }
-  | { kind: 'modal'; modal: 'declare'; title: string | null }
-  | { kind: 'modal'; modal: 'subscribe'; incident: Incident }
-  | { kind: 'modal'; modal: 'update'; incident: Incident; audience: FanOutSummary }
-  | { kind: 'modal'; modal: 'teams' }
-  | { kind: 'modal'; modal: 'preferences'; preferences: PreferencesView }
-  | { kind: 'modal'; modal: 'rules' };
-
-const text = (t: string): Reply => ({ kind: 'text', text: t });
-
-/** Meets the Slack users a command names, so the core can resolve them to people. */
-async function meetSlackUsers(ctx: CommandContext, targets: readonly Target[]): Promise<void> {
-  for (const t of targets) {
-    if (t.kind !== 'slack' || ctx.store.people.bySlackUserId(t.userId)) continue;
-    const profile = await ctx.directory?.slackUser?.(t.userId);
-    if (profile) identifySlackUser(ctx, profile);
-  }
-}
-
-/** Is this target the actor themselves? Answered without creating anyone. */
-const isSelf = (actor: Person, t: Target): boolean =>
-  (t.kind === 'slack' && t.userId === actor.slackUserId) ||
-  (t.kind === 'email' && t.email.toLowerCase() === actor.email?.toLowerCase());
-
 /**
- * Refuses a command the actor may not run before anything is looked up or created: a refused
- * command must leave no trace (not even an email-only person met through its targets), and a
- * stakeholder's view of an incident they do not follow stays "not found".
+ * What a surface shows after a command: words (with a short title for surfaces that show one, a
+ * Slack modal's), or a form to open with what it needs. Surfaces without that form say so.
  */
-function preflight(ctx: CommandContext, actor: Person, c: Command): void {
-  const { store } = ctx;
-  if (c.root === 'incident') {
-    if (c.name === 'unsubscribe') visibleIncident(store, actor, c.id);
-    else if (c.name === 'stakeholders') incidentFor(store, actor, c.id, 'delivery-status');
-    else if (
-      ['summary', 'subscribe', 'update', 'notify', 'resolve'].includes(c.name) &&
-      'id' in c
-    ) {
-      incidentFor(store, actor, c.id, 'edit-incident');
+export type Reply =
+  | { kind: 'text'; text: string; title?: string }
+  | { kind: 'form'; form: 'declare'; title: string | null }
+  | { kind: 'form'; form: 'subscribe'; incident: Incident; teams: StakeholderTeam[] }
+  | { kind: 'form'; form: 'update'; incident: Incident; audience: FanOutSummary }
+  | {
+      kind: 'form';
+      form: 'stakeholder-teams';
+      teams: Array<StakeholderTeam & { memberCount: number }>;
     }
-    return;
-  }
-  switch (c.name) {
-    case 'teams':
-    case 'team-create':
-    case 'team-delete':
-    case 'team-add':
-    case 'team-remove':
-      return requirePermission(actor, 'manage-teams');
-    case 'role':
-      return requirePermission(actor, 'manage-roles');
-    case 'rules':
-    case 'rule-add':
-    case 'rule-list':
-    case 'rule-remove':
-      return requirePermission(actor, 'manage-rules');
-    case 'prefs':
-    case 'prefs-set':
-      if (c.target && !isSelf(actor, c.target)) requirePermission(actor, 'others-preferences');
-      return;
-    default:
-      return;
-  }
-}
+  | { kind: 'form'; form: 'preferences'; preferences: PreferencesView }
+  | { kind: 'form'; form: 'rules'; rules: RuleView[]; teams: StakeholderTeam[] };
 
-function targetsOf(command: Command): Target[] {
-  if ('targets' in command) return command.targets;
-  if ('target' in command && command.target) return [command.target];
-  return [];
-}
+const text = (t: string, title?: string): Reply => ({
+  kind: 'text',
+  text: t,
+  ...(title ? { title } : {}),
+});
+
+type Handler<C extends Command> = (
+  ctx: CommandContext,
+  actor: Person,
+  command: C,
+  source: Source,
+) => Promise<Reply>;
+
+/** One entry per command: the action it runs and the reply it words. Permissions are the actions'. */
+const COMMANDS: { [C in Command as `${C['root']} ${C['name']}`]: Handler<C> } = {
+  'incident help': () => Promise.resolve(text(INCIDENT_HELP)),
+  'incident new': async (ctx, actor, c, source) => {
+    if (c.title === null) {
+      declareForm(actor);
+      return { kind: 'form', form: 'declare', title: null };
+    }
+    const { incident } = await declareIncident(ctx, actor, {
+      title: c.title,
+      ...(c.summary !== undefined && { summary: c.summary }),
+      ...(c.severity !== undefined && { severity: c.severity }),
+      ...(c.service !== undefined && { service: c.service }),
+      source,
+    });
+    return text(replies.declaredText(incident), `Declared #${incident.id}`);
+  },
+  'incident list': async (ctx, actor) =>
+    text(replies.incidentList(await listIncidents(ctx, actor))),
+  'incident show': async (ctx, actor, c) =>
+    text(replies.incidentDetails(await showIncident(ctx, actor, c.id))),
+  'incident summary': async (ctx, actor, c) => {
+    const incident = await setSummary(ctx, actor, { incidentId: c.id, summary: c.text });
+    return text(replies.summarySetText(incident.id));
+  },
+  'incident subscribe': async (ctx, actor, c) => {
+    if (c.targets.length === 0 && c.summary === undefined) {
+      return { kind: 'form', form: 'subscribe', ...(await subscribeForm(ctx, actor, c.id)) };
+    }
+    const r = await subscribeToIncident(ctx, actor, {
+      incidentId: c.id,
+      targets: c.targets,
+      ...(c.summary !== undefined && { summary: c.summary }),
+    });
+    return text(replies.subscribedText(r), `Subscribed to #${c.id}`);
+  },
+  'incident unsubscribe': async (ctx, actor, c) => {
+    const r = await unsubscribeFromIncident(ctx, actor, { incidentId: c.id, targets: c.targets });
+    return text(replies.unsubscribedText(c.id, r));
+  },
+  'incident update': async (ctx, actor, c) => {
+    if (c.text === null) {
+      return { kind: 'form', form: 'update', ...(await updateForm(ctx, actor, c.id)) };
+    }
+    await postStatusUpdate(ctx, actor, {
+      incidentId: c.id,
+      text: c.text,
+      notifyStakeholders: false,
+    });
+    return text(replies.internalUpdateText(c.id), `Update on #${c.id}`);
+  },
+  'incident notify': async (ctx, actor, c) => {
+    const r = await postStatusUpdate(ctx, actor, {
+      incidentId: c.id,
+      text: c.text,
+      notifyStakeholders: true,
+    });
+    return text(replies.notifiedText(c.id, r.notified), `Update on #${c.id}`);
+  },
+  'incident resolve': async (ctx, actor, c) => {
+    const r = await resolveIncident(ctx, actor, { incidentId: c.id, note: c.note });
+    return text(replies.resolvedText(c.id, r.notified), `Resolved #${c.id}`);
+  },
+  'incident stakeholders': async (ctx, actor, c) =>
+    text(replies.deliveryStatusText(await deliveryStatus(ctx, actor, c.id))),
+
+  'stakeholders help': () => Promise.resolve(text(STAKEHOLDERS_HELP)),
+  'stakeholders teams': async (ctx, actor) => ({
+    kind: 'form',
+    form: 'stakeholder-teams',
+    teams: await stakeholderTeamsForm(ctx, actor),
+  }),
+  'stakeholders team-list': async (ctx, actor) =>
+    text(replies.teamList(await listStakeholderTeams(ctx, actor))),
+  'stakeholders team-show': async (ctx, actor, c) => {
+    const { team, members } = await showStakeholderTeam(ctx, actor, c.team);
+    return text(replies.teamDetails(team, members));
+  },
+  'stakeholders team-create': async (ctx, actor, c) => {
+    const team = await createStakeholderTeam(ctx, actor, {
+      name: c.team,
+      description: c.description,
+      ...(c.members && { members: c.members }),
+    });
+    return text(replies.teamCreatedText(team));
+  },
+  'stakeholders team-edit': async (ctx, actor, c) => {
+    const r = await editStakeholderTeam(ctx, actor, {
+      team: c.team,
+      name: c.newName,
+      description: c.description,
+      members: c.members,
+    });
+    return text(replies.teamEditedText(r.team, r.added.length, r.removed.length));
+  },
+  'stakeholders team-delete': async (ctx, actor, c) =>
+    text(replies.teamDeletedText(await deleteStakeholderTeam(ctx, actor, c.team))),
+  'stakeholders team-add': async (ctx, actor, c) => {
+    const r = await changeStakeholderTeamMembers(ctx, actor, { team: c.team, add: c.targets });
+    return text(replies.membersAddedText(r.team, r.added.length));
+  },
+  'stakeholders team-remove': async (ctx, actor, c) => {
+    const r = await changeStakeholderTeamMembers(ctx, actor, { team: c.team, remove: c.targets });
+    return text(replies.membersRemovedText(r.team, r.removed.length));
+  },
+  'stakeholders prefs': async (ctx, actor, c) => ({
+    kind: 'form',
+    form: 'preferences',
+    preferences: await getPreferences(ctx, actor, c.target),
+  }),
+  'stakeholders prefs-set': async (ctx, actor, c) => {
+    const view = await setPreferences(ctx, actor, { channels: c.channels, target: c.target });
+    return text(replies.preferencesSavedText(view), 'Channels saved');
+  },
+  'stakeholders role': async (ctx, actor, c) =>
+    text(replies.roleSetText(await setRole(ctx, actor, { target: c.target, role: c.role }))),
+  'stakeholders rules': async (ctx, actor) => ({
+    kind: 'form',
+    form: 'rules',
+    ...(await rulesForm(ctx, actor)),
+  }),
+  'stakeholders rule-add': async (ctx, actor, c) => {
+    const rule = await addRule(ctx, actor, {
+      service: c.service,
+      severities: c.severities,
+      targets: c.targets,
+    });
+    return text(replies.ruleAddedText(rule), 'Rule added');
+  },
+  'stakeholders rule-list': async (ctx, actor) =>
+    text(replies.ruleList(await listRules(ctx, actor))),
+  'stakeholders rule-remove': async (ctx, actor, c) =>
+    text(replies.ruleRemovedText(await removeRule(ctx, actor, c.ruleId))),
+
+  'personal help': (_ctx, actor) =>
+    Promise.resolve(text(replies.personalHelp(can(actor, 'responder-commands')))),
+  'personal incidents': async (ctx, actor) =>
+    text(replies.incidentList(await listIncidents(ctx, actor))),
+  'personal incident': async (ctx, actor, c) =>
+    text(replies.incidentDetails(await showIncident(ctx, actor, c.id))),
+  'personal preferences': async (ctx, actor) => ({
+    kind: 'form',
+    form: 'preferences',
+    preferences: await getPreferences(ctx, actor),
+  }),
+  'personal unsubscribe': async (ctx, actor, c) => {
+    const r = await unsubscribeFromIncident(ctx, actor, {
+      incidentId: c.id,
+      targets: [{ kind: 'person', personId: actor.id }],
+    });
+    return text(replies.unsubscribedSelfText(c.id, r));
+  },
+};
 
 /**
- * Runs one parsed command for an actor: the single dispatcher behind `/incident`, `/stakeholders`
- * and the Teams message grammar. Throws `HeraldError`s for the surface to render.
+ * Runs one command for an actor: the single dispatcher behind `/incident`, `/stakeholders`, the
+ * Slack modals, App Home's buttons and the Teams chat. Throws `HeraldError`s for the surface to
+ * render.
  */
 export async function executeCommand(
   ctx: CommandContext,
@@ -127,12 +240,9 @@ export async function executeCommand(
 ): Promise<Reply> {
   const name = `${command.root} ${command.name}`;
   try {
-    preflight(ctx, actor, command);
-    await meetSlackUsers(ctx, targetsOf(command));
-    const reply =
-      command.root === 'incident'
-        ? runIncident(ctx, actor, command, source)
-        : runStakeholders(ctx, actor, command);
+    const handler = (COMMANDS as Record<string, Handler<Command>>)[name];
+    if (!handler) throw new Error(`no handler for ${name}`);
+    const reply = await handler(ctx, actor, command, source);
     ctx.observeCommand?.(name, 'ok');
     return reply;
   } catch (err) {
@@ -141,198 +251,41 @@ export async function executeCommand(
   }
 }
 
-/** Parses command text with the shared grammar and runs it; a malformed one counts as `USAGE`. */
-export async function runCommandText(
+/** Parses with `parse` and counts a malformed command as `USAGE` under `name`. */
+function parsed(ctx: CommandContext, name: string, parse: () => Command): Command {
+  try {
+    return parse();
+  } catch (err) {
+    ctx.observeCommand?.(name, isHeraldError(err) ? err.code : 'error');
+    throw err;
+  }
+}
+
+/** Parses slash-command text with the one grammar and runs it. */
+export function runCommandText(
   ctx: CommandContext,
   actor: Person,
   root: CommandRoot,
-  text: string,
+  input: CommandInput,
   source: Source,
 ): Promise<Reply> {
-  let command: Command;
-  try {
-    command = parseCommand(root, text);
-  } catch (err) {
-    ctx.observeCommand?.(root, isHeraldError(err) ? err.code : 'error');
-    throw err;
-  }
+  const command = parsed(ctx, root, () => parseCommand(root, input));
   return executeCommand(ctx, actor, command, source);
 }
 
-function runIncident(
+/**
+ * A message in a personal chat: the personal commands for everyone, the slash grammar for those
+ * who may use it.
+ */
+export async function runChatMessage(
   ctx: CommandContext,
   actor: Person,
-  c: Extract<Command, { root: 'incident' }>,
+  input: CommandInput,
   source: Source,
-): Reply {
-  switch (c.name) {
-    case 'help':
-      return text(INCIDENT_HELP);
-    case 'new': {
-      requirePermission(actor, 'declare');
-      if (c.title === null) return { kind: 'modal', modal: 'declare', title: null };
-      const { incident } = declareIncident(ctx, actor, { title: c.title, source });
-      return text(
-        `Declared ${replies.incidentLine(incident)}.\nNext: /incident summary ${incident.id} <impact in plain words>, then /incident subscribe ${incident.id}.`,
-      );
-    }
-    case 'list':
-      return text(
-        replies.incidentList(listIncidents(ctx, actor), !can(actor, 'see-all-incidents')),
-      );
-    case 'show':
-      return text(replies.incidentDetails(showIncident(ctx, actor, c.id)));
-    case 'summary': {
-      const incident = setSummary(ctx, actor, c.id, c.text);
-      return text(`Stakeholder summary of #${incident.id} set.`);
-    }
-    case 'subscribe': {
-      if (c.targets.length === 0) {
-        return {
-          kind: 'modal',
-          modal: 'subscribe',
-          incident: incidentFor(ctx.store, actor, c.id, 'edit-incident'),
-        };
-      }
-      // One transaction: an email-only person made for a command that then fails is rolled back too.
-      const r = ctx.store.transaction(() =>
-        subscribeToIncident(ctx, actor, c.id, resolveTargets(ctx, c.targets)),
-      );
-      return text(replies.subscribedText(r));
-    }
-    case 'unsubscribe': {
-      const r = unsubscribeFromIncident(
-        ctx,
-        actor,
-        c.id,
-        resolveTargets(ctx, c.targets, { createByEmail: false }),
-      );
-      const removed = r.people.length + r.teams.length;
-      const still = r.stillViaTeam.length
-        ? ` Still subscribed through a team: ${r.stillViaTeam.map(replies.personName).join(', ')}.`
-        : '';
-      return text(`Removed ${replies.plural(removed, 'subscription')} from #${c.id}.${still}`);
-    }
-    case 'update': {
-      if (c.text === null) {
-        const incident = incidentFor(ctx.store, actor, c.id, 'edit-incident');
-        return {
-          kind: 'modal',
-          modal: 'update',
-          incident,
-          audience: previewAudience(ctx, actor, c.id),
-        };
-      }
-      postStatusUpdate(ctx, actor, c.id, { text: c.text, notifyStakeholders: false });
-      return text(`Internal update added to #${c.id} (stakeholders not notified).`);
-    }
-    case 'notify': {
-      const r = postStatusUpdate(ctx, actor, c.id, { text: c.text, notifyStakeholders: true });
-      return text(
-        `Update sent to stakeholders of #${c.id}: ${replies.notifiedPhrase(r.notified)}.`,
-      );
-    }
-    case 'resolve': {
-      const r = resolveIncident(ctx, actor, c.id, c.note);
-      return text(`Resolved #${c.id}; ${replies.notifiedPhrase(r.notified)}.`);
-    }
-    case 'stakeholders':
-      return text(replies.deliveryStatusText(deliveryStatus(ctx, actor, c.id)));
+): Promise<Reply> {
+  if (isSlashGrammar(input) && !can(actor, 'responder-commands')) {
+    return text(replies.respondersOnlyText);
   }
-}
-
-function runStakeholders(
-  ctx: CommandContext,
-  actor: Person,
-  c: Extract<Command, { root: 'stakeholders' }>,
-): Reply {
-  switch (c.name) {
-    case 'help':
-      return text(STAKEHOLDERS_HELP);
-    case 'teams':
-      requirePermission(actor, 'manage-teams');
-      return { kind: 'modal', modal: 'teams' };
-    case 'team-list':
-      return text(replies.teamList(listTeams(ctx, actor)));
-    case 'team-show': {
-      const { team, members } = showTeam(ctx, actor, c.team);
-      return text(replies.teamDetails(team, members));
-    }
-    case 'team-create': {
-      const team = createTeam(ctx, actor, { name: c.team, description: c.description });
-      return text(
-        `Created team:${team.name}. Add members with /stakeholders team add ${team.name} <people or emails>.`,
-      );
-    }
-    case 'team-delete': {
-      const team = deleteTeam(ctx, actor, c.team);
-      return text(`Deleted team:${team.name} and its subscriptions.`);
-    }
-    case 'team-add':
-    case 'team-remove': {
-      requirePermission(actor, 'manage-teams');
-      if (c.targets.some((t) => t.kind === 'team')) {
-        throw new HeraldError(
-          'INVALID_INPUT',
-          'Teams cannot be members of teams: name people or emails.',
-          'targets',
-        );
-      }
-      const r = ctx.store.transaction(() => {
-        const { people } = resolveTargets(ctx, c.targets, { createByEmail: c.name === 'team-add' });
-        return changeTeamMembers(
-          ctx,
-          actor,
-          c.team,
-          c.name === 'team-add' ? { add: people } : { remove: people },
-        );
-      });
-      return text(
-        c.name === 'team-add'
-          ? `Added ${replies.plural(r.added.length, 'member')} to team:${r.team.name}.`
-          : `Removed ${replies.plural(r.removed.length, 'member')} from team:${r.team.name}.`,
-      );
-    }
-    case 'prefs': {
-      const target = c.target ? resolveOnePerson(ctx, c.target) : actor;
-      return {
-        kind: 'modal',
-        modal: 'preferences',
-        preferences: getPreferences(ctx, actor, target),
-      };
-    }
-    case 'prefs-set': {
-      const target = c.target ? resolveOnePerson(ctx, c.target) : actor;
-      return text(replies.preferencesText(setPreferences(ctx, actor, c.channels, target)));
-    }
-    case 'role': {
-      requirePermission(actor, 'manage-roles');
-      const person = setRole(ctx, actor, resolveOnePerson(ctx, c.target), c.role);
-      return text(
-        `${replies.personName(person)} is now ${person.role === 'admin' ? 'an admin' : `a ${person.role}`}.`,
-      );
-    }
-    case 'rules':
-      requirePermission(actor, 'manage-rules');
-      return { kind: 'modal', modal: 'rules' };
-    case 'rule-add': {
-      // Checked before resolving targets, which may create email-only people.
-      requirePermission(actor, 'manage-rules');
-      // One transaction: an email-only person made for a rule that then fails is rolled back too.
-      const rule = ctx.store.transaction(() =>
-        addRule(ctx, actor, {
-          service: c.service,
-          severities: c.severities,
-          targets: resolveTargets(ctx, c.targets),
-        }),
-      );
-      return text(`Rule ${rule.id} added: ${replies.ruleLine(rule)}.`);
-    }
-    case 'rule-list':
-      return text(replies.ruleList(listRules(ctx, actor)));
-    case 'rule-remove': {
-      const rule = removeRule(ctx, actor, c.ruleId);
-      return text(`Rule ${rule.id} removed: ${replies.ruleLine(rule)}.`);
-    }
-  }
+  const command = parsed(ctx, 'chat', () => parseChatMessage(input));
+  return executeCommand(ctx, actor, command, source);
 }

@@ -2,13 +2,15 @@ import type { DeliveryStatusView } from '../actions/delivery-status.js';
 import type { Channel, Incident, Person, StakeholderTeam } from '../domain/types.js';
 import type { FanOutSummary } from '../notify/fan-out.js';
 import type { SubscribeResult } from '../actions/subscribe-to-incident.js';
-import type { IncidentView } from '../actions/view-incidents.js';
+import type { UnsubscribeResult } from '../actions/unsubscribe-from-incident.js';
+import type { IncidentList, IncidentView } from '../actions/view-incidents.js';
 import type { PreferencesView } from '../actions/set-preferences.js';
 import type { RuleView } from '../actions/manage-rules.js';
 
 /**
- * Plain-text replies, the same words on every surface. Each adapter escapes them for its own
- * markup, so user text here stays inert.
+ * Plain-text replies, the same words on every surface (a Slack ephemeral reply or modal, a Teams
+ * message). Each adapter escapes them for its own markup, so user text here stays inert. Nothing
+ * else in Herald words a reply.
  */
 
 const CHANNEL_NAME: Record<Channel, string> = { slack: 'Slack', teams: 'Teams', email: 'email' };
@@ -48,7 +50,8 @@ export function audiencePhrase(s: FanOutSummary): string {
   return `Will notify ${plural(s.people, 'person', 'people')}: ${parts.join(', ') || 'none reachable'}${unreachable}.`;
 }
 
-export function incidentList(incidents: readonly Incident[], stakeholder: boolean): string {
+export function incidentList({ incidents, scope }: IncidentList): string {
+  const stakeholder = scope === 'mine';
   if (incidents.length === 0) {
     return stakeholder ? 'You are not subscribed to any open incident.' : 'No open incidents.';
   }
@@ -160,3 +163,88 @@ export function ruleList(rules: readonly RuleView[]): string {
   }
   return ['Auto-subscription rules:', ...rules.map((r) => `• ${r.id}: ${ruleLine(r)}`)].join('\n');
 }
+
+/** After `/incident new`: what was declared and what to do next. */
+export const declaredText = (i: Incident) =>
+  i.summary
+    ? `Declared ${incidentLine(i)}.\nNext: /incident subscribe ${i.id} to tell stakeholders.`
+    : `Declared ${incidentLine(i)}.\nNext: /incident summary ${i.id} <impact in plain words>, then /incident subscribe ${i.id}.`;
+
+export const summarySetText = (id: number) => `Stakeholder summary of #${id} set.`;
+
+export const internalUpdateText = (id: number) =>
+  `Internal update added to #${id} (stakeholders not notified).`;
+
+export const notifiedText = (id: number, notified: FanOutSummary) =>
+  `Update sent to stakeholders of #${id}: ${notifiedPhrase(notified)}.`;
+
+export const resolvedText = (id: number, notified: FanOutSummary) =>
+  `Resolved #${id}; ${notifiedPhrase(notified)}.`;
+
+export function unsubscribedText(id: number, r: UnsubscribeResult): string {
+  const removed = r.people.length + r.teams.length;
+  const still = r.stillViaTeam.length
+    ? ` Still subscribed through a team: ${r.stillViaTeam.map(personName).join(', ')}.`
+    : '';
+  return `Removed ${plural(removed, 'subscription')} from #${id}.${still}`;
+}
+
+/** Someone leaving an incident themselves (the personal `unsubscribe <id>`). */
+export const unsubscribedSelfText = (id: number, r: UnsubscribeResult) =>
+  r.people.length > 0
+    ? `You will no longer hear about #${id}.`
+    : r.stillViaTeam.length > 0
+      ? `You are still told about #${id} through a stakeholder team.`
+      : `You were not following #${id}.`;
+
+export const teamCreatedText = (team: StakeholderTeam) =>
+  `Created team:${team.name}. Add members with /stakeholders team add ${team.name} <people or emails>.`;
+
+export const teamEditedText = (team: StakeholderTeam, added: number, removed: number) =>
+  `Saved team:${team.name} (${plural(added, 'member')} added, ${removed} removed).`;
+
+export const teamDeletedText = (team: StakeholderTeam) =>
+  `Deleted team:${team.name} and its subscriptions.`;
+
+export const membersAddedText = (team: StakeholderTeam, n: number) =>
+  `Added ${plural(n, 'member')} to team:${team.name}.`;
+
+export const membersRemovedText = (team: StakeholderTeam, n: number) =>
+  `Removed ${plural(n, 'member')} from team:${team.name}.`;
+
+export const roleSetText = (p: Person) =>
+  `${personName(p)} is now ${p.role === 'admin' ? 'an admin' : `a ${p.role}`}.`;
+
+export const ruleAddedText = (rule: RuleView) => `Rule ${rule.id} added: ${ruleLine(rule)}.`;
+
+export const ruleRemovedText = (rule: RuleView) => `Rule ${rule.id} removed: ${ruleLine(rule)}.`;
+
+export const preferencesSavedText = (p: PreferencesView) => `Saved. ${preferencesText(p)}`;
+
+const PERSONAL_HELP = [
+  'Herald keeps you posted about incidents. In this chat:',
+  '• help — this help',
+  '• incidents — the open incidents you follow',
+  '• incident <id> — one incident',
+  '• preferences — where Herald tells you: Teams, Slack or email',
+  '• unsubscribe <id> — stop hearing about an incident',
+];
+
+const RESPONDER_HELP = [
+  'As a responder you may also type the Slack commands here, without the slash:',
+  'incident new <title>, incident notify <id> <text>, incident resolve <id> [note], stakeholders team list…',
+  'incident help and stakeholders help list them all.',
+];
+
+/** `help` in a personal chat; responders also hear about the slash grammar. */
+export function personalHelp(responder: boolean): string {
+  return [
+    ...PERSONAL_HELP.map((l) =>
+      responder ? l.replace('the open incidents you follow', 'open incidents') : l,
+    ),
+    ...(responder ? ['', ...RESPONDER_HELP] : []),
+  ].join('\n');
+}
+
+/** A stakeholder typing the slash grammar in a personal chat. */
+export const respondersOnlyText = `Only responders can use the incident and stakeholders commands.\n${PERSONAL_HELP.slice(1).join('\n')}`;

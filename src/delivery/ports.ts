@@ -11,6 +11,11 @@ export interface DeliveryJob {
   delivery: Delivery;
   person: Person;
   event: NotificationEvent;
+  /**
+   * Email only: the id of the first delivery of this incident to this person by email that was
+   * sent or is on its way (this one, for the first), so a mail can thread under it.
+   */
+  threadRootId: number | null;
 }
 
 /** A messenger's failure, classified so the engine (the one layer that owns retries) can decide. */
@@ -45,18 +50,18 @@ export interface Messenger {
   send(job: DeliveryJob): Promise<void>;
 }
 
-/** The outbox as the worker sees it. Implemented in `db/`. */
+/** The outbox as the worker sees it. Implemented in `db/` for both databases. */
 export interface DeliveryQueue {
   /**
    * Atomically claims up to `limit` of one channel's due deliveries — `pending`/`retrying` whose `nextAttemptAt` has
    * come, or `sending` whose lease expired (a crashed worker's) — setting state `sending`,
    * `leaseUntil = now + leaseMs` and incrementing `attempts`.
    */
-  claimDue(channel: Channel, now: number, limit: number, leaseMs: number): DeliveryJob[];
-  markSent(id: number, now: number): void;
+  claimDue(channel: Channel, now: number, limit: number, leaseMs: number): Promise<DeliveryJob[]>;
+  markSent(id: number, now: number): Promise<void>;
   /** Gives a claim back untouched (the worker stopped before sending it): due again at once. */
-  release(id: number): void;
-  scheduleRetry(id: number, at: number, error: string): void;
+  release(id: number): Promise<void>;
+  scheduleRetry(id: number, at: number, error: string): Promise<void>;
   /**
    * Ends a delivery for good (never one already `sent`). Without `fallbackToEmail`, or for an
    * email delivery, it ends in `outcome.state`. With it, a person without an email address makes
@@ -72,10 +77,10 @@ export interface DeliveryQueue {
       fallbackToEmail: boolean;
       now: number;
     },
-  ): number | null;
+  ): Promise<number | null>;
   /** Marks the channel unreachable for the person, so later events go straight to the fallback. */
-  markUnreachable(personId: number, channel: Channel): void;
+  markUnreachable(personId: number, channel: Channel): Promise<void>;
   /** Earliest time one of the channel's deliveries becomes claimable, or null when none waits. */
-  nextDueAt(channel: Channel): number | null;
-  counts(): Record<DeliveryState, number>;
+  nextDueAt(channel: Channel): Promise<number | null>;
+  counts(): Promise<Record<DeliveryState, number>>;
 }

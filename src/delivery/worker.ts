@@ -145,7 +145,7 @@ export class DeliveryWorker {
 
   /** Claims one batch (up to the free slots), sends and settles it. Returns how many were claimed. */
   async runOnce(): Promise<number> {
-    const batch = this.claim();
+    const batch = await this.claim();
     await Promise.all(batch);
     return batch.length;
   }
@@ -169,10 +169,10 @@ export class DeliveryWorker {
         // gains. A slot freeing wakes us, so the lane is looked at again soon.
         if (free < (busy === 0 ? 1 : this.claimBatch)) continue;
         try {
-          const claimed = this.claimLane(channel).length;
+          const claimed = (await this.claimLane(channel)).length;
           // A full batch means more may be due: go round again once a slot frees (which wakes us).
           if (claimed < free) {
-            const next = this.queue.nextDueAt(channel);
+            const next = await this.queue.nextDueAt(channel);
             if (next !== null) delay = Math.min(delay, Math.max(1, next - this.clock.now()));
           }
         } catch (err) {
@@ -200,20 +200,23 @@ export class DeliveryWorker {
   }
 
   /** Claims what fits in the free slots and starts each send; returns their settlements. */
-  private claim(): Promise<void>[] {
-    return CHANNELS.flatMap((channel) => this.claimLane(channel));
+  private async claim(): Promise<Promise<void>[]> {
+    const started: Promise<void>[] = [];
+    for (const channel of CHANNELS) started.push(...(await this.claimLane(channel)));
+    return started;
   }
 
   /**
    * Claims what fits in one channel's free slots and starts each send. Lanes keep a channel that
    * waits on its rate limit (or hangs) from holding the slots the other channels need.
    */
-  private claimLane(channel: Channel): Promise<void>[] {
+  private async claimLane(channel: Channel): Promise<Promise<void>[]> {
     const lane = this.lanes[channel];
     const free = this.concurrency - lane.size;
     if (free <= 0) return [];
     const started: Promise<void>[] = [];
-    for (const job of this.queue.claimDue(channel, this.clock.now(), free, this.leaseMs)) {
+    const jobs = await this.queue.claimDue(channel, this.clock.now(), free, this.leaseMs);
+    for (const job of jobs) {
       // Our own claim outlived its lease (a hung send) and came back to us: sending again here
       // would duplicate it; the first send settles it.
       if (lane.has(job.delivery.id)) continue;
@@ -272,10 +275,10 @@ export class DeliveryWorker {
           this.clock.now() + error.options.retryAfterMs,
         );
       }
-      this.settleFailure(job, error);
+      await this.settleFailure(job, error);
       return;
     }
-    this.queue.markSent(job.delivery.id, this.clock.now());
+    await this.queue.markSent(job.delivery.id, this.clock.now());
     this.logger.debug?.(
       { deliveryId: job.delivery.id, incident: job.event.incidentId, channel },
       'delivery sent',
@@ -283,7 +286,7 @@ export class DeliveryWorker {
     this.report(job, 'sent');
   }
 
-  private settleFailure(job: DeliveryJob, error: DeliveryError): void {
+  private async settleFailure(job: DeliveryJob, error: DeliveryError): Promise<void> {
     const { id, channel, attempts, personId } = job.delivery;
     const now = this.clock.now();
     const log = {
@@ -301,19 +304,19 @@ export class DeliveryWorker {
         random: () => this.clock.random(),
         retryAfterMs: error.options.retryAfterMs,
       });
-      this.queue.scheduleRetry(id, now + delay, error.message);
+      await this.queue.scheduleRetry(id, now + delay, error.message);
       this.logger.info({ ...log, retryInMs: delay }, 'delivery failed, will retry');
       this.report(job, 'retrying', error);
       return;
     }
 
     if (error.kind === 'permanent' && error.options.unreachable) {
-      this.queue.markUnreachable(personId, channel);
+      await this.queue.markUnreachable(personId, channel);
     }
     // A chat channel that gave up falls back to email; email itself has nowhere else to go.
     const chat = isChat(channel);
     const state = chat || error.kind === 'transient' ? 'failed' : 'undeliverable';
-    const fallbackId = this.queue.finish(id, {
+    const fallbackId = await this.queue.finish(id, {
       state,
       error: error.message,
       fallbackToEmail: chat,

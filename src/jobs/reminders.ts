@@ -38,28 +38,32 @@ function reminderChannel(person: Person, enabled: ReadonlySet<Channel>): Channel
  * its own transaction, so two schedulers running at once cannot both send one. Incidents without a
  * declarer, or whose declarer no channel reaches (the API's system person), are skipped.
  */
-export function runReminders(ctx: ActionContext, now: number, minutes: number): ReminderResult {
+export async function runReminders(
+  ctx: ActionContext,
+  now: number,
+  minutes: number,
+): Promise<ReminderResult> {
   const windowMs = minutes * 60_000;
   const reminded: number[] = [];
   if (minutes <= 0) return { reminded };
   const { store } = ctx;
-  for (const candidate of store.incidents.list({ status: 'open', limit: SCAN_LIMIT })) {
+  for (const candidate of await store.incidents.list({ status: 'open', limit: SCAN_LIMIT })) {
     if (!reminderDue(candidate, now, windowMs) || candidate.declaredBy === null) continue;
-    const sent = store.transaction(() => {
-      const incident = store.incidents.byId(candidate.id);
+    const sent = await store.transaction(async () => {
+      const incident = await store.incidents.byId(candidate.id);
       if (!incident || !reminderDue(incident, now, windowMs) || incident.declaredBy === null) {
         return false;
       }
-      if (store.subscriptions.recipientIds(incident.id).length === 0) return false;
-      const declarer = store.people.byId(incident.declaredBy);
+      if ((await store.subscriptions.recipientIds(incident.id)).length === 0) return false;
+      const declarer = await store.people.byId(incident.declaredBy);
       const channel = declarer && reminderChannel(declarer, ctx.channels);
       if (!declarer || !channel) return false;
-      const updated = store.incidents.update(incident.id, { lastReminderAt: now });
+      const updated = await store.incidents.update(incident.id, { lastReminderAt: now });
       const since = incident.lastStakeholderUpdateAt ?? incident.createdAt;
       const quiet = Math.floor((now - since) / 60_000);
       // The declarer's stakeholder preferences are for being told about incidents; a reminder is
       // a work nudge, so the channel is chosen here and fanOut is handed exactly that one.
-      fanOut(
+      await fanOut(
         store,
         ctx.channels,
         {
@@ -71,7 +75,7 @@ export function runReminders(ctx: ActionContext, now: number, minutes: number): 
         },
         [{ ...declarer, preferences: [channel] }],
       );
-      store.audit.record(
+      await store.audit.record(
         {
           actorId: null,
           action: 'incident.reminder',

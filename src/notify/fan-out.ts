@@ -36,7 +36,7 @@ export function summarize(plans: readonly NewDelivery[], people: number): FanOut
  * Writes one notification event and its deliveries for `recipients`. Must run inside the action's
  * transaction: the outbox row and the change that caused it commit together or not at all.
  */
-export function fanOut(
+export async function fanOut(
   store: Store,
   enabled: ReadonlySet<Channel>,
   event: {
@@ -47,11 +47,11 @@ export function fanOut(
     now: number;
   },
   recipients: readonly Person[],
-): FanOutSummary {
+): Promise<FanOutSummary> {
   if (recipients.length === 0) return emptySummary();
   const plans = recipients.flatMap((p) => planFor(p, enabled));
   const { incident } = event;
-  const { event: written } = store.outbox.enqueue(
+  const { event: written } = await store.outbox.enqueue(
     incident.id,
     {
       kind: event.kind,

@@ -3,12 +3,12 @@ import type { ActionContext } from '../../src/actions/context.js';
 import { declareIncident } from '../../src/actions/declare-incident.js';
 import { deliveryStatus } from '../../src/actions/delivery-status.js';
 import {
-  changeTeamMembers,
-  createTeam,
-  deleteTeam,
-  editTeam,
-  listTeams,
-} from '../../src/actions/manage-teams.js';
+  changeStakeholderTeamMembers,
+  createStakeholderTeam,
+  deleteStakeholderTeam,
+  editStakeholderTeam,
+  listStakeholderTeams,
+} from '../../src/actions/manage-stakeholder-teams.js';
 import { postStatusUpdate } from '../../src/actions/post-status-update.js';
 import { previewAudience } from '../../src/actions/preview-audience.js';
 import { resolveIncident } from '../../src/actions/resolve-incident.js';
@@ -18,6 +18,7 @@ import { setSummary } from '../../src/actions/set-summary.js';
 import { subscribeToIncident } from '../../src/actions/subscribe-to-incident.js';
 import { unsubscribeFromIncident } from '../../src/actions/unsubscribe-from-incident.js';
 import { listIncidents, showIncident } from '../../src/actions/view-incidents.js';
+import type { Target } from '../../src/domain/targets.js';
 import type { Incident, Person, Role } from '../../src/domain/types.js';
 import { isHeraldError } from '../../src/errors.js';
 import { coreHarness, type CoreHarness } from '../support/core.js';
@@ -30,22 +31,26 @@ let other: Incident; // and not to this one
 let guest: Person;
 let bystander: Person;
 
-beforeEach(() => {
+/** People as the neutral targets every action takes. */
+const people = (...ps: Person[]): Target[] => ps.map((p) => ({ kind: 'person', personId: p.id }));
+
+beforeEach(async () => {
   h = coreHarness();
-  admin = h.person({ name: 'Ada', role: 'admin', slack: 'UADA' });
-  responder = h.person({ name: 'Rita', role: 'responder', slack: 'URITA' });
-  guest = h.person({
+  admin = await h.person({ name: 'Ada', role: 'admin', slack: 'UADA' });
+  responder = await h.person({ name: 'Rita', role: 'responder', slack: 'URITA' });
+  guest = await h.person({
     name: 'Gus',
     role: 'stakeholder',
     slack: 'UGUS',
     email: 'gus@partner.example',
   });
-  bystander = h.person({ name: 'Bea', email: 'bea@partner.example' });
-  createTeam(h.ctx, admin, { name: 'exec', members: [bystander] });
-  watched = declareIncident(h.ctx, responder, { title: 'Watched', source: 'slack' }).incident;
-  other = declareIncident(h.ctx, responder, { title: 'Other', source: 'slack' }).incident;
-  subscribeToIncident(h.ctx, responder, watched.id, { people: [guest], teams: [] });
-  subscribeToIncident(h.ctx, responder, other.id, { people: [bystander], teams: [] });
+  bystander = await h.person({ name: 'Bea', email: 'bea@partner.example' });
+  await createStakeholderTeam(h.ctx, admin, { name: 'exec', members: people(bystander) });
+  watched = (await declareIncident(h.ctx, responder, { title: 'Watched', source: 'slack' }))
+    .incident;
+  other = (await declareIncident(h.ctx, responder, { title: 'Other', source: 'slack' })).incident;
+  await subscribeToIncident(h.ctx, responder, { incidentId: watched.id, targets: people(guest) });
+  await subscribeToIncident(h.ctx, responder, { incidentId: other.id, targets: people(bystander) });
 });
 afterEach(() => h.close());
 
@@ -53,33 +58,39 @@ const actorOf = (role: Role) =>
   role === 'admin' ? admin : role === 'responder' ? responder : guest;
 
 /** Every action, run against incident `id` where it takes one. */
-const actions: Record<string, (ctx: ActionContext, actor: Person, id: number) => unknown> = {
-  declare: (ctx, a) => declareIncident(ctx, a, { title: 'New', source: 'slack' }),
-  'set summary': (ctx, a, id) => setSummary(ctx, a, id, 'Payments are slow'),
-  subscribe: (ctx, a, id) => subscribeToIncident(ctx, a, id, { people: [admin], teams: [] }),
-  'unsubscribe someone else': (ctx, a, id) =>
-    unsubscribeFromIncident(ctx, a, id, {
-      people: [bystander, guest].filter((p) => p.id !== a.id).slice(0, 1),
-      teams: [],
-    }),
-  'internal update': (ctx, a, id) =>
-    postStatusUpdate(ctx, a, id, { text: 'x', notifyStakeholders: false }),
-  'stakeholder update': (ctx, a, id) =>
-    postStatusUpdate(ctx, a, id, { text: 'x', notifyStakeholders: true }),
-  resolve: (ctx, a, id) => resolveIncident(ctx, a, id, null),
-  show: (ctx, a, id) => showIncident(ctx, a, id),
-  'delivery status': (ctx, a, id) => deliveryStatus(ctx, a, id),
-  'audience preview': (ctx, a, id) => previewAudience(ctx, a, id),
-  'list teams': (ctx, a) => listTeams(ctx, a),
-  'create team': (ctx, a) => createTeam(ctx, a, { name: 'legal' }),
-  'edit team': (ctx, a) => editTeam(ctx, a, 'exec', { description: 'Executives' }),
-  'team members': (ctx, a) => changeTeamMembers(ctx, a, 'exec', { add: [guest] }),
-  'delete team': (ctx, a) => deleteTeam(ctx, a, 'exec'),
-  'own preferences': (ctx, a) => setPreferences(ctx, a, ['email']),
-  "someone else's preferences": (ctx, a) => setPreferences(ctx, a, ['email'], bystander),
-  'read own preferences': (ctx, a) => getPreferences(ctx, a),
-  'set role': (ctx, a) => setRole(ctx, a, bystander, 'responder'),
-};
+const actions: Record<string, (ctx: ActionContext, actor: Person, id: number) => Promise<unknown>> =
+  {
+    declare: (ctx, a) => declareIncident(ctx, a, { title: 'New', source: 'slack' }),
+    'set summary': (ctx, a, id) =>
+      setSummary(ctx, a, { incidentId: id, summary: 'Payments are slow' }),
+    subscribe: (ctx, a, id) =>
+      subscribeToIncident(ctx, a, { incidentId: id, targets: people(admin) }),
+    'unsubscribe someone else': (ctx, a, id) =>
+      unsubscribeFromIncident(ctx, a, {
+        incidentId: id,
+        targets: people(...[bystander, guest].filter((p) => p.id !== a.id).slice(0, 1)),
+      }),
+    'internal update': (ctx, a, id) =>
+      postStatusUpdate(ctx, a, { incidentId: id, text: 'x', notifyStakeholders: false }),
+    'stakeholder update': (ctx, a, id) =>
+      postStatusUpdate(ctx, a, { incidentId: id, text: 'x', notifyStakeholders: true }),
+    resolve: (ctx, a, id) => resolveIncident(ctx, a, { incidentId: id }),
+    show: (ctx, a, id) => showIncident(ctx, a, id),
+    'delivery status': (ctx, a, id) => deliveryStatus(ctx, a, id),
+    'audience preview': (ctx, a, id) => previewAudience(ctx, a, id),
+    'list teams': (ctx, a) => listStakeholderTeams(ctx, a),
+    'create team': (ctx, a) => createStakeholderTeam(ctx, a, { name: 'legal' }),
+    'edit team': (ctx, a) =>
+      editStakeholderTeam(ctx, a, { team: 'exec', description: 'Executives' }),
+    'team members': (ctx, a) =>
+      changeStakeholderTeamMembers(ctx, a, { team: 'exec', add: people(guest) }),
+    'delete team': (ctx, a) => deleteStakeholderTeam(ctx, a, 'exec'),
+    'own preferences': (ctx, a) => setPreferences(ctx, a, { channels: ['email'] }),
+    "someone else's preferences": (ctx, a) =>
+      setPreferences(ctx, a, { channels: ['email'], target: people(bystander)[0] }),
+    'read own preferences': (ctx, a) => getPreferences(ctx, a),
+    'set role': (ctx, a) => setRole(ctx, a, { target: people(bystander)[0]!, role: 'responder' }),
+  };
 
 type Outcome = 'ok' | 'FORBIDDEN' | 'INCIDENT_NOT_FOUND';
 //                                   admin   responder   stakeholder (on an incident they follow)
@@ -105,9 +116,9 @@ const matrix: Record<string, [Outcome, Outcome, Outcome]> = {
   'set role': ['ok', 'FORBIDDEN', 'FORBIDDEN'],
 };
 
-function outcome(fn: () => unknown): string {
+async function outcome(fn: () => Promise<unknown>): Promise<string> {
   try {
-    fn();
+    await fn();
     return 'ok';
   } catch (err) {
     if (isHeraldError(err)) return err.code;
@@ -124,8 +135,8 @@ const cases = Object.entries(matrix).flatMap(([action, outcomes]) =>
 );
 
 describe('the role matrix (PRODUCT §1)', () => {
-  it.each(cases)('$action as $role → $expected', ({ action, role, expected }) => {
-    expect(outcome(() => actions[action]!(h.ctx, actorOf(role), watched.id))).toBe(expected);
+  it.each(cases)('$action as $role → $expected', async ({ action, role, expected }) => {
+    expect(await outcome(() => actions[action]!(h.ctx, actorOf(role), watched.id))).toBe(expected);
   });
 
   it('covers every action', () => {
@@ -150,9 +161,9 @@ describe('stakeholder isolation', () => {
 
   it.each(incidentActions)(
     '%s on an incident they do not follow reads exactly like a missing one',
-    (action) => {
-      const unseen = capture(() => actions[action]!(h.ctx, guest, other.id));
-      const missing = capture(() => actions[action]!(h.ctx, guest, 9999));
+    async (action) => {
+      const unseen = await capture(() => actions[action]!(h.ctx, guest, other.id));
+      const missing = await capture(() => actions[action]!(h.ctx, guest, 9999));
       expect(unseen.code).toBe('INCIDENT_NOT_FOUND');
       expect(unseen.message.replace(String(other.id), 'N')).toBe(
         missing.message.replace('9999', 'N'),
@@ -161,47 +172,54 @@ describe('stakeholder isolation', () => {
     },
   );
 
-  it('lists only the incidents a stakeholder follows, directly or through a team', () => {
-    expect(listIncidents(h.ctx, guest).map((i) => i.title)).toEqual(['Watched']);
-    expect(listIncidents(h.ctx, bystander).map((i) => i.title)).toEqual(['Other']);
-    const team = h.ctx.store.teams.byName('exec')!;
-    subscribeToIncident(h.ctx, responder, watched.id, { people: [], teams: [team] });
-    expect(listIncidents(h.ctx, bystander).map((i) => i.title)).toEqual(['Other', 'Watched']);
-    expect(listIncidents(h.ctx, responder).map((i) => i.title)).toEqual(['Other', 'Watched']);
+  it('lists only the incidents a stakeholder follows, directly or through a team', async () => {
+    const titles = async (p: Person) =>
+      (await listIncidents(h.ctx, p)).incidents.map((i) => i.title);
+    expect(await titles(guest)).toEqual(['Watched']);
+    expect(await titles(bystander)).toEqual(['Other']);
+    await subscribeToIncident(h.ctx, responder, {
+      incidentId: watched.id,
+      targets: [{ kind: 'team', name: 'exec' }],
+    });
+    expect(await titles(bystander)).toEqual(['Other', 'Watched']);
+    expect(await titles(responder)).toEqual(['Other', 'Watched']);
   });
 
-  it('shows a stakeholder only the updates sent to stakeholders, and no subscriber list', () => {
-    postStatusUpdate(h.ctx, responder, watched.id, {
+  it('shows a stakeholder only the updates sent to stakeholders, and no subscriber list', async () => {
+    await postStatusUpdate(h.ctx, responder, {
+      incidentId: watched.id,
       text: 'internal: db failover',
       notifyStakeholders: false,
     });
-    postStatusUpdate(h.ctx, responder, watched.id, {
+    await postStatusUpdate(h.ctx, responder, {
+      incidentId: watched.id,
       text: 'We are recovering',
       notifyStakeholders: true,
     });
-    const view = showIncident(h.ctx, guest, watched.id);
+    const view = await showIncident(h.ctx, guest, watched.id);
     expect(view.updates.map((u) => u.text)).toEqual(['We are recovering']);
     expect(view.subscribers).toBeNull();
-    expect(showIncident(h.ctx, responder, watched.id).updates).toHaveLength(2);
+    expect((await showIncident(h.ctx, responder, watched.id)).updates).toHaveLength(2);
   });
 
-  it('lets a stakeholder unsubscribe themselves', () => {
-    unsubscribeFromIncident(h.ctx, guest, watched.id, { people: [guest], teams: [] });
-    expect(listIncidents(h.ctx, guest)).toEqual([]);
+  it('lets a stakeholder unsubscribe themselves', async () => {
+    await unsubscribeFromIncident(h.ctx, guest, { incidentId: watched.id, targets: people(guest) });
+    expect((await listIncidents(h.ctx, guest)).incidents).toEqual([]);
   });
 
-  it('keeps the last admin an admin', () => {
-    expect(() => setRole(h.ctx, admin, admin, 'responder')).toThrow(
-      expect.objectContaining({ code: 'INVALID_INPUT' }),
-    );
-    setRole(h.ctx, admin, responder, 'admin');
-    expect(setRole(h.ctx, admin, admin, 'responder').role).toBe('responder');
+  it('keeps the last admin an admin', async () => {
+    const role = (p: Person, r: Role) => setRole(h.ctx, admin, { target: people(p)[0]!, role: r });
+    await expect(role(admin, 'responder')).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await role(responder, 'admin');
+    expect((await role(admin, 'responder')).role).toBe('responder');
   });
 });
 
-function capture(fn: () => unknown): { code: string; message: string; field: string | undefined } {
+async function capture(
+  fn: () => Promise<unknown>,
+): Promise<{ code: string; message: string; field: string | undefined }> {
   try {
-    fn();
+    await fn();
   } catch (err) {
     if (isHeraldError(err)) return { code: err.code, message: err.message, field: err.field };
     throw err;
@@ -210,18 +228,20 @@ function capture(fn: () => unknown): { code: string; message: string; field: str
 }
 
 describe('a stakeholder’s view of the timeline', () => {
-  it('still shows their updates when many internal ones came after', () => {
-    postStatusUpdate(h.ctx, responder, watched.id, {
+  it('still shows their updates when many internal ones came after', async () => {
+    await postStatusUpdate(h.ctx, responder, {
+      incidentId: watched.id,
       text: 'Stakeholders: we are on it',
       notifyStakeholders: true,
     });
     for (let i = 0; i < 30; i++) {
-      postStatusUpdate(h.ctx, responder, watched.id, {
+      await postStatusUpdate(h.ctx, responder, {
+        incidentId: watched.id,
         text: `internal ${i}`,
         notifyStakeholders: false,
       });
     }
-    expect(showIncident(h.ctx, guest, watched.id).updates.map((u) => u.text)).toEqual([
+    expect((await showIncident(h.ctx, guest, watched.id)).updates.map((u) => u.text)).toEqual([
       'Stakeholders: we are on it',
     ]);
   });

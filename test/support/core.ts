@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase, type Db } from '../../db/client.js';
+import { openSqlite } from '../../db/client.js';
+import type { SqliteExecutor } from '../../db/sqlite-executor.js';
 import { createStore } from '../../db/store.js';
 import type { ActionContext } from '../../src/actions/context.js';
 import type { Channel, Person, Role } from '../../src/domain/types.js';
@@ -10,7 +11,7 @@ import { FakeClock } from './fake-clock.js';
 
 /** A real SQLite file with the real migrations, and an action context over it. */
 export interface CoreHarness {
-  db: Db;
+  db: SqliteExecutor;
   ctx: ActionContext;
   clock: FakeClock;
   wakes: number;
@@ -21,14 +22,14 @@ export interface CoreHarness {
     slack?: string | null;
     teams?: string | null;
     preferences?: Channel[] | null;
-  }): Person;
+  }): Promise<Person>;
   deliveries(): Array<{ person: string; channel: Channel; kind: string; state: string }>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export function coreHarness(channels: readonly Channel[] = CHANNELS): CoreHarness {
   const dir = mkdtempSync(join(tmpdir(), 'herald-core-'));
-  const db = openDatabase(join(dir, 'herald.db'));
+  const db = openSqlite(join(dir, 'herald.db'));
   const clock = new FakeClock();
   const store = createStore(db);
   const harness: CoreHarness = {
@@ -45,7 +46,7 @@ export function coreHarness(channels: readonly Channel[] = CHANNELS): CoreHarnes
         harness.wakes += 1;
       },
     },
-    person({
+    async person({
       name,
       role = 'stakeholder',
       email = null,
@@ -53,7 +54,7 @@ export function coreHarness(channels: readonly Channel[] = CHANNELS): CoreHarnes
       teams = null,
       preferences = null,
     }) {
-      const p = store.people.create(
+      const p = await store.people.create(
         { displayName: name, email, slackUserId: slack, teamsAadId: teams, role },
         clock.now(),
       );
@@ -65,7 +66,7 @@ export function coreHarness(channels: readonly Channel[] = CHANNELS): CoreHarnes
       });
     },
     deliveries() {
-      return db.$client
+      return db.sqlite
         .prepare(
           `SELECT p.display_name AS person, d.channel, e.kind, d.state
              FROM deliveries d JOIN people p ON p.id = d.person_id
@@ -74,8 +75,8 @@ export function coreHarness(channels: readonly Channel[] = CHANNELS): CoreHarnes
         )
         .all() as Array<{ person: string; channel: Channel; kind: string; state: string }>;
     },
-    close() {
-      db.$client.close();
+    async close() {
+      await db.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,9 +1,13 @@
 import type { App, BlockAction } from '@slack/bolt';
-import { incidentFor, requirePermission } from '../../../src/access.js';
-import { showTeam } from '../../../src/actions/manage-teams.js';
-import { listRules, removeRule } from '../../../src/actions/manage-rules.js';
-import { previewAudience } from '../../../src/actions/preview-audience.js';
-import { listTeams } from '../../../src/actions/manage-teams.js';
+import { z } from 'zod';
+import {
+  resolveForm,
+  rulesForm,
+  stakeholderTeamForm,
+  subscribeForm,
+  updateForm,
+} from '../../../src/actions/forms.js';
+import { removeRule } from '../../../src/actions/manage-rules.js';
 import type { Person } from '../../../src/domain/types.js';
 import { isHeraldError } from '../../../src/errors.js';
 import type { Client, SlackDeps } from '../deps.js';
@@ -15,16 +19,18 @@ import {
   updateModal,
 } from '../views/modals.js';
 import { RULES_MODAL, rulesModal } from '../views/rules.js';
-import { teamDeleteModal, teamEditModal } from '../views/teams.js';
+import {
+  stakeholderTeamDeleteModal,
+  stakeholderTeamEditModal,
+} from '../views/stakeholder-teams.js';
 import { metadata } from './view-state.js';
-import { z } from 'zod';
 
 const incidentMeta = z.object({ incidentId: z.number().int().positive() });
 
 /**
  * Buttons and live inputs: App Home's per-incident buttons open the modals; the team editor's
  * menu pushes the edit or delete view; ticking "Send as update to stakeholders" refreshes the
- * audience preview.
+ * audience preview. Each asks the core for the form it opens, which checks the actor may.
  */
 export function registerActions(app: App, deps: SlackDeps): void {
   const { ctx } = deps;
@@ -52,26 +58,28 @@ export function registerActions(app: App, deps: SlackDeps): void {
     });
   };
 
-  const openIncidentModal = (kind: 'update' | 'subscribe' | 'resolve') =>
-    onAction(`home-${kind}`, async (actor, body, value, client) => {
-      const incident = incidentFor(ctx.store, actor, Number(value), 'edit-incident');
-      const view =
-        kind === 'update'
-          ? updateModal(incident, previewAudience(ctx, actor, incident.id))
-          : kind === 'subscribe'
-            ? subscribeModal(incident, listTeams(ctx, actor))
-            : resolveModal(incident);
-      await client.views.open({ trigger_id: body.trigger_id, view: view as never });
-    });
-  openIncidentModal('update');
-  openIncidentModal('subscribe');
-  openIncidentModal('resolve');
+  const open = async (client: Client, triggerId: string, view: object) => {
+    await client.views.open({ trigger_id: triggerId, view: view as never });
+  };
+
+  onAction('home-update', async (actor, body, value, client) => {
+    const { incident, audience } = await updateForm(ctx, actor, Number(value));
+    await open(client, body.trigger_id, updateModal(incident, audience));
+  });
+  onAction('home-subscribe', async (actor, body, value, client) => {
+    const { incident, teams } = await subscribeForm(ctx, actor, Number(value));
+    await open(client, body.trigger_id, subscribeModal(incident, teams));
+  });
+  onAction('home-resolve', async (actor, body, value, client) => {
+    const { incident } = await resolveForm(ctx, actor, Number(value));
+    await open(client, body.trigger_id, resolveModal(incident));
+  });
 
   onAction('notify', async (actor, body, _value, client) => {
     const view = body.view;
     if (!view || view.callback_id !== MODAL.update) return;
     const { incidentId } = metadata(incidentMeta, view.private_metadata) ?? { incidentId: 0 };
-    const audience = previewAudience(ctx, actor, incidentId);
+    const { audience } = await updateForm(ctx, actor, incidentId);
     const ticked = (view.state.values.notify?.notify?.selected_options ?? []).some(
       (o) => o.value === 'notify',
     );
@@ -94,29 +102,29 @@ export function registerActions(app: App, deps: SlackDeps): void {
   });
 
   onAction('rule-remove', async (actor, body, value, client) => {
-    removeRule(ctx, actor, Number(value));
+    await removeRule(ctx, actor, Number(value));
     const view = body.view;
     if (view?.callback_id !== RULES_MODAL) return;
-    await client.views.update({
-      view_id: view.id,
-      view: rulesModal(listRules(ctx, actor), listTeams(ctx, actor)) as never,
-    });
+    const { rules, teams } = await rulesForm(ctx, actor);
+    await client.views.update({ view_id: view.id, view: rulesModal(rules, teams) as never });
   });
 
   onAction('team-create', async (actor, body, _value, client) => {
-    requirePermission(actor, 'manage-teams');
+    const { team, members } = await stakeholderTeamForm(ctx, actor, null);
     await client.views.push({
       trigger_id: body.trigger_id,
-      view: teamEditModal(null, []) as never,
+      view: stakeholderTeamEditModal(team, members) as never,
     });
   });
 
   onAction('team-menu', async (actor, body, value, client) => {
-    requirePermission(actor, 'manage-teams');
     const [verb, ...rest] = value.split(':');
-    const { team, members } = showTeam(ctx, actor, rest.join(':'));
+    const { team, members } = await stakeholderTeamForm(ctx, actor, rest.join(':'));
+    if (!team) return;
     const view =
-      verb === 'delete' ? teamDeleteModal(team, members.length) : teamEditModal(team, members);
+      verb === 'delete'
+        ? stakeholderTeamDeleteModal(team, members.length)
+        : stakeholderTeamEditModal(team, members);
     await client.views.push({ trigger_id: body.trigger_id, view: view as never });
   });
 }

@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import { runCommandText } from '../../../src/commands/execute.js';
 import type { CommandRoot } from '../../../src/commands/types.js';
 import type { SlackDeps } from '../deps.js';
+import { fromSlackText } from '../dialect.js';
 import { escapeSlack } from '../escape.js';
 import { errorText } from '../reply.js';
 import { openModal } from './open-modal.js';
@@ -12,8 +13,8 @@ const ROOTS: Record<string, CommandRoot> = {
 };
 
 /**
- * `/incident` and `/stakeholders`: ack at once (Slack allows three seconds), then parse with the
- * shared grammar, run the action and answer ephemerally through `respond`.
+ * `/incident` and `/stakeholders`: ack at once (Slack allows three seconds), then decode Slack's
+ * markup, run the command through the one dispatcher and answer ephemerally through `respond`.
  */
 export function registerCommands(app: App, deps: SlackDeps): void {
   for (const [name, root] of Object.entries(ROOTS)) {
@@ -22,15 +23,14 @@ export function registerCommands(app: App, deps: SlackDeps): void {
       const ephemeral = (text: string) => respond({ response_type: 'ephemeral', text });
       try {
         const actor = await deps.identity.person(command.user_id);
-        const ctx = {
-          ...deps.ctx,
-          directory: { slackUser: (id: string) => deps.identity.profile(id) },
-        };
-        const reply = await runCommandText(ctx, actor, root, command.text, 'slack');
+        const ctx = { ...deps.ctx, directory: deps.identity.directory };
+        // A payload without `text` (Slack always sends it, a forger may not) reads as empty.
+        const input = fromSlackText(typeof command.text === 'string' ? command.text : '');
+        const reply = await runCommandText(ctx, actor, root, input, 'slack');
         if (reply.kind === 'text') {
           await ephemeral(escapeSlack(reply.text));
         } else {
-          await openModal(client, command.trigger_id, deps, actor, reply);
+          await openModal(client, command.trigger_id, reply);
         }
       } catch (err) {
         await ephemeral(errorText(err, deps.logger));

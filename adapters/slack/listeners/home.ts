@@ -1,5 +1,4 @@
 import type { App } from '@slack/bolt';
-import { can } from '../../../src/access.js';
 import { listIncidents } from '../../../src/actions/view-incidents.js';
 import type { SlackDeps } from '../deps.js';
 import { homeView } from '../views/home.js';
@@ -10,9 +9,11 @@ export function registerHome(app: App, deps: SlackDeps): void {
     if (event.tab !== 'home') return;
     try {
       const actor = await deps.identity.person(event.user);
-      const responder = can(actor, 'see-all-incidents');
-      const incidents = listIncidents(deps.ctx, actor, { status: 'open' });
-      await client.views.publish({ user_id: event.user, view: homeView(incidents, responder) });
+      const list = await listIncidents(deps.ctx, actor, { status: 'open' });
+      await client.views.publish({
+        user_id: event.user,
+        view: homeView(list.incidents, list.scope === 'all'),
+      });
     } catch (err) {
       deps.logger.warn({ err, user: event.user }, 'slack: could not publish App Home');
     }

@@ -1,29 +1,26 @@
-import { listTeams } from '../../../src/actions/manage-teams.js';
-import { listRules } from '../../../src/actions/manage-rules.js';
 import type { Reply } from '../../../src/commands/execute.js';
-import type { Person } from '../../../src/domain/types.js';
-import type { Client, SlackDeps } from '../deps.js';
+import type { Client } from '../deps.js';
 import { declareModal, preferencesModal, subscribeModal, updateModal } from '../views/modals.js';
 import { rulesModal } from '../views/rules.js';
-import { teamsModal } from '../views/teams.js';
+import { stakeholderTeamsModal } from '../views/stakeholder-teams.js';
 
-type ModalReply = Extract<Reply, { kind: 'modal' }>;
+type FormReply = Extract<Reply, { kind: 'form' }>;
 
-/** Builds the view for a modal reply. */
-export function viewFor(deps: SlackDeps, actor: Person, reply: ModalReply): object {
-  switch (reply.modal) {
+/** The modal for a form reply: everything it shows came with the reply. */
+export function viewFor(reply: FormReply): object {
+  switch (reply.form) {
     case 'declare':
       return declareModal(reply.title);
     case 'subscribe':
-      return subscribeModal(reply.incident, listTeams(deps.ctx, actor));
+      return subscribeModal(reply.incident, reply.teams);
     case 'update':
       return updateModal(reply.incident, reply.audience);
-    case 'teams':
-      return teamsModal(listTeams(deps.ctx, actor));
+    case 'stakeholder-teams':
+      return stakeholderTeamsModal(reply.teams);
     case 'preferences':
       return preferencesModal(reply.preferences);
     case 'rules':
-      return rulesModal(listRules(deps.ctx, actor), listTeams(deps.ctx, actor));
+      return rulesModal(reply.rules, reply.teams);
   }
 }
 
@@ -31,9 +28,7 @@ export function viewFor(deps: SlackDeps, actor: Person, reply: ModalReply): obje
 export async function openModal(
   client: Client,
   triggerId: string,
-  deps: SlackDeps,
-  actor: Person,
-  reply: ModalReply,
+  reply: FormReply,
 ): Promise<void> {
-  await client.views.open({ trigger_id: triggerId, view: viewFor(deps, actor, reply) as never });
+  await client.views.open({ trigger_id: triggerId, view: viewFor(reply) as never });
 }

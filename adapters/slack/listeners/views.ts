@@ -1,29 +1,16 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
-import { declareIncident } from '../../../src/actions/declare-incident.js';
-import {
-  createTeam,
-  deleteTeam,
-  editTeam,
-  setTeamMembers,
-} from '../../../src/actions/manage-teams.js';
-import { addRule } from '../../../src/actions/manage-rules.js';
-import { postStatusUpdate } from '../../../src/actions/post-status-update.js';
-import { resolveIncident } from '../../../src/actions/resolve-incident.js';
-import { resolveTargets } from '../../../src/actions/resolve-targets.js';
-import { setPreferences } from '../../../src/actions/set-preferences.js';
-import { setSummary } from '../../../src/actions/set-summary.js';
-import { subscribeToIncident } from '../../../src/actions/subscribe-to-incident.js';
+import { stakeholderTeamsForm } from '../../../src/actions/forms.js';
+import { executeCommand, type Reply } from '../../../src/commands/execute.js';
 import { parseTargets } from '../../../src/commands/grammar.js';
-import * as replies from '../../../src/commands/replies.js';
-import type { Target } from '../../../src/commands/types.js';
+import { plainInput, type Command, type Target } from '../../../src/commands/types.js';
 import { CHANNELS, SEVERITIES, type Person } from '../../../src/domain/types.js';
 import { HeraldError, isHeraldError } from '../../../src/errors.js';
 import type { Client, SlackDeps } from '../deps.js';
 import { fieldErrors } from '../reply.js';
 import { doneModal, MODAL } from '../views/modals.js';
 import { RULES_MODAL } from '../views/rules.js';
-import { teamsModal } from '../views/teams.js';
+import { stakeholderTeamsModal } from '../views/stakeholder-teams.js';
 import { metadata, ViewState } from './view-state.js';
 
 type Outcome =
@@ -39,7 +26,7 @@ const personMeta = z.object({ personId: z.number().int().positive() });
 function emailTargets(text: string, block: string): Target[] {
   if (!text.trim()) return [];
   try {
-    const targets = parseTargets(text);
+    const targets = parseTargets(plainInput(text));
     if (targets.every((t) => t.kind === 'email')) return targets;
   } catch {
     // reported below with the field named
@@ -51,25 +38,29 @@ function emailTargets(text: string, block: string): Target[] {
   );
 }
 
+/** Slack users picked in a multi-select, as targets. */
+const slackUsers = (ids: readonly string[]): Target[] =>
+  ids.map((userId) => ({ kind: 'user', platform: 'slack', userId }));
+
 const stale = () => new HeraldError('INVALID_INPUT', 'This form is out of date; open it again.');
 
+/** A form's submission as the command it stands for, or what to do after it (`close`). */
+interface Submission {
+  command: Command;
+  /** After success: show the reply in a done view (default), or close and refresh the list. */
+  after?: 'done' | 'close-and-refresh';
+}
+
 /**
- * Modal submissions. The action runs before the ack so a refusal can be shown on the field it is
- * about (`response_action: errors`): every action is a local SQLite transaction, well inside
- * Slack's three seconds. Only people Herald has never met need `users.info` first, bounded to two
- * seconds; refreshing a list under the modal happens after the ack.
+ * Modal submissions. Each form is a command: it runs through the same dispatcher as the slash
+ * commands, so it does what they do and answers in their words. The command runs before the ack
+ * so a refusal shows on the field it is about (`response_action: errors`); only people Herald has
+ * never met need `users.info` first. Refreshing a list under the modal happens after the ack.
  */
 export function registerViews(app: App, deps: SlackDeps): void {
-  const { ctx } = deps;
   const handle = (
     callbackId: string,
-    run: (
-      actor: Person,
-      state: ViewState,
-      privateMetadata: string | undefined,
-      previousViewId: string | null,
-      client: Client,
-    ) => Promise<Outcome> | Outcome,
+    read: (state: ViewState, privateMetadata: string | undefined) => Submission,
     blocks: Record<string, string>,
     /** The block that shows errors without a field of their own; `null`: the modal has no inputs. */
     fallback: string | null,
@@ -77,14 +68,20 @@ export function registerViews(app: App, deps: SlackDeps): void {
     app.view(callbackId, async ({ ack, body, view, client }) => {
       let outcome: Outcome;
       try {
-        const actor = await deps.identity.person(body.user.id);
-        outcome = await run(
-          actor,
+        const user = (body as { user?: { id?: unknown } }).user?.id;
+        if (typeof user !== 'string') throw stale();
+        const actor = await deps.identity.person(user);
+        const { command, after = 'done' } = read(
           new ViewState(view.state.values),
           view.private_metadata,
-          view.previous_view_id ?? null,
-          client,
         );
+        const reply = await run(actor, command);
+        if (after === 'close-and-refresh') {
+          void refreshTeamList(client, actor, view.previous_view_id ?? null);
+          outcome = undefined;
+        } else {
+          outcome = { response_action: 'update', view: done(reply) };
+        }
       } catch (err) {
         if (!isHeraldError(err)) deps.logger.error({ err, callbackId }, 'slack: submission failed');
         const e = isHeraldError(err)
@@ -102,23 +99,28 @@ export function registerViews(app: App, deps: SlackDeps): void {
     });
   };
 
+  const run = (actor: Person, command: Command) =>
+    executeCommand({ ...deps.ctx, directory: deps.identity.directory }, actor, command, 'slack');
+
+  const incidentOf = (meta: string | undefined): number => {
+    const id = metadata(incidentMeta, meta)?.incidentId;
+    if (!id) throw stale();
+    return id;
+  };
+
   handle(
     MODAL.declare,
-    (actor, s) => {
+    (s) => {
       const severity = s.option('severity');
-      const { incident } = declareIncident(ctx, actor, {
-        title: s.text('title'),
-        summary: s.text('summary'),
-        severity: SEVERITIES.find((v) => v === severity) ?? 'SEV3',
-        service: s.text('service').trim() || null,
-        source: 'slack',
-      });
       return {
-        response_action: 'update',
-        view: doneModal(
-          `Declared #${incident.id}`,
-          `Declared ${replies.incidentLine(incident)}.\nSubscribe stakeholders with /incident subscribe ${incident.id}.`,
-        ),
+        command: {
+          root: 'incident',
+          name: 'new',
+          title: s.text('title'),
+          summary: s.text('summary'),
+          severity: SEVERITIES.find((v) => v === severity) ?? 'SEV3',
+          service: s.text('service').trim() || null,
+        },
       };
     },
     { title: 'title', summary: 'summary', severity: 'severity', service: 'service' },
@@ -127,54 +129,32 @@ export function registerViews(app: App, deps: SlackDeps): void {
 
   handle(
     MODAL.subscribe,
-    async (actor, s, meta) => {
-      const { incidentId } = metadata(incidentMeta, meta) ?? { incidentId: 0 };
-      if (!incidentId) throw stale();
-      const people = await deps.identity.people(s.users('people'));
-      const emails = emailTargets(s.text('emails'), 'emails');
-      const teams = s.options('teams').map((name): Target => ({ kind: 'team', name }));
-      if (people.length + emails.length + teams.length === 0) {
-        throw new HeraldError(
-          'INVALID_INPUT',
-          'Choose at least one person, team or email address.',
-          'people',
-        );
-      }
-      const r = ctx.store.transaction(() => {
-        setSummary(ctx, actor, incidentId, s.text('summary'));
-        const targets = resolveTargets(ctx, [...emails, ...teams]);
-        return subscribeToIncident(ctx, actor, incidentId, {
-          people: [...people, ...targets.people],
-          teams: targets.teams,
-        });
-      });
-      return {
-        response_action: 'update',
-        view: doneModal(`Subscribed to #${incidentId}`, replies.subscribedText(r)),
-      };
-    },
+    (s, meta) => ({
+      command: {
+        root: 'incident',
+        name: 'subscribe',
+        id: incidentOf(meta),
+        summary: s.text('summary'),
+        targets: [
+          ...slackUsers(s.users('people')),
+          ...emailTargets(s.text('emails'), 'emails'),
+          ...s.options('teams').map((name): Target => ({ kind: 'team', name })),
+        ],
+      },
+    }),
     { summary: 'summary', targets: 'people', people: 'people', emails: 'emails', team: 'teams' },
     'people',
   );
 
   handle(
     MODAL.update,
-    (actor, s, meta) => {
-      const { incidentId } = metadata(incidentMeta, meta) ?? { incidentId: 0 };
-      if (!incidentId) throw stale();
-      const notify = s.options('notify').includes('notify');
-      const r = postStatusUpdate(ctx, actor, incidentId, {
-        text: s.text('text'),
-        notifyStakeholders: notify,
-      });
+    (s, meta) => {
+      const id = incidentOf(meta);
+      const text = s.text('text');
       return {
-        response_action: 'update',
-        view: doneModal(
-          `Update on #${incidentId}`,
-          notify
-            ? `Update sent to stakeholders of #${incidentId}: ${replies.notifiedPhrase(r.notified)}.`
-            : `Internal update added to #${incidentId} (stakeholders not notified).`,
-        ),
+        command: s.options('notify').includes('notify')
+          ? { root: 'incident', name: 'notify', id, text }
+          : { root: 'incident', name: 'update', id, text },
       };
     },
     { text: 'text' },
@@ -183,70 +163,70 @@ export function registerViews(app: App, deps: SlackDeps): void {
 
   handle(
     MODAL.resolve,
-    (actor, s, meta) => {
-      const { incidentId } = metadata(incidentMeta, meta) ?? { incidentId: 0 };
-      if (!incidentId) throw stale();
-      const r = resolveIncident(ctx, actor, incidentId, s.text('note'));
-      return {
-        response_action: 'update',
-        view: doneModal(
-          `Resolved #${incidentId}`,
-          `Resolved #${incidentId}; ${replies.notifiedPhrase(r.notified)}.`,
-        ),
-      };
-    },
+    (s, meta) => ({
+      command: { root: 'incident', name: 'resolve', id: incidentOf(meta), note: s.text('note') },
+    }),
     { note: 'note' },
     'note',
   );
 
   handle(
     MODAL.preferences,
-    (actor, s, meta) => {
-      const target = ctx.store.people.byId(metadata(personMeta, meta)?.personId ?? 0);
-      if (!target) throw stale();
-      const chosen = CHANNELS.filter((c) => s.options('channels').includes(c));
-      const view = setPreferences(ctx, actor, chosen, target);
+    (s, meta) => {
+      const personId = metadata(personMeta, meta)?.personId;
+      if (!personId) throw stale();
       return {
-        response_action: 'update',
-        view: doneModal('Channels saved', replies.preferencesText(view)),
+        command: {
+          root: 'stakeholders',
+          name: 'prefs-set',
+          channels: CHANNELS.filter((c) => s.options('channels').includes(c)),
+          target: { kind: 'person', personId },
+        },
       };
     },
-    { channels: 'channels' },
+    { channels: 'channels', target: 'channels' },
     'channels',
   );
 
   handle(
-    MODAL.teamEdit,
-    async (actor, s, meta, parentId, client) => {
+    MODAL.stakeholderTeamEdit,
+    (s, meta) => {
       const m = metadata(teamMeta, meta);
       if (!m) throw stale();
-      const slackMembers = await deps.identity.people(s.users('members'));
-      const emails = emailTargets(s.text('emails'), 'emails');
-      ctx.store.transaction(() => {
-        const members = [...slackMembers, ...resolveTargets(ctx, emails).people];
-        const name = s.text('name');
-        const description = s.text('description');
-        if (m.team === null) createTeam(ctx, actor, { name, description, members });
-        else {
-          const team = editTeam(ctx, actor, m.team, { name, description });
-          setTeamMembers(ctx, actor, team.name, members);
-        }
-      });
-      void refreshTeamList(client, parentId);
-      return undefined;
+      const members = [
+        ...slackUsers(s.users('members')),
+        ...emailTargets(s.text('emails'), 'emails'),
+      ];
+      const name = s.text('name');
+      const description = s.text('description');
+      return {
+        after: 'close-and-refresh',
+        command:
+          m.team === null
+            ? { root: 'stakeholders', name: 'team-create', team: name, description, members }
+            : {
+                root: 'stakeholders',
+                name: 'team-edit',
+                team: m.team,
+                newName: name,
+                description,
+                members,
+              },
+      };
     },
-    { name: 'name', description: 'description', emails: 'emails', team: 'name' },
+    { name: 'name', description: 'description', emails: 'emails', team: 'name', targets: 'emails' },
     'name',
   );
 
   handle(
-    MODAL.teamDelete,
-    (actor, _s, meta, parentId, client) => {
+    MODAL.stakeholderTeamDelete,
+    (_s, meta) => {
       const m = metadata(teamMeta, meta);
       if (!m?.team) throw stale();
-      deleteTeam(ctx, actor, m.team);
-      void refreshTeamList(client, parentId);
-      return undefined;
+      return {
+        after: 'close-and-refresh',
+        command: { root: 'stakeholders', name: 'team-delete', team: m.team },
+      };
     },
     {},
     null,
@@ -254,34 +234,47 @@ export function registerViews(app: App, deps: SlackDeps): void {
 
   handle(
     RULES_MODAL,
-    async (actor, s) => {
-      const people = await deps.identity.people(s.users('people'));
-      const teams = resolveTargets(
-        ctx,
-        s.options('teams').map((name): Target => ({ kind: 'team', name })),
-      ).teams;
-      const rule = addRule(ctx, actor, {
+    (s) => ({
+      command: {
+        root: 'stakeholders',
+        name: 'rule-add',
         service: s.text('service').trim() || null,
         severities: SEVERITIES.filter((v) => s.options('severities').includes(v)),
-        targets: { people, teams },
-      });
-      return {
-        response_action: 'update',
-        view: doneModal('Rule added', `Rule ${rule.id} added: ${replies.ruleLine(rule)}.`),
-      };
+        targets: [
+          ...slackUsers(s.users('people')),
+          ...s.options('teams').map((name): Target => ({ kind: 'team', name })),
+        ],
+      },
+    }),
+    {
+      service: 'service',
+      severities: 'severities',
+      targets: 'people',
+      people: 'people',
+      team: 'teams',
     },
-    { service: 'service', severities: 'severities', targets: 'people', people: 'people' },
     'service',
   );
 
   /** After a pushed editor closes, the list under it shows the change. */
-  async function refreshTeamList(client: Client, parentId: string | null): Promise<void> {
+  async function refreshTeamList(
+    client: Client,
+    actor: Person,
+    parentId: string | null,
+  ): Promise<void> {
     if (!parentId) return;
-    const teams = ctx.store.teams.list();
     try {
-      await client.views.update({ view_id: parentId, view: teamsModal(teams) as never });
+      const teams = await stakeholderTeamsForm(deps.ctx, actor);
+      await client.views.update({ view_id: parentId, view: stakeholderTeamsModal(teams) as never });
     } catch (err) {
       deps.logger.warn({ err }, 'slack: could not refresh the team list');
     }
   }
+}
+
+/** A command's words in the view a modal turns into after a successful submission. */
+function done(reply: Reply): object {
+  return reply.kind === 'text'
+    ? doneModal(reply.title ?? 'Done', reply.text)
+    : doneModal('Done', 'Saved.');
 }

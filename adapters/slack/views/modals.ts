@@ -12,9 +12,9 @@ export const MODAL = {
   update: 'herald-update',
   resolve: 'herald-resolve',
   preferences: 'herald-preferences',
-  teams: 'herald-teams',
-  teamEdit: 'herald-team-edit',
-  teamDelete: 'herald-team-delete',
+  stakeholderTeams: 'herald-teams',
+  stakeholderTeamEdit: 'herald-team-edit',
+  stakeholderTeamDelete: 'herald-team-delete',
 } as const;
 
 const modal = (

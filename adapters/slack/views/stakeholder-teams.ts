@@ -3,7 +3,9 @@ import { escapeSlack, md, plain } from '../escape.js';
 import { MODAL } from './modals.js';
 
 /** The admin team editor: every team with Edit and Delete, and a Create button. */
-export function teamsModal(teams: ReadonlyArray<StakeholderTeam & { memberCount: number }>) {
+export function stakeholderTeamsModal(
+  teams: ReadonlyArray<StakeholderTeam & { memberCount: number }>,
+) {
   const rows = teams.slice(0, 45).flatMap((t) => [
     {
       type: 'section',
@@ -25,7 +27,7 @@ export function teamsModal(teams: ReadonlyArray<StakeholderTeam & { memberCount:
   ]);
   return {
     type: 'modal' as const,
-    callback_id: MODAL.teams,
+    callback_id: MODAL.stakeholderTeams,
     title: plain('Stakeholder teams', 24),
     close: plain('Close', 24),
     blocks: [
@@ -48,12 +50,12 @@ export function teamsModal(teams: ReadonlyArray<StakeholderTeam & { memberCount:
 }
 
 /** Create (no team) or edit a team: name, description, Slack members and email-only members. */
-export function teamEditModal(team: StakeholderTeam | null, members: readonly Person[]) {
+export function stakeholderTeamEditModal(team: StakeholderTeam | null, members: readonly Person[]) {
   const slackIds = members.flatMap((m) => (m.slackUserId ? [m.slackUserId] : []));
   const emails = members.filter((m) => !m.slackUserId && m.email).map((m) => m.email);
   return {
     type: 'modal' as const,
-    callback_id: MODAL.teamEdit,
+    callback_id: MODAL.stakeholderTeamEdit,
     title: plain(team ? 'Edit team' : 'Create team', 24),
     submit: plain('Save', 24),
     close: plain('Back', 24),
@@ -111,10 +113,10 @@ export function teamEditModal(team: StakeholderTeam | null, members: readonly Pe
   };
 }
 
-export function teamDeleteModal(team: StakeholderTeam, memberCount: number) {
+export function stakeholderTeamDeleteModal(team: StakeholderTeam, memberCount: number) {
   return {
     type: 'modal' as const,
-    callback_id: MODAL.teamDelete,
+    callback_id: MODAL.stakeholderTeamDelete,
     title: plain('Delete team', 24),
     submit: plain('Delete', 24),
     close: plain('Back', 24),
