@@ -1,9 +1,9 @@
 import { copyFileSync, rmSync } from 'node:fs';
-import { openDatabase } from '../db/client.js';
+import { openSqlite } from '../db/client.js';
 import { declareIncident } from '../src/actions/declare-incident.js';
 import { postStatusUpdate } from '../src/actions/post-status-update.js';
 import { subscribeToIncident } from '../src/actions/subscribe-to-incident.js';
-import type { StakeholderTeam } from '../src/domain/types.js';
+import type { Target } from '../src/domain/targets.js';
 import { ADMIN_SLACK_ID, actionContext } from './seed.js';
 import { median } from './stats.js';
 
@@ -21,35 +21,47 @@ export interface FanOutTiming {
  * commands call: no HTTP, no Bolt, no other process on the CPU, so the figure is the outbox write
  * alone. Each run declares a fresh incident, so every subscriber is new and gets a delivery.
  */
-export function timeFanOut(seededPath: string, teamNames: string[], runs: number): FanOutTiming {
+export async function timeFanOut(
+  seededPath: string,
+  teamNames: string[],
+  runs: number,
+): Promise<FanOutTiming> {
   const copy = `${seededPath}.fan-out-copy`;
   copyFileSync(seededPath, copy);
-  const db = openDatabase(copy);
+  const db = openSqlite(copy);
   try {
     const ctx = actionContext(db);
-    const admin = ctx.store.people.bySlackUserId(ADMIN_SLACK_ID);
+    const admin = await ctx.store.people.bySlackUserId(ADMIN_SLACK_ID);
     if (!admin) throw new Error('the seeded database has no admin');
-    const teams = teamNames
-      .map((name) => ctx.store.teams.byName(name))
-      .filter((t): t is StakeholderTeam => t !== null);
+    for (const name of teamNames) {
+      if (!(await ctx.store.stakeholderTeams.byName(name))) throw new Error(`no team ${name}`);
+    }
+    const teams = teamNames.map((name): Target => ({ kind: 'team', name }));
     const result: FanOutTiming = { deliveries: 0, subscribeMs: [], updateMs: [] };
     for (let run = 0; run < runs; run += 1) {
-      const { incident } = declareIncident(ctx, admin, {
+      const { incident } = await declareIncident(ctx, admin, {
         title: `Fan-out timing ${run}`,
         source: 'slack',
       });
       let t0 = performance.now();
-      const sub = subscribeToIncident(ctx, admin, incident.id, { people: [], teams });
+      const sub = await subscribeToIncident(ctx, admin, {
+        incidentId: incident.id,
+        targets: teams,
+      });
       result.subscribeMs.push(performance.now() - t0);
       const { slack, teams: viaTeams, email } = sub.notified.byChannel;
       result.deliveries = slack + viaTeams + email;
       t0 = performance.now();
-      postStatusUpdate(ctx, admin, incident.id, { text: 'Timing', notifyStakeholders: true });
+      await postStatusUpdate(ctx, admin, {
+        incidentId: incident.id,
+        text: 'Timing',
+        notifyStakeholders: true,
+      });
       result.updateMs.push(performance.now() - t0);
     }
     return result;
   } finally {
-    db.$client.close();
+    await db.close();
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${copy}${suffix}`, { force: true });
   }
 }

@@ -1,4 +1,5 @@
-import { openDatabase, type Db } from '../db/client.js';
+import { openSqlite } from '../db/client.js';
+import type { Executor } from '../db/executor.js';
 import { createStore } from '../db/store.js';
 import type { ActionContext } from '../src/actions/context.js';
 import {
@@ -6,8 +7,12 @@ import {
   identifyTeamsUser,
   personByEmail,
 } from '../src/actions/identify-person.js';
-import { changeTeamMembers, createTeam } from '../src/actions/manage-teams.js';
+import {
+  changeStakeholderTeamMembers,
+  createStakeholderTeam,
+} from '../src/actions/manage-stakeholder-teams.js';
 import { systemClock } from '../src/clock.js';
+import type { Target } from '../src/domain/targets.js';
 import type { Channel, Person } from '../src/domain/types.js';
 
 /** Who the bench is: the admin who builds the teams and the responder who types the commands. */
@@ -28,7 +33,7 @@ export interface Seeded {
 }
 
 /** The core's context on a database, as `startHerald` builds it, with every channel on. */
-export function actionContext(db: Db): ActionContext {
+export function actionContext(db: Executor): ActionContext {
   return {
     store: createStore(db),
     clock: systemClock,
@@ -56,21 +61,21 @@ const slackProfile = (userId: string, email: string, isGuest: boolean) => ({
  *
  * @param register tells the connector emulator each conversation's tenant.
  */
-export function seedDatabase(
+export async function seedDatabase(
   dbPath: string,
   pop: Population,
   connectorUrl: string,
   register: (conversationId: string, tenantId: string) => void,
-): Seeded {
-  const db = openDatabase(dbPath);
+): Promise<Seeded> {
+  const db = openSqlite(dbPath);
   try {
     const ctx = actionContext(db);
     const byChannel: Record<Channel, number> = { slack: 0, teams: 0, email: 0 };
     const members: Person[][] = Array.from({ length: pop.teams }, () => []);
-    // One outer transaction: each action's own transaction becomes a savepoint, so seeding 10,000
-    // people takes seconds, not a disk sync per person.
-    const admin = ctx.store.transaction(() => {
-      const admin = identifySlackUser(
+    // One outer transaction: each action's own transaction joins it, so seeding 10,000 people
+    // takes seconds, not a disk sync per person.
+    const admin = await ctx.store.transaction(async () => {
+      const admin = await identifySlackUser(
         ctx,
         slackProfile(ADMIN_SLACK_ID, 'admin@corp.example', false),
       );
@@ -78,13 +83,13 @@ export function seedDatabase(
         const email = `p${i}@corp.example`;
         let person: Person;
         if (i % 3 === 0) {
-          person = identifySlackUser(ctx, slackProfile(`US${i}`, email, true));
+          person = await identifySlackUser(ctx, slackProfile(`US${i}`, email, true));
           byChannel.slack += 1;
         } else if (i % 3 === 1) {
           const tenantId = `tenant-${i % pop.tenants}`;
           const conversationId = `a:bench-${i}`;
           register(conversationId, tenantId);
-          person = identifyTeamsUser(ctx, {
+          person = await identifyTeamsUser(ctx, {
             aadId: `aad-${i}`,
             displayName: `Bench Teams ${i}`,
             email,
@@ -99,7 +104,7 @@ export function seedDatabase(
           });
           byChannel.teams += 1;
         } else {
-          person = personByEmail(ctx, email);
+          person = await personByEmail(ctx, email);
           byChannel.email += 1;
         }
         members[i % pop.teams]?.push(person);
@@ -108,16 +113,17 @@ export function seedDatabase(
       return admin;
     });
     const teamNames = members.map((_, t) => `team-${String(t).padStart(2, '0')}`);
-    ctx.store.transaction(() => {
-      teamNames.forEach((name, t) => {
-        createTeam(ctx, admin, { name, description: `Bench stakeholders ${t}` });
-        changeTeamMembers(ctx, admin, name, { add: members[t] ?? [] });
-      });
+    await ctx.store.transaction(async () => {
+      for (const [t, name] of teamNames.entries()) {
+        await createStakeholderTeam(ctx, admin, { name, description: `Bench stakeholders ${t}` });
+        const add = (members[t] ?? []).map((p): Target => ({ kind: 'person', personId: p.id }));
+        await changeStakeholderTeamMembers(ctx, admin, { team: name, add });
+      }
     });
     // Fold the WAL into the file, so a copy of the file alone is the whole database.
-    db.$client.pragma('wal_checkpoint(TRUNCATE)');
+    db.sqlite.pragma('wal_checkpoint(TRUNCATE)');
     return { teamNames, byChannel };
   } finally {
-    db.$client.close();
+    await db.close();
   }
 }

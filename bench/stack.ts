@@ -61,10 +61,10 @@ export async function startStack(profile: Profile, cleanup: Cleanup): Promise<St
 
   log(`seeding ${profile.people} people in ${profile.teams} teams`);
   const t0 = performance.now();
-  const seeded = seedDatabase(dbPath, profile, teams.url, (c, t) => teams.register(c, t));
+  const seeded = await seedDatabase(dbPath, profile, teams.url, (c, t) => teams.register(c, t));
   const seedMs = performance.now() - t0;
   log(`seeded in ${(seedMs / 1000).toFixed(1)} s; timing the fan-out write in-process`);
-  const fanOut = timeFanOut(dbPath, seeded.teamNames, profile.fanOutRuns);
+  const fanOut = await timeFanOut(dbPath, seeded.teamNames, profile.fanOutRuns);
 
   const signingSecret = randomBytes(16).toString('hex');
   const bare = new Child('bare Bolt', 'bench/bare-bolt.ts', await freePort(), {

@@ -108,7 +108,7 @@ export class SqliteExecutor implements Executor {
       try {
         return Promise.resolve(now());
       } catch (err) {
-        return Promise.reject(err as Error);
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
       }
     }
     return this.acquire().then(

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { silentLogger } from '../src/logger.js';
 import { startHerald, type Herald } from '../src/main.js';
+import { sqliteOf } from '../test/support/outbox-fixture.js';
 import { SlackRequests } from '../test/support/slack-requests.js';
 import type { TeamsUser } from '../test/support/teams-user.js';
 import { startEmulators, type Emulators } from './emulators.js';
@@ -129,7 +130,7 @@ class Demo {
 
   /** Waits until the outbox has nothing left to send, so every message of a step is in. */
   private async settled(): Promise<void> {
-    const busy = this.herald.db.$client.prepare(
+    const busy = sqliteOf(this.herald.db).prepare(
       "SELECT count(*) AS n FROM deliveries WHERE state IN ('pending', 'sending', 'retrying')",
     );
     for (let i = 0; i < 1000; i++) {
@@ -237,7 +238,7 @@ class Demo {
 
   /** What each stakeholder was sent, from the outbox (the emulators saw the same, step by step). */
   table(): Row[] {
-    const rows = this.herald.db.$client
+    const rows = sqliteOf(this.herald.db)
       .prepare(
         `SELECT p.email, d.channel, e.kind, count(*) AS n FROM deliveries d
            JOIN people p ON p.id = d.person_id JOIN notification_events e ON e.id = d.event_id

@@ -10,6 +10,7 @@ import type { DeliveryJob, Messenger } from '../src/delivery/ports.js';
 import { silentLogger } from '../src/logger.js';
 import { startHerald, type Herald } from '../src/main.js';
 import { eventually } from './support/eventually.js';
+import { sqliteOf } from './support/outbox-fixture.js';
 
 let herald: Herald | undefined;
 let dir: string | undefined;
@@ -55,20 +56,36 @@ describe('Herald wired together', () => {
       },
     );
     const { ctx } = herald;
-    const rita = ctx.store.people.create({ displayName: 'Rita', role: 'responder' }, Date.now());
-    const ann = ctx.store.people.create({ displayName: 'Ann', email: 'ann@x.example' }, Date.now());
-    const bob = ctx.store.people.create({ displayName: 'Bob' }, Date.now());
-    const { incident } = declareIncident(ctx, rita, { title: 'Checkout errors', source: 'slack' });
-    subscribeToIncident(ctx, rita, incident.id, { people: [ann, bob], teams: [] });
-    postStatusUpdate(ctx, rita, incident.id, { text: 'Fixed soon', notifyStakeholders: true });
+    const rita = await ctx.store.people.create(
+      { displayName: 'Rita', role: 'responder' },
+      Date.now(),
+    );
+    const ann = await ctx.store.people.create(
+      { displayName: 'Ann', email: 'ann@x.example' },
+      Date.now(),
+    );
+    const bob = await ctx.store.people.create({ displayName: 'Bob' }, Date.now());
+    const { incident } = await declareIncident(ctx, rita, {
+      title: 'Checkout errors',
+      source: 'slack',
+    });
+    await subscribeToIncident(ctx, rita, {
+      incidentId: incident.id,
+      targets: [ann, bob].map((p) => ({ kind: 'person', personId: p.id })),
+    });
+    await postStatusUpdate(ctx, rita, {
+      incidentId: incident.id,
+      text: 'Fixed soon',
+      notifyStakeholders: true,
+    });
     await email.waitFor(2);
     expect(email.got.map((j) => [j.person.displayName, j.event.payload.kind])).toEqual([
       ['Ann', 'subscribed'],
       ['Ann', 'update'],
     ]);
-    const db = herald.db;
+    const db = sqliteOf(herald.db);
     const states = () =>
-      db.$client
+      db
         .prepare(
           'SELECT p.display_name AS who, d.channel, d.state FROM deliveries d JOIN people p ON p.id = d.person_id ORDER BY d.id',
         )

@@ -1,4 +1,4 @@
-import { TurnContext, type Activity, type Mention as MentionEntity } from 'botbuilder';
+import type { Activity, Mention as MentionEntity } from 'botbuilder';
 import { MENTION, type CommandInput, type Mention } from '../../src/commands/types.js';
 
 const ENTITIES: Record<string, string> = {
@@ -31,18 +31,33 @@ function mentionEntities(activity: Partial<Activity>): MentionEntity[] {
 }
 
 /**
+ * The text without the bot's own `<at>` (its first one, as botbuilder's `removeRecipientMention`
+ * does), leaving the activity as it is and reading one without a recipient or text as it stands.
+ */
+function withoutBotMention(activity: Partial<Activity>): string {
+  const text = activity.text ?? '';
+  const bot = activity.recipient?.id;
+  const own = (activity.entities ?? []).find(
+    (e): e is MentionEntity =>
+      e.type === 'mention' && bot !== undefined && (e as MentionEntity).mentioned?.id === bot,
+  );
+  return own && typeof own.text === 'string' ? text.replace(own.text, '').trim() : text;
+}
+
+/**
  * A Teams message as the grammar's neutral input. The bot's own `<at>` is dropped; each other
  * `<at>Name</at>` that a mention entity describes becomes a mention of that Teams user — by Entra
  * ID object id when the entity carries it, else by Teams user id, for the directory to look up.
  * Any other markup becomes the words it shows.
  */
 export function fromTeamsActivity(activity: Partial<Activity>): CommandInput {
-  const raw = TurnContext.removeRecipientMention(activity as Activity) ?? activity.text ?? '';
+  const raw = withoutBotMention(activity);
   const entities = mentionEntities(activity);
   const used = new Set<MentionEntity>();
   const mentions: Mention[] = [];
   // A NUL marks each mention while the markup is stripped and entities decoded, so an entity
   // that decodes to the mention character cannot pose as one.
+  // eslint-disable-next-line no-control-regex -- the NUL is the marker being kept out.
   const marked = raw.replace(/[\u0000\uFFFC]/g, '').replace(/<at>[\s\S]*?<\/at>/gi, (tag) => {
     const entity = entities.find((e) => !used.has(e) && e.text === tag);
     const words = tag.replace(/<[^>]*>/g, '');

@@ -36,7 +36,16 @@ export class SqlIncidentsRepo implements IncidentsRepo {
     return row ? toIncident(row) : null;
   }
 
-  async create(incident: NewIncident, now: number): Promise<{ incident: Incident; created: boolean }> {
+  async create(
+    incident: NewIncident,
+    now: number,
+  ): Promise<{ incident: Incident; created: boolean }> {
+    // A key already held is answered without an INSERT: a conflicting INSERT still uses up an id
+    // (SQLite's AUTOINCREMENT, a PostgreSQL sequence), and incident numbers are what people see.
+    if (incident.externalKey !== null) {
+      const existing = await this.byExternalKey(incident.externalKey);
+      if (existing) return { incident: existing, created: false };
+    }
     // The unique key decides between racing callers (two replicas, a resent alert): the loser's
     // INSERT does nothing and it reads the winner's incident.
     const row = await this.db.get<IncidentRow>(

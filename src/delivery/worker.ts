@@ -78,6 +78,8 @@ export class DeliveryWorker {
     teams: new Map(),
     email: new Map(),
   };
+  /** Claims on their way from the queue: each resolves once its sends are in their lane. */
+  private readonly claiming = new Set<Promise<unknown>>();
   private running = false;
   /** Bumped by each stop(): a claim from an earlier epoch is given back instead of sent. */
   private epoch = 0;
@@ -125,8 +127,11 @@ export class DeliveryWorker {
     this.running = false;
     this.epoch += 1;
     this.wake();
-    const sends = CHANNELS.flatMap((channel) => [...this.lanes[channel].values()]);
-    const settled = Promise.all([this.loopDone, ...sends]);
+    // The loop's last round, and any claim still on its way from the queue (of the earlier epoch:
+    // its jobs are given back), land first; then every send in the lanes is waited for.
+    const settled = Promise.all([this.loopDone, Promise.allSettled([...this.claiming])]).then(() =>
+      Promise.all(CHANNELS.flatMap((channel) => [...this.lanes[channel].values()])),
+    );
     // A real timer, not the injected clock: this bounds shutdown in wall time, and it is cleared
     // so a clean stop does not hold the process open.
     let timer: NodeJS.Timeout | undefined;
@@ -163,6 +168,8 @@ export class DeliveryWorker {
       this.woken = false;
       let delay = this.pollMs;
       for (const channel of CHANNELS) {
+        // Claims are awaited: a stop() may have come during the last lane's.
+        if (!current()) break;
         const busy = this.lanes[channel].size;
         const free = this.concurrency - busy;
         // Under load, claim a few at a time: a transaction per freed slot costs more than it
@@ -210,17 +217,26 @@ export class DeliveryWorker {
    * Claims what fits in one channel's free slots and starts each send. Lanes keep a channel that
    * waits on its rate limit (or hangs) from holding the slots the other channels need.
    */
-  private async claimLane(channel: Channel): Promise<Promise<void>[]> {
+  private claimLane(channel: Channel): Promise<Promise<void>[]> {
+    const claim = this.claimLaneNow(channel);
+    this.claiming.add(claim);
+    const forget = () => this.claiming.delete(claim);
+    claim.then(forget, forget);
+    return claim;
+  }
+
+  private async claimLaneNow(channel: Channel): Promise<Promise<void>[]> {
     const lane = this.lanes[channel];
     const free = this.concurrency - lane.size;
     if (free <= 0) return [];
     const started: Promise<void>[] = [];
+    // Taken before the claim: a stop() while the queue answers makes these jobs an earlier epoch's.
+    const epoch = this.epoch;
     const jobs = await this.queue.claimDue(channel, this.clock.now(), free, this.leaseMs);
     for (const job of jobs) {
       // Our own claim outlived its lease (a hung send) and came back to us: sending again here
       // would duplicate it; the first send settles it.
       if (lane.has(job.delivery.id)) continue;
-      const epoch = this.epoch;
       const done = this.nextTurn()
         // Stopped while it waited for its turn: the database may be closing; hand it back.
         .then(() =>

@@ -4,13 +4,13 @@ import { setPreferences } from '../../src/actions/set-preferences.js';
 import { subscribeToIncident } from '../../src/actions/subscribe-to-incident.js';
 import type { Channel, Person } from '../../src/domain/types.js';
 import { planFor } from '../../src/notify/channels.js';
-import { coreHarness, type CoreHarness } from '../support/core.js';
+import { coreHarness, targets, type CoreHarness } from '../support/core.js';
 
 let h: CoreHarness;
 let responder: Person;
-beforeEach(() => {
+beforeEach(async () => {
   h = coreHarness();
-  responder = h.person({ name: 'Rita', role: 'responder', slack: 'URITA' });
+  responder = await h.person({ name: 'Rita', role: 'responder', slack: 'URITA' });
 });
 afterEach(() => h.close());
 
@@ -19,44 +19,49 @@ const plan = (p: Person, enabled: ReadonlySet<Channel> = ALL) =>
   planFor(p, enabled).map((d) => `${d.channel}:${d.state}`);
 
 describe('preferences and fallback (PRODUCT §3)', () => {
-  it('defaults to every chat channel that reaches the person', () => {
+  it('defaults to every chat channel that reaches the person', async () => {
     expect(
-      plan(h.person({ name: 'A', slack: 'UA', teams: 'aad-a', email: 'a@x.example' })),
+      plan(await h.person({ name: 'A', slack: 'UA', teams: 'aad-a', email: 'a@x.example' })),
     ).toEqual(['slack:pending', 'teams:pending']);
   });
 
-  it('defaults to email when no chat channel reaches the person', () => {
-    expect(plan(h.person({ name: 'B', email: 'b@x.example' }))).toEqual(['email:pending']);
+  it('defaults to email when no chat channel reaches the person', async () => {
+    expect(plan(await h.person({ name: 'B', email: 'b@x.example' }))).toEqual(['email:pending']);
   });
 
-  it('falls back to email when a chosen channel cannot reach the person', () => {
-    const c = h.person({ name: 'C', slack: 'UC', email: 'c@x.example', preferences: ['teams'] });
+  it('falls back to email when a chosen channel cannot reach the person', async () => {
+    const c = await h.person({
+      name: 'C',
+      slack: 'UC',
+      email: 'c@x.example',
+      preferences: ['teams'],
+    });
     expect(plan(c)).toEqual(['email:pending']);
   });
 
-  it('is undeliverable when a chosen channel cannot reach and no email is known', () => {
-    expect(plan(h.person({ name: 'D', slack: 'UD', preferences: ['teams'] }))).toEqual([
+  it('is undeliverable when a chosen channel cannot reach and no email is known', async () => {
+    expect(plan(await h.person({ name: 'D', slack: 'UD', preferences: ['teams'] }))).toEqual([
       'teams:undeliverable',
     ]);
-    expect(plan(h.person({ name: 'E' }))).toEqual(['email:undeliverable']);
+    expect(plan(await h.person({ name: 'E' }))).toEqual(['email:undeliverable']);
   });
 
-  it('treats a deactivated Slack user or a blocked Teams chat as unreachable', () => {
-    const f = h.person({ name: 'F', slack: 'UF', teams: 'aad-f', email: 'f@x.example' });
-    const blocked = h.ctx.store.people.update(f.id, {
+  it('treats a deactivated Slack user or a blocked Teams chat as unreachable', async () => {
+    const f = await h.person({ name: 'F', slack: 'UF', teams: 'aad-f', email: 'f@x.example' });
+    const blocked = await h.ctx.store.people.update(f.id, {
       slackReachable: false,
       teamsReachable: false,
     });
     expect(plan(blocked)).toEqual(['email:pending']);
   });
 
-  it('treats a channel whose adapter is off as unreachable', () => {
-    const g = h.person({ name: 'G', slack: 'UG', email: 'g@x.example' });
+  it('treats a channel whose adapter is off as unreachable', async () => {
+    const g = await h.person({ name: 'G', slack: 'UG', email: 'g@x.example' });
     expect(plan(g, new Set<Channel>(['email']))).toEqual(['email:pending']);
   });
 
-  it('sends one email when two unreachable chat preferences both fall back', () => {
-    const i = h.person({
+  it('sends one email when two unreachable chat preferences both fall back', async () => {
+    const i = await h.person({
       name: 'I',
       email: 'i@x.example',
       preferences: ['slack', 'teams', 'email'],
@@ -64,26 +69,33 @@ describe('preferences and fallback (PRODUCT §3)', () => {
     expect(plan(i)).toEqual(['email:pending']);
   });
 
-  it('a saved preference changes where the next notification goes', () => {
-    const j = h.person({ name: 'J', slack: 'UJ', teams: 'aad-j', email: 'j@x.example' });
-    setPreferences(h.ctx, j, ['email']);
-    const incident = declareIncident(h.ctx, responder, {
+  it('a saved preference changes where the next notification goes', async () => {
+    const j = await h.person({ name: 'J', slack: 'UJ', teams: 'aad-j', email: 'j@x.example' });
+    await setPreferences(h.ctx, j, { channels: ['email'] });
+    const { incident } = await declareIncident(h.ctx, responder, {
       title: 'Outage',
       source: 'slack',
-    }).incident;
-    subscribeToIncident(h.ctx, responder, incident.id, { people: [j], teams: [] });
+    });
+    await subscribeToIncident(h.ctx, responder, {
+      incidentId: incident.id,
+      targets: targets({ people: [j] }),
+    });
     expect(h.deliveries().map((d) => d.channel)).toEqual(['email']);
   });
 
-  it('refuses an empty channel set and someone else’s preferences for a non-admin', () => {
-    const k = h.person({ name: 'K', email: 'k@x.example' });
-    expect(() => setPreferences(h.ctx, k, [])).toThrow(
+  it('refuses an empty channel set and someone else’s preferences for a non-admin', async () => {
+    const k = await h.person({ name: 'K', email: 'k@x.example' });
+    await expect(setPreferences(h.ctx, k, { channels: [] })).rejects.toThrow(
       expect.objectContaining({ code: 'INVALID_INPUT' }),
     );
-    expect(() => setPreferences(h.ctx, responder, ['email'], k)).toThrow(
-      expect.objectContaining({ code: 'FORBIDDEN' }),
-    );
-    const admin = h.person({ name: 'Admin', role: 'admin' });
-    expect(setPreferences(h.ctx, admin, ['email'], k).channels).toEqual(['email']);
+    const [kTarget] = targets({ people: [k] });
+    await expect(
+      setPreferences(h.ctx, responder, { channels: ['email'], target: kTarget }),
+    ).rejects.toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
+    expect((await h.ctx.store.people.byId(k.id))?.preferences).toBeNull();
+    const admin = await h.person({ name: 'Admin', role: 'admin' });
+    expect(
+      (await setPreferences(h.ctx, admin, { channels: ['email'], target: kTarget })).channels,
+    ).toEqual(['email']);
   });
 });

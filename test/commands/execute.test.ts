@@ -1,6 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { executeCommand, type CommandContext, type Reply } from '../../src/commands/execute.js';
-import { parseCommand } from '../../src/commands/grammar.js';
+import { fromSlackText } from '../../adapters/slack/dialect.js';
+import {
+  runChatMessage,
+  runCommandText,
+  type CommandContext,
+  type Reply,
+} from '../../src/commands/execute.js';
+import * as replies from '../../src/commands/replies.js';
+import { plainInput } from '../../src/commands/types.js';
 import type { Person } from '../../src/domain/types.js';
 import { isHeraldError } from '../../src/errors.js';
 import { coreHarness, type CoreHarness } from '../support/core.js';
@@ -11,19 +18,20 @@ let admin: Person;
 let rita: Person;
 let guest: Person;
 
-beforeEach(() => {
+beforeEach(async () => {
   h = coreHarness();
-  admin = h.person({ name: 'Ada', role: 'admin', slack: 'UADA' });
-  rita = h.person({ name: 'Rita', role: 'responder', slack: 'URITA' });
-  guest = h.person({ name: 'Gus', slack: 'UGUS', email: 'gus@partner.example' });
+  admin = await h.person({ name: 'Ada', role: 'admin', slack: 'UADA' });
+  rita = await h.person({ name: 'Rita', role: 'responder', slack: 'URITA' });
+  guest = await h.person({ name: 'Gus', slack: 'UGUS', email: 'gus@partner.example' });
   ctx = {
     ...h.ctx,
     directory: {
-      // Stands in for Slack's users.info: the executor meets unknown users through it.
-      slackUser: (userId) =>
+      // Stands in for Slack's users.info: the actions meet unknown users through it.
+      profile: (platform, userId) =>
         Promise.resolve(
-          userId === 'UNEW'
+          platform === 'slack' && userId === 'UNEW'
             ? {
+                platform: 'slack',
                 userId,
                 displayName: 'Nina',
                 email: 'nina@corp.example',
@@ -38,16 +46,18 @@ beforeEach(() => {
 });
 afterEach(() => h.close());
 
+/** A slash command as Slack sends it: through the Slack dialect, the one grammar and the table. */
 async function run(actor: Person, root: 'incident' | 'stakeholders', text: string): Promise<Reply> {
-  return executeCommand(ctx, actor, parseCommand(root, text), 'slack');
+  return runCommandText(ctx, actor, root, fromSlackText(text), 'slack');
 }
-const say = async (actor: Person, root: 'incident' | 'stakeholders', text: string) => {
-  const reply = await run(actor, root, text);
-  if (reply.kind !== 'text') throw new Error(`expected text, got modal ${reply.modal}`);
+const textOf = (reply: Reply) => {
+  if (reply.kind !== 'text') throw new Error(`expected text, got form ${reply.form}`);
   return reply.text;
 };
+const say = async (actor: Person, root: 'incident' | 'stakeholders', text: string) =>
+  textOf(await run(actor, root, text));
 const counts = () =>
-  h.db.$client
+  h.db.sqlite
     .prepare(
       `SELECT (SELECT count(*) FROM incidents) i, (SELECT count(*) FROM subscriptions) s,
               (SELECT count(*) FROM status_updates) u, (SELECT count(*) FROM deliveries) d,
@@ -93,23 +103,34 @@ describe('the responder flow through the one grammar', () => {
     expect(status).toContain('cfo@corp.example — via team:exec — email pending');
   });
 
-  it('opens modals where a command has no arguments', async () => {
+  it('opens forms where a command has no arguments', async () => {
     await say(rita, 'incident', 'new Outage');
-    expect(await run(rita, 'incident', 'new')).toMatchObject({ kind: 'modal', modal: 'declare' });
+    expect(await run(rita, 'incident', 'new')).toEqual({
+      kind: 'form',
+      form: 'declare',
+      title: null,
+    });
     expect(await run(rita, 'incident', 'subscribe 1')).toMatchObject({
-      kind: 'modal',
-      modal: 'subscribe',
+      kind: 'form',
+      form: 'subscribe',
       incident: { id: 1 },
+      teams: [],
     });
     expect(await run(rita, 'incident', 'update 1')).toMatchObject({
-      kind: 'modal',
-      modal: 'update',
+      kind: 'form',
+      form: 'update',
+      incident: { id: 1 },
       audience: { people: 0 },
     });
-    expect(await run(admin, 'stakeholders', 'teams')).toEqual({ kind: 'modal', modal: 'teams' });
+    expect(await run(admin, 'stakeholders', 'teams')).toEqual({
+      kind: 'form',
+      form: 'stakeholder-teams',
+      teams: [],
+    });
     expect(await run(guest, 'stakeholders', 'prefs')).toMatchObject({
-      kind: 'modal',
-      modal: 'preferences',
+      kind: 'form',
+      form: 'preferences',
+      preferences: { person: { id: guest.id }, channels: ['slack'], explicit: false },
     });
   });
 
@@ -139,13 +160,34 @@ describe('the responder flow through the one grammar', () => {
   it('admins set roles and preferences', async () => {
     expect(await say(admin, 'stakeholders', 'role <@URITA> admin')).toBe('Rita is now an admin.');
     expect(await say(admin, 'stakeholders', 'prefs set email gus@partner.example')).toBe(
-      'Gus <gus@partner.example> is told by email.',
+      'Saved. Gus <gus@partner.example> is told by email.',
     );
     await expect(
       run(rita === admin ? guest : guest, 'stakeholders', 'role <@URITA> stakeholder'),
     ).rejects.toMatchObject({
       code: 'FORBIDDEN',
     });
+  });
+
+  it('titles the replies a Slack modal shows when it is done', async () => {
+    expect(await run(rita, 'incident', 'new Outage')).toMatchObject({
+      kind: 'text',
+      title: 'Declared #1',
+    });
+    expect(await run(rita, 'incident', 'subscribe 1 <@UGUS>')).toMatchObject({
+      title: 'Subscribed to #1',
+    });
+    expect(await run(rita, 'incident', 'update 1 digging')).toMatchObject({
+      title: 'Update on #1',
+    });
+    expect(await run(rita, 'incident', 'notify 1 fixed')).toMatchObject({ title: 'Update on #1' });
+    expect(await run(rita, 'incident', 'resolve 1')).toMatchObject({ title: 'Resolved #1' });
+    expect(await run(guest, 'stakeholders', 'prefs set email')).toMatchObject({
+      title: 'Channels saved',
+    });
+    expect(
+      await run(admin, 'stakeholders', 'rule add <@UGUS> when service=payments'),
+    ).toMatchObject({ title: 'Rule added' });
   });
 
   it('names an unknown Slack user instead of guessing', async () => {
@@ -220,7 +262,7 @@ describe('refused commands leave no trace', () => {
 
   it('a stakeholder may still name themselves', async () => {
     expect(await say(guest, 'stakeholders', 'prefs set email gus@partner.example')).toBe(
-      'Gus <gus@partner.example> is told by email.',
+      'Saved. Gus <gus@partner.example> is told by email.',
     );
   });
 });
@@ -228,11 +270,128 @@ describe('refused commands leave no trace', () => {
 describe('atomic commands', () => {
   it('a subscribe that fails on a later target leaves no email-only person behind', async () => {
     await say(rita, 'incident', 'new Outage');
-    const people = () => h.db.$client.prepare('SELECT count(*) AS n FROM people').get();
+    const people = () => h.db.sqlite.prepare('SELECT count(*) AS n FROM people').get();
     const before = people();
     await expect(
       run(rita, 'incident', 'subscribe 1 new@x.example team:nosuch'),
     ).rejects.toMatchObject({ code: 'TEAM_NOT_FOUND' });
     expect(people()).toEqual(before);
+  });
+});
+
+describe('a personal chat: the personal commands and, for responders, the slash grammar', () => {
+  /** A message typed in a Teams personal chat (no markup to decode). */
+  const chat = (actor: Person, text: string) =>
+    runChatMessage(ctx, actor, plainInput(text), 'teams');
+  const answer = async (actor: Person, text: string) => textOf(await chat(actor, text));
+  const refusal = async (actor: Person, text: string) => {
+    try {
+      await chat(actor, text);
+    } catch (err) {
+      if (isHeraldError(err)) return err;
+      throw err;
+    }
+    throw new Error(`expected ${text} to be refused`);
+  };
+
+  /** Two incidents; the guest follows only the first, which has one internal and one stakeholder update. */
+  async function twoIncidents() {
+    await say(rita, 'incident', 'new Checkout errors');
+    await say(rita, 'incident', 'new Secret merger outage');
+    await say(rita, 'incident', 'subscribe 1 <@UGUS>');
+    await say(rita, 'incident', 'update 1 Internal: db failover');
+    await say(rita, 'incident', 'notify 1 Fix deployed');
+  }
+
+  it('help lists the personal commands; a responder also hears about the slash grammar', async () => {
+    const help = await answer(guest, 'help');
+    expect(help).toBe(replies.personalHelp(false));
+    for (const c of ['incidents', 'incident <id>', 'preferences', 'unsubscribe <id>']) {
+      expect(help).toContain(c);
+    }
+    expect(help).not.toContain('responder');
+    expect(await answer(guest, '')).toBe(help);
+    const responderHelp = await answer(rita, 'help');
+    expect(responderHelp).toBe(replies.personalHelp(true));
+    expect(responderHelp).toContain('incident notify <id> <text>');
+  });
+
+  it('incidents and incident <id> show only what the stakeholder follows; not subscribed reads as never used', async () => {
+    await twoIncidents();
+    const list = await answer(guest, 'incidents');
+    expect(list).toContain('Checkout errors');
+    expect(list).not.toContain('merger');
+
+    const details = await answer(guest, 'incident 1');
+    expect(details).toContain('Fix deployed');
+    expect(details).not.toContain('db failover');
+    expect(await answer(guest, 'incident #1')).toBe(details);
+
+    const hidden = await refusal(guest, 'incident 2');
+    const never = await refusal(guest, 'incident 999');
+    expect(hidden.code).toBe('INCIDENT_NOT_FOUND');
+    expect(hidden.message).not.toContain('merger');
+    expect(hidden.message.replace('2', 'N')).toBe(never.message.replace('999', 'N'));
+    expect(hidden.message).toContain('not found');
+    // Unsubscribing from it answers the same way.
+    const leaveHidden = await refusal(guest, 'unsubscribe 2');
+    const leaveNever = await refusal(guest, 'unsubscribe 999');
+    expect(leaveHidden.code).toBe('INCIDENT_NOT_FOUND');
+    expect(leaveHidden.message.replace('2', 'N')).toBe(leaveNever.message.replace('999', 'N'));
+  });
+
+  it('unsubscribe <id> stops the notifications for that incident', async () => {
+    await twoIncidents();
+    expect(await answer(guest, 'unsubscribe 1')).toBe('You will no longer hear about #1.');
+    expect(await answer(guest, 'incidents')).toBe('You are not subscribed to any open incident.');
+    const before = h.deliveries().filter((d) => d.person === 'Gus').length;
+    await say(rita, 'incident', 'notify 1 All good');
+    expect(h.deliveries().filter((d) => d.person === 'Gus')).toHaveLength(before);
+  });
+
+  it('preferences opens the preferences form for the sender', async () => {
+    expect(await chat(guest, 'preferences')).toMatchObject({
+      kind: 'form',
+      form: 'preferences',
+      preferences: { person: { id: guest.id } },
+    });
+  });
+
+  it('a responder uses the /incident grammar as plain messages', async () => {
+    await twoIncidents();
+    expect(await answer(rita, 'incident notify 1 Payments are flowing again')).toBe(
+      'Update sent to stakeholders of #1: notified 1 by Slack.',
+    );
+    expect(await answer(rita, '/incident new Search is slow')).toContain(
+      'Declared #3 Search is slow',
+    );
+    expect(await answer(rita, 'incident list')).toContain('Secret merger outage');
+    expect(await answer(rita, 'Stakeholders team list')).toMatch(/^No stakeholder teams yet\./);
+    const usage = await refusal(rita, 'incident notify soon');
+    expect(usage.code).toBe('USAGE');
+    expect(usage.message).toMatch(/not an incident number.*Usage/s);
+    expect(await refusal(rita, 'incident resolve 999')).toMatchObject({
+      code: 'INCIDENT_NOT_FOUND',
+      message: 'Incident #999 not found.',
+    });
+  });
+
+  it("a stakeholder's slash grammar is refused with the personal commands, and changes nothing", async () => {
+    const before = counts();
+    expect(await answer(guest, 'incident new Everything is down')).toBe(replies.respondersOnlyText);
+    expect(await answer(guest, 'stakeholders team list')).toBe(replies.respondersOnlyText);
+    expect(await answer(guest, 'incident list')).toBe(replies.respondersOnlyText);
+    expect(replies.respondersOnlyText).toContain('Only responders');
+    expect(counts()).toEqual(before);
+  });
+
+  it('malformed personal commands answer with their usage; anything else points to help', async () => {
+    const soon = await refusal(guest, 'unsubscribe soon');
+    expect(soon.code).toBe('USAGE');
+    expect(soon.message).toMatch(/not an incident number.*Usage: unsubscribe <id>/s);
+    expect((await refusal(guest, 'unsubscribe')).message).toMatch(/missing.*Usage/s);
+    const unknown = await refusal(guest, 'what is going on');
+    expect(unknown.code).toBe('USAGE');
+    expect(unknown.message).toContain('Type help');
   });
 });

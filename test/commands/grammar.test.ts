@@ -1,21 +1,43 @@
+import type { Activity } from 'botbuilder';
 import { describe, expect, it } from 'vitest';
+import { fromSlackText } from '../../adapters/slack/dialect.js';
+import { fromTeamsActivity } from '../../adapters/teams/dialect.js';
 import { HeraldError } from '../../src/errors.js';
 import {
+  isSlashGrammar,
+  parseChatMessage,
   parseCommand,
   parseIncidentId,
-  parseMessage,
   parseTargets,
 } from '../../src/commands/grammar.js';
-import type { Command, CommandRoot, Target } from '../../src/commands/types.js';
+import {
+  MENTION,
+  plainInput,
+  type Command,
+  type CommandInput,
+  type CommandRoot,
+  type IncidentCommand,
+  type Mention,
+  type StakeholdersCommand,
+  type Target,
+} from '../../src/commands/types.js';
 import { INCIDENT_HELP, STAKEHOLDERS_HELP, usageFor } from '../../src/commands/usage.js';
 
-const bob: Target = { kind: 'slack', userId: 'U123ABC' };
-const ann: Target = { kind: 'slack', userId: 'W0ANN' };
+/**
+ * The grammar reads neutral input. The tables below are typed as Slack sends them and go through
+ * the Slack dialect (`fromSlackText`), as the Slack door does; text without Slack markup must read
+ * the same as plain text.
+ */
+const slack = (text: string): CommandInput => fromSlackText(text);
+const hasSlackMarkup = (text: string) => /[<&]/.test(text);
+
+const bob: Target = { kind: 'user', platform: 'slack', userId: 'U123ABC' };
+const ann: Target = { kind: 'user', platform: 'slack', userId: 'W0ANN' };
 const exec: Target = { kind: 'team', name: 'exec' };
 const mail: Target = { kind: 'email', email: 'ceo@corp.example' };
 const MAILTO = '<mailto:CEO@Corp.example|CEO@Corp.example>';
 
-const incident: Array<[string, Command]> = [
+const incident: Array<[string, IncidentCommand]> = [
   ['', { root: 'incident', name: 'help' }],
   ['   ', { root: 'incident', name: 'help' }],
   ['help', { root: 'incident', name: 'help' }],
@@ -63,7 +85,8 @@ const incident: Array<[string, Command]> = [
   ['stakeholders #42', { root: 'incident', name: 'stakeholders', id: 42 }],
 ];
 
-const stakeholders: Array<[string, Command]> = [
+/** `team-edit` comes from the team form only: it has no command line. */
+const stakeholders: Array<[string, Exclude<StakeholdersCommand, { name: 'team-edit' }>]> = [
   ['', { root: 'stakeholders', name: 'help' }],
   ['help', { root: 'stakeholders', name: 'help' }],
   ['teams', { root: 'stakeholders', name: 'teams' }],
@@ -150,10 +173,14 @@ const stakeholders: Array<[string, Command]> = [
 
 describe('parseCommand: valid', () => {
   it.each(incident)('/incident %j', (text, expected) => {
-    expect(parseCommand('incident', text)).toEqual(expected);
+    expect(parseCommand('incident', slack(text))).toEqual(expected);
+    if (!hasSlackMarkup(text)) expect(parseCommand('incident', plainInput(text))).toEqual(expected);
   });
   it.each(stakeholders)('/stakeholders %j', (text, expected) => {
-    expect(parseCommand('stakeholders', text)).toEqual(expected);
+    expect(parseCommand('stakeholders', slack(text))).toEqual(expected);
+    if (!hasSlackMarkup(text)) {
+      expect(parseCommand('stakeholders', plainInput(text))).toEqual(expected);
+    }
   });
 });
 
@@ -179,10 +206,12 @@ const invalid: Array<[CommandRoot, string, string, string]> = [
   ['incident', 'summary', I('summary'), 'Incident number missing'],
   ['incident', 'subscribe bob', I('subscribe'), '`bob` is not an incident number'],
   ['incident', 'subscribe 42 @bob', I('subscribe'), '`@bob`'],
-  ['incident', 'subscribe 42 <!channel>', I('subscribe'), '`<!channel>`'],
-  ['incident', 'subscribe 42 <#C123|general>', I('subscribe'), '`<#C123|general>`'],
+  // Slack's own markup reaches the grammar as the words it shows (the Slack dialect), so the
+  // error quotes those words.
+  ['incident', 'subscribe 42 <!channel>', I('subscribe'), '`@channel` is not a target'],
+  ['incident', 'subscribe 42 <#C123|general>', I('subscribe'), '`#general` is not a target'],
   ['incident', 'subscribe 42 team:exec bob', I('subscribe'), '`bob` is not a target'],
-  ['incident', 'subscribe 42 <@u123>', I('subscribe'), '`<@u123>`'],
+  ['incident', 'subscribe 42 <@u123>', I('subscribe'), '`@u123` is not a target'],
   ['incident', 'subscribe 42 a@b', I('subscribe'), '`a@b` is not an email address'],
   ['incident', 'subscribe 42 team:', I('subscribe'), '`team:` is not a team name'],
   ['incident', 'subscribe 42 team:a/b', I('subscribe'), 'is not a team name'],
@@ -207,7 +236,7 @@ const invalid: Array<[CommandRoot, string, string, string]> = [
   ['stakeholders', 'team add exec', S('team-add'), 'Targets missing'],
   ['stakeholders', 'team add exec bob', S('team-add'), '`bob`'],
   ['stakeholders', 'team remove exec', S('team-remove'), 'Targets missing'],
-  ['stakeholders', 'prefs <@U1AB> <@U2CD>', S('prefs'), '`<@U2CD>`'],
+  ['stakeholders', 'prefs <@U1AB> <@U2CD>', S('prefs'), 'Unexpected `@U2CD`'],
   ['stakeholders', 'prefs team:exec', S('prefs'), 'is a team'],
   ['stakeholders', 'prefs set', S('prefs-set'), 'Channels missing'],
   ['stakeholders', 'prefs set ,', S('prefs-set'), 'No channel given'],
@@ -248,47 +277,375 @@ function usageErrorOf(run: () => unknown): HeraldError {
 
 describe('parseCommand: invalid', () => {
   it.each(invalid)('/%s %j', (root, text, usage, says) => {
-    const error = usageErrorOf(() => parseCommand(root, text));
+    const error = usageErrorOf(() => parseCommand(root, slack(text)));
     expect(error.code).toBe('USAGE');
     expect(error.message).toContain(usage);
     expect(error.message).toContain(says);
   });
 
   it('puts the usage line after what was wrong', () => {
-    expect(usageErrorOf(() => parseCommand('incident', 'show')).message).toBe(
+    expect(usageErrorOf(() => parseCommand('incident', plainInput('show'))).message).toBe(
       'Incident number missing. Usage: /incident show <id>',
     );
   });
 
   it('does not echo a huge token back', () => {
-    const error = usageErrorOf(() => parseCommand('incident', `subscribe 42 ${'x'.repeat(3000)}`));
+    const error = usageErrorOf(() =>
+      parseCommand('incident', plainInput(`subscribe 42 ${'x'.repeat(3000)}`)),
+    );
     expect(error.message.length).toBeLessThan(200);
   });
 });
 
-describe('parseMessage', () => {
-  const cases: Array<[string, Command | null]> = [
+describe('parseChatMessage: a personal chat', () => {
+  const P = { root: 'personal' } as const;
+  const cases: Array<[string, Command]> = [
+    // The slash grammar without its slash (or with it).
     ['incident notify 42 hello', { root: 'incident', name: 'notify', id: 42, text: 'hello' }],
     ['/incident list', { root: 'incident', name: 'list' }],
-    ['  Incident #5 ', { root: 'incident', name: 'show', id: 5 }],
+    ['incident list', { root: 'incident', name: 'list' }],
+    ['incident help', { root: 'incident', name: 'help' }],
     ['incident', { root: 'incident', name: 'help' }],
     ['Stakeholders team list', { root: 'stakeholders', name: 'team-list' }],
     ['/STAKEHOLDERS prefs', { root: 'stakeholders', name: 'prefs', target: null }],
-    ['incidents', null],
-    ['help', null],
-    ['preferences', null],
-    ['unsubscribe 42', null],
-    ['incident:42', null],
-    ['', null],
+    // The personal commands everyone has (they were the Teams door's own parser before).
+    ['help', { ...P, name: 'help' }],
+    ['HELP', { ...P, name: 'help' }],
+    ['/help', { ...P, name: 'help' }],
+    ['', { ...P, name: 'help' }],
+    ['   ', { ...P, name: 'help' }],
+    ['incidents', { ...P, name: 'incidents' }],
+    [' Incidents ', { ...P, name: 'incidents' }],
+    ['preferences', { ...P, name: 'preferences' }],
+    ['incident 42', { ...P, name: 'incident', id: 42 }],
+    ['incident #42', { ...P, name: 'incident', id: 42 }],
+    ['  Incident #5 ', { ...P, name: 'incident', id: 5 }],
+    ['/incident 7', { ...P, name: 'incident', id: 7 }],
+    ['unsubscribe 42', { ...P, name: 'unsubscribe', id: 42 }],
+    ['Unsubscribe #42', { ...P, name: 'unsubscribe', id: 42 }],
   ];
   it.each(cases)('%j', (text, expected) => {
-    expect(parseMessage(text)).toEqual(expected);
+    expect(parseChatMessage(plainInput(text))).toEqual(expected);
   });
 
-  it('throws USAGE for a malformed command', () => {
-    const error = usageErrorOf(() => parseMessage('incident notify 42'));
+  /** [text, what the message must contain, …] */
+  const malformed: Array<[string, ...string[]]> = [
+    // A personal command with a bad number answers with its own usage line.
+    ['unsubscribe soon', '`soon` is not an incident number.', 'Usage: unsubscribe <id>'],
+    ['unsubscribe', 'Incident number missing.', 'Usage: unsubscribe <id>'],
+    ['unsubscribe 0', '`0` is not an incident number.', 'Usage: unsubscribe <id>'],
+    ['unsubscribe #', '`#` is not an incident number.', 'Usage: unsubscribe <id>'],
+    ['incident 0', '`0` is not an incident number.', 'Usage: incident <id>'],
+    ['incident 2147483648', 'is not an incident number.', 'Usage: incident <id>'],
+    ['incident 4.2', '`4.2` is not an incident number.', 'Usage: incident <id>'],
+    // Anything after `incident` that is not one number is the slash grammar, with its usage.
+    ['incident #x', '`#x` is not an incident number.', usageFor('incident', 'show')],
+    ['incident notify 42', 'Update text missing.', usageFor('incident', 'notify')],
+    ['incident notify soon', '`soon` is not an incident number.', usageFor('incident', 'notify')],
+    ['incident 42 now', 'Unexpected `now`.', usageFor('incident', 'show')],
+    ['incident frob', 'Unknown subcommand `frob`', '/incident help'],
+    // Any other word.
+    ['what is going on', 'I did not understand “what”. Type help for what I understand.'],
+    ['incident:42', 'I did not understand “incident:42”.', 'Type help'],
+    ['preferences please', 'Type help'],
+  ];
+  it.each(malformed)('%j → USAGE', (text, ...says) => {
+    const error = usageErrorOf(() => parseChatMessage(plainInput(text)));
     expect(error.code).toBe('USAGE');
-    expect(error.message).toContain('/incident notify <id> <text>');
+    for (const s of says) expect(error.message).toContain(s);
+  });
+
+  it('says exactly what a malformed personal command lacks, then its usage', () => {
+    expect(usageErrorOf(() => parseChatMessage(plainInput('unsubscribe soon'))).message).toBe(
+      '`soon` is not an incident number. Usage: unsubscribe <id>',
+    );
+    expect(usageErrorOf(() => parseChatMessage(plainInput('incident 0'))).message).toBe(
+      '`0` is not an incident number. Usage: incident <id>',
+    );
+  });
+
+  it('does not echo a huge unknown word back', () => {
+    const error = usageErrorOf(() => parseChatMessage(plainInput('x'.repeat(3000))));
+    expect(error.message.length).toBeLessThan(200);
+  });
+
+  it.each([
+    ['incident list', true],
+    ['/incident new Search is slow', true],
+    ['Stakeholders team list', true],
+    ['incident notify soon', true],
+    ['incident', true],
+    ['incident 42', false],
+    ['incident #42', false],
+    ['incidents', false],
+    ['help', false],
+    ['preferences', false],
+    ['unsubscribe 42', false],
+    ['unsubscribe soon', false],
+    ['incident 0', false],
+    ['what is going on', false],
+    ['', false],
+  ] as const)('isSlashGrammar(%j) = %s', (text, expected) => {
+    expect(isSlashGrammar(plainInput(text))).toBe(expected);
+  });
+
+  it('reads a Teams message through the Teams dialect: the bot’s own @mention is not part of it', () => {
+    const BOT = { id: '28:herald-bot', name: 'Herald' };
+    const at = '<at>Herald</at>';
+    const activity = (text: string): Partial<Activity> => ({
+      type: 'message',
+      text,
+      recipient: BOT,
+      entities: [{ type: 'mention', text: at, mentioned: BOT }],
+    });
+    expect(parseChatMessage(fromTeamsActivity(activity(`${at} incidents`)))).toEqual({
+      root: 'personal',
+      name: 'incidents',
+    });
+    expect(parseChatMessage(fromTeamsActivity(activity(`${at} incident list`)))).toEqual({
+      root: 'incident',
+      name: 'list',
+    });
+  });
+});
+
+describe('mentions a door placed', () => {
+  const theo: Mention = { platform: 'teams', userId: 'aad-theo', label: '@Theo Tran' };
+  const bea: Mention = { platform: 'slack', userId: 'U0BEA', label: '@bea' };
+  const theoT: Target = { kind: 'user', platform: 'teams', userId: 'aad-theo' };
+  const beaT: Target = { kind: 'user', platform: 'slack', userId: 'U0BEA' };
+  const M = MENTION;
+  const input = (text: string, ...mentions: Mention[]): CommandInput => ({ text, mentions });
+
+  it.each<[CommandRoot, CommandInput, Command]>([
+    [
+      'incident',
+      input(`subscribe 42 ${M} team:exec, ${M}`, theo, bea),
+      { root: 'incident', name: 'subscribe', id: 42, targets: [theoT, exec, beaT] },
+    ],
+    [
+      'incident',
+      input(`subscribe 42 ${M},${M},${M}`, theo, bea, theo),
+      { root: 'incident', name: 'subscribe', id: 42, targets: [theoT, beaT] },
+    ],
+    [
+      'incident',
+      input(`unsubscribe 42 ${M}`, bea),
+      { root: 'incident', name: 'unsubscribe', id: 42, targets: [beaT] },
+    ],
+    [
+      'stakeholders',
+      input(`team add exec ${M} ceo@corp.example`, theo),
+      { root: 'stakeholders', name: 'team-add', team: 'exec', targets: [theoT, mail] },
+    ],
+    [
+      'stakeholders',
+      input(`prefs ${M}`, theo),
+      { root: 'stakeholders', name: 'prefs', target: theoT },
+    ],
+    [
+      'stakeholders',
+      input(`prefs set email ${M}`, theo),
+      { root: 'stakeholders', name: 'prefs-set', channels: ['email'], target: theoT },
+    ],
+    [
+      'stakeholders',
+      input(`role ${M} responder`, theo),
+      { root: 'stakeholders', name: 'role', target: theoT, role: 'responder' },
+    ],
+    [
+      'stakeholders',
+      input(`rule add ${M} when severity=SEV1`, theo),
+      {
+        root: 'stakeholders',
+        name: 'rule-add',
+        targets: [theoT],
+        service: null,
+        severities: ['SEV1'],
+      },
+    ],
+  ])('are targets in target positions: /%s %j', (root, given, expected) => {
+    expect(parseCommand(root, given)).toEqual(expected);
+  });
+
+  it.each<[CommandRoot, CommandInput, Command]>([
+    [
+      'incident',
+      input(`notify 42 Ask ${M} or ${M} before  paging`, theo, bea),
+      { root: 'incident', name: 'notify', id: 42, text: 'Ask @Theo Tran or @bea before  paging' },
+    ],
+    [
+      'incident',
+      input(`new Paged ${M}`, theo),
+      { root: 'incident', name: 'new', title: 'Paged @Theo Tran' },
+    ],
+    [
+      'incident',
+      input(`summary 42 ${M}`, theo),
+      { root: 'incident', name: 'summary', id: 42, text: '@Theo Tran' },
+    ],
+    [
+      'incident',
+      input(`resolve 42 thanks ${M}`, bea),
+      { root: 'incident', name: 'resolve', id: 42, note: 'thanks @bea' },
+    ],
+    [
+      'stakeholders',
+      input(`team create exec Led by ${M}`, theo),
+      { root: 'stakeholders', name: 'team-create', team: 'exec', description: 'Led by @Theo Tran' },
+    ],
+  ])('are their labels in free text: /%s %j', (root, given, expected) => {
+    expect(parseCommand(root, given)).toEqual(expected);
+  });
+
+  it('reach the personal chat and the slash grammar in it', () => {
+    expect(parseChatMessage(input(`incident subscribe 42 ${M}`, theo))).toEqual({
+      root: 'incident',
+      name: 'subscribe',
+      id: 42,
+      targets: [theoT],
+    });
+    expect(parseChatMessage(input(`incident notify 42 thanks ${M}`, theo))).toEqual({
+      root: 'incident',
+      name: 'notify',
+      id: 42,
+      text: 'thanks @Theo Tran',
+    });
+  });
+
+  it.each<[CommandRoot, CommandInput, string]>([
+    // Where a team, a word of the grammar or an email belongs, a mention is not one, and the
+    // error names it by its label.
+    ['stakeholders', input(`team show ${M}`, theo), '`@Theo Tran` is not a team name'],
+    ['stakeholders', input(`team add ${M} ${M}`, theo, bea), '`@Theo Tran` is not a team name'],
+    ['incident', input(`subscribe 42 team:${M}`, theo), '`team:@Theo Tran` is not a team name'],
+    ['incident', input(`subscribe 42 x${M}@corp.example`, theo), 'is not a target'],
+    ['incident', input(`subscribe 42 ${M}@corp.example`, theo), 'is not a target'],
+    ['incident', input(`${M} 42`, theo), 'Unknown subcommand `@Theo Tran`'],
+    ['stakeholders', input(`role ${M} ${M}`, theo, bea), '`@bea` is not a role'],
+    [
+      'stakeholders',
+      input(`rule add team:exec when service=${M}`, theo),
+      '`@Theo Tran` is not a service name',
+    ],
+    ['incident', input(`show ${M}`, theo), 'is not an incident number'],
+    ['stakeholders', input(`prefs set ${M}`, theo), 'Unknown channel'],
+  ])('are not words of the grammar: /%s %j', (root, given, says) => {
+    const error = usageErrorOf(() => parseCommand(root, given));
+    expect(error.code).toBe('USAGE');
+    expect(error.message).toContain(says);
+  });
+});
+
+describe('a mention cannot be forged by typing', () => {
+  const theo: Mention = { platform: 'teams', userId: 'aad-theo', label: '@Theo Tran' };
+  const theoT: Target = { kind: 'user', platform: 'teams', userId: 'aad-theo' };
+  const subscribe = (...targets: Target[]): Command => ({
+    root: 'incident',
+    name: 'subscribe',
+    id: 42,
+    targets,
+  });
+  /** The command, or the USAGE message it was refused with. */
+  const outcome = (root: CommandRoot, given: CommandInput): Command | string => {
+    try {
+      return parseCommand(root, given);
+    } catch (err) {
+      if (err instanceof HeraldError && err.code === 'USAGE') return err.message;
+      throw err;
+    }
+  };
+
+  it.each([
+    ['\uFFFC', subscribe()],
+    ['\uE000', subscribe()],
+    ['\uE001', subscribe()],
+    ['\uE0000\uE001', expect.stringContaining('`0` is not a target')],
+  ])('typed in plain text, %j is nobody', (chars, expected) => {
+    expect(outcome('incident', plainInput(`subscribe 42 ${chars}`))).toEqual(expected);
+  });
+
+  it('a U+FFFC beyond the mentions a door placed is no mention', () => {
+    expect(outcome('incident', { text: `subscribe 42 ${MENTION}`, mentions: [] })).toEqual(
+      expect.stringContaining('is not a target'),
+    );
+    // One mention placed, two characters: the first is the mention, the second nobody.
+    expect(
+      outcome('incident', { text: `subscribe 42 ${MENTION} ${MENTION}`, mentions: [theo] }),
+    ).toEqual(expect.stringContaining('is not a target'));
+    // In free text it is nothing, never someone's name.
+    expect(
+      parseCommand('incident', { text: `notify 42 hi ${MENTION} ${MENTION}`, mentions: [theo] }),
+    ).toEqual({ root: 'incident', name: 'notify', id: 42, text: 'hi @Theo Tran' });
+  });
+
+  it('the grammar’s own numbered token, typed, names no mention', () => {
+    // `\uE000 0 \uE001` is how the grammar numbers the first mention inside; typed, it is a `0`.
+    expect(outcome('incident', { text: 'subscribe 42 \uE0000\uE001', mentions: [theo] })).toEqual(
+      expect.stringContaining('`0` is not a target'),
+    );
+    expect(
+      parseCommand('incident', { text: 'notify 42 hi \uE0000\uE001', mentions: [theo] }),
+    ).toEqual({ root: 'incident', name: 'notify', id: 42, text: 'hi 0' });
+    // Glued to a real mention it makes the token no mention at all.
+    expect(
+      outcome('incident', { text: `subscribe 42 \uE0000\uE001${MENTION}`, mentions: [theo] }),
+    ).toEqual(expect.stringContaining('is not a target'));
+    // Typed around a real mention, it does not change which mention is which.
+    expect(
+      parseCommand('incident', { text: `subscribe 42 \uE001${MENTION}\uE000`, mentions: [theo] }),
+    ).toEqual(subscribe(theoT));
+  });
+
+  it('through the Slack dialect', () => {
+    expect(parseCommand('incident', slack(`subscribe 42 ${MENTION}`))).toEqual(subscribe());
+    expect(parseCommand('incident', slack(`notify 42 hi ${MENTION}<@U123ABC|bob>`))).toEqual({
+      root: 'incident',
+      name: 'notify',
+      id: 42,
+      text: 'hi @bob',
+    });
+    expect(outcome('incident', slack('subscribe 42 \uE0000\uE001 <@U123ABC>'))).toEqual(
+      expect.stringContaining('`0` is not a target'),
+    );
+    // A label is text: a U+FFFC inside one adds no mention.
+    expect(parseCommand('incident', slack(`subscribe 42 <@U123ABC|${MENTION}bob>`))).toEqual(
+      subscribe(bob),
+    );
+  });
+
+  it.each([
+    ['\uFFFC', subscribe(theoT)],
+    ['&#xFFFC;', subscribe(theoT)],
+    ['&#65532;', subscribe(theoT)],
+    ['\uE0000\uE001', expect.stringContaining('`0` is not a target')],
+    ['&#xE000;0&#xE001;', expect.stringContaining('`0` is not a target')],
+  ])('through the Teams dialect, %j typed beside a real mention is nobody', (forged, expected) => {
+    const given = fromTeamsActivity({
+      type: 'message',
+      text: `subscribe 42 <at>Theo</at> ${forged}`,
+      recipient: { id: '28:herald-bot', name: 'Herald' },
+      entities: [
+        {
+          type: 'mention',
+          text: '<at>Theo</at>',
+          mentioned: { id: '29:theo', name: 'Theo Tran', aadObjectId: 'aad-theo' },
+        },
+      ],
+    });
+    expect(given.mentions).toEqual([theo]);
+    expect(outcome('incident', given)).toEqual(expected);
+  });
+
+  it('an <at> the Teams activity does not describe as a mention is just its words', () => {
+    const given = fromTeamsActivity({
+      type: 'message',
+      text: 'subscribe 42 <at>Theo</at>',
+      recipient: { id: '28:herald-bot', name: 'Herald' },
+      entities: [],
+    });
+    expect(given.mentions).toEqual([]);
+    expect(outcome('incident', given)).toEqual(expect.stringContaining('`Theo` is not a target'));
   });
 });
 
@@ -306,12 +663,10 @@ describe('shared parsers', () => {
   });
 
   it('parseTargets keeps the first of duplicates in order', () => {
-    expect(parseTargets(`<@W0ANN> ${MAILTO},<@U123ABC>,ceo@corp.example <@W0ANN|ann>`)).toEqual([
-      ann,
-      mail,
-      bob,
-    ]);
-    expect(parseTargets('  ')).toEqual([]);
+    expect(
+      parseTargets(slack(`<@W0ANN> ${MAILTO},<@U123ABC>,ceo@corp.example <@W0ANN|ann>`)),
+    ).toEqual([ann, mail, bob]);
+    expect(parseTargets(plainInput('  '))).toEqual([]);
   });
 });
 
@@ -340,7 +695,7 @@ describe('Slack markup in free text becomes plain words', () => {
     ['notify 4 ask <#C123|ops> or <mailto:a@b.example|a@b.example>', 'ask #ops or a@b.example'],
     ['notify 4 typed &lt;b&gt; &amp; &lt;!here&gt;', 'typed <b> & <!here>'],
   ])('%s', (input, text) => {
-    expect(parseCommand('incident', input)).toEqual({
+    expect(parseCommand('incident', slack(input))).toEqual({
       root: 'incident',
       name: 'notify',
       id: 4,

@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../../db/client.js';
-import { SqliteDeliveryQueue } from '../../db/delivery-queue.js';
+import { openSqlite } from '../../db/client.js';
+import { SqlDeliveryQueue } from '../../db/delivery-queue.js';
+import type { SqliteExecutor } from '../../db/sqlite-executor.js';
 import { seedPendingDeliveries } from '../support/outbox-fixture.js';
 import { CONCURRENCY } from './fixtures/crash-config.js';
 
@@ -20,7 +21,7 @@ const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const workerScript = fileURLToPath(new URL('./fixtures/crash-worker.ts', import.meta.url));
 
 let dir: string;
-let db: Db;
+let db: SqliteExecutor;
 let server: Server;
 let sinkUrl: string;
 const children: ChildProcess[] = [];
@@ -30,7 +31,7 @@ let onReceive: (count: number) => void;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'herald-crash-'));
-  db = openDatabase(join(dir, 'herald.db'));
+  db = openSqlite(join(dir, 'herald.db'));
   received = [];
   onReceive = () => {};
   server = createServer((req, res) => {
@@ -54,7 +55,7 @@ afterEach(async () => {
   }
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  db.$client.close();
+  await db.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -70,13 +71,13 @@ function startWorker(): ChildProcess {
 
 /** Polls until `done()`; fails fast if the child dies on its own, and after `timeoutMs`. */
 async function waitFor(
-  done: () => boolean,
+  done: () => boolean | Promise<boolean>,
   what: string,
   child: ChildProcess,
   timeoutMs = 15_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!done()) {
+  while (!(await done())) {
     if (child.exitCode !== null)
       throw new Error(`worker exited (${child.exitCode}) before ${what}`);
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -86,7 +87,7 @@ async function waitFor(
 
 it('a worker killed mid-fan-out loses nothing and duplicates at most its claims in flight', async () => {
   seedPendingDeliveries(db, TOTAL, 'slack', Date.now());
-  const queue = new SqliteDeliveryQueue(db);
+  const queue = new SqlDeliveryQueue(db);
 
   const first = startWorker();
   const killed = new Promise<void>((resolve) => first.once('exit', () => resolve()));
@@ -97,17 +98,21 @@ it('a worker killed mid-fan-out loses nothing and duplicates at most its claims 
   await waitFor(() => received.length >= KILL_AFTER, `${KILL_AFTER} deliveries`, first);
   await killed;
   expect(first.signalCode).toBe('SIGKILL');
-  const atKill = queue.counts();
+  const atKill = await queue.counts();
   expect(atKill.sent).toBeLessThan(TOTAL);
   // Claims the dead worker held: only their leases expiring brings them back.
   expect(atKill.sending).toBeGreaterThan(0);
 
   const second = startWorker();
-  await waitFor(() => queue.counts().sent === TOTAL, 'every delivery to be sent', second);
+  await waitFor(
+    async () => (await queue.counts()).sent === TOTAL,
+    'every delivery to be sent',
+    second,
+  );
 
   const distinct = new Set(received);
-  const keys = db.$client.prepare('SELECT idempotency_key AS k FROM deliveries').pluck().all();
+  const keys = db.sqlite.prepare('SELECT idempotency_key AS k FROM deliveries').pluck().all();
   expect(distinct).toEqual(new Set(keys));
-  expect(queue.counts()).toMatchObject({ sent: TOTAL, pending: 0, sending: 0, retrying: 0 });
+  expect(await queue.counts()).toMatchObject({ sent: TOTAL, pending: 0, sending: 0, retrying: 0 });
   expect(received.length - TOTAL).toBeLessThanOrEqual(CONCURRENCY);
 });

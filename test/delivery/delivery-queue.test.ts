@@ -1,6 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../../db/client.js';
-import { DUE_IDS, SqliteDeliveryQueue } from '../../db/delivery-queue.js';
+import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { openSqlite } from '../../db/client.js';
+import { SqlDeliveryQueue } from '../../db/delivery-queue.js';
+import type { SqliteExecutor } from '../../db/sqlite-executor.js';
 import {
   readDeliveries,
   readDelivery,
@@ -13,19 +15,20 @@ import {
 const NOW = 1_700_000_000_000;
 const LEASE = 60_000;
 
-let db: Db;
-let queue: SqliteDeliveryQueue;
+let db: SqliteExecutor;
+let queue: SqlDeliveryQueue;
 let eventId: number;
+let incidentId: number;
 
 beforeEach(() => {
-  db = openDatabase(':memory:');
-  queue = new SqliteDeliveryQueue(db);
-  eventId = seedEvent(db, { now: NOW }).eventId;
+  db = openSqlite(':memory:');
+  queue = new SqlDeliveryQueue(db);
+  ({ eventId, incidentId } = seedEvent(db, { now: NOW }));
 });
-afterEach(() => db.$client.close());
+afterEach(() => db.close());
 
 describe('claimDue', () => {
-  it('claims a due delivery with its person and event, mapped to the domain types', () => {
+  it('claims a due delivery with its person and event, mapped to the domain types', async () => {
     const personId = seedPerson(db, {
       displayName: 'Grace',
       email: 'grace@example.com',
@@ -34,7 +37,7 @@ describe('claimDue', () => {
     });
     const id = seedDelivery(db, { eventId, personId, channel: 'slack', nextAttemptAt: NOW });
 
-    const [job, ...rest] = queue.claimDue('slack', NOW, 10, LEASE);
+    const [job, ...rest] = await queue.claimDue('slack', NOW, 10, LEASE);
 
     expect(rest).toEqual([]);
     expect(job!.delivery).toMatchObject({
@@ -62,6 +65,7 @@ describe('claimDue', () => {
       preferences: ['teams', 'email'],
     });
     expect(job!.event).toMatchObject({ id: eventId, kind: 'update', createdAt: NOW });
+    expect(job!.threadRootId).toBeNull(); // email only
     expect(job!.event.payload).toMatchObject({
       kind: 'update',
       text: 'Rolling back the deploy.',
@@ -70,7 +74,7 @@ describe('claimDue', () => {
     expect(readDelivery(db, id)).toMatchObject({ state: 'sending', attempts: 1 });
   });
 
-  it("claims the channel's pending and retrying rows that are due, oldest first, up to the limit", () => {
+  it("claims the channel's pending and retrying rows that are due, oldest first, up to the limit", async () => {
     const p = [1, 2, 3, 4, 5, 6].map((i) => seedPerson(db, { displayName: `P${i}` }));
     const late = seedDelivery(db, {
       eventId,
@@ -100,18 +104,20 @@ describe('claimDue', () => {
     seedDelivery(db, { eventId, personId: p[3]!, channel: 'slack', nextAttemptAt: NOW + 1 });
     seedDelivery(db, { eventId, personId: p[4]!, channel: 'slack', state: 'sent' });
 
-    expect(queue.claimDue('slack', NOW, 2, LEASE).map((j) => j.delivery.id)).toEqual([
+    expect((await queue.claimDue('slack', NOW, 2, LEASE)).map((j) => j.delivery.id)).toEqual([
       early,
       middle,
     ]);
-    expect(queue.claimDue('slack', NOW, 10, LEASE).map((j) => j.delivery.id)).toEqual([late]);
-    expect(queue.claimDue('slack', NOW, 10, LEASE)).toEqual([]);
-    expect(queue.claimDue('teams', NOW, 10, LEASE).map((j) => j.delivery.id)).toEqual([
+    expect((await queue.claimDue('slack', NOW, 10, LEASE)).map((j) => j.delivery.id)).toEqual([
+      late,
+    ]);
+    expect(await queue.claimDue('slack', NOW, 10, LEASE)).toEqual([]);
+    expect((await queue.claimDue('teams', NOW, 10, LEASE)).map((j) => j.delivery.id)).toEqual([
       otherChannel,
     ]);
   });
 
-  it('takes over a claim whose lease expired, not one whose lease is live', () => {
+  it('takes over a claim whose lease expired, not one whose lease is live', async () => {
     const [a, b] = [seedPerson(db, { displayName: 'A' }), seedPerson(db, { displayName: 'B' })];
     const expired = seedDelivery(db, {
       eventId,
@@ -130,7 +136,7 @@ describe('claimDue', () => {
       leaseUntil: NOW + 1,
     });
 
-    const jobs = queue.claimDue('slack', NOW, 10, LEASE);
+    const jobs = await queue.claimDue('slack', NOW, 10, LEASE);
 
     expect(jobs.map((j) => j.delivery.id)).toEqual([expired]);
     expect(jobs[0]!.delivery).toMatchObject({ attempts: 2, leaseUntil: NOW + LEASE });
@@ -141,22 +147,52 @@ describe('claimDue', () => {
     });
   });
 
-  it('ends a row it cannot read as failed instead of claiming it forever', () => {
+  it('ends a row it cannot read as failed instead of claiming it forever', async () => {
     const personId = seedPerson(db);
     const id = seedDelivery(db, { eventId, personId, channel: 'slack' });
-    db.$client.prepare("UPDATE notification_events SET payload = '{oops'").run();
+    db.sqlite.prepare("UPDATE notification_events SET payload = '{oops'").run();
 
-    expect(queue.claimDue('slack', NOW, 10, LEASE)).toEqual([]);
+    expect(await queue.claimDue('slack', NOW, 10, LEASE)).toEqual([]);
     expect(readDelivery(db, id).state).toBe('failed');
     expect(readDelivery(db, id).last_error).toMatch(/cannot load delivery/);
+  });
+
+  it("gives an email job its thread root: the person's first email on the incident not given up", async () => {
+    const personId = seedPerson(db, { email: 'grace@example.com' });
+    const other = seedPerson(db, { displayName: 'Other', email: 'other@example.com' });
+    const laterEvent = () => seedEvent(db, { now: NOW, incidentId }).eventId;
+    // A first email that failed for good does not start the thread; the next one does.
+    seedDelivery(db, { eventId, personId, channel: 'email', state: 'failed' });
+    const root = seedDelivery(db, {
+      eventId: laterEvent(),
+      personId,
+      channel: 'email',
+      state: 'sent',
+    });
+    const chat = seedDelivery(db, { eventId: laterEvent(), personId, channel: 'slack' });
+    const mail = seedDelivery(db, { eventId: laterEvent(), personId, channel: 'email' });
+    const first = seedDelivery(db, { eventId, personId: other, channel: 'email' });
+    // Another incident's email to the same person is a thread of its own.
+    const elsewhere = seedEvent(db, { now: NOW, title: 'Search is slow' }).eventId;
+    const own = seedDelivery(db, { eventId: elsewhere, personId, channel: 'email' });
+
+    const jobs = await queue.claimDue('email', NOW, 10, LEASE);
+    expect(jobs.map((j) => [j.delivery.id, j.threadRootId])).toEqual([
+      [mail, root],
+      [first, first], // the first mail of a thread is its own root
+      [own, own],
+    ]);
+    expect(
+      (await queue.claimDue('slack', NOW, 10, LEASE)).map((j) => [j.delivery.id, j.threadRootId]),
+    ).toEqual([[chat, null]]);
   });
 });
 
 describe('settling', () => {
-  it('markSent records the time and clears the lease and error', () => {
+  it('markSent records the time and clears the lease and error', async () => {
     const id = seedDelivery(db, { eventId, personId: seedPerson(db), channel: 'slack' });
-    queue.claimDue('slack', NOW, 1, LEASE);
-    queue.markSent(id, NOW + 5);
+    await queue.claimDue('slack', NOW, 1, LEASE);
+    await queue.markSent(id, NOW + 5);
     expect(readDelivery(db, id)).toMatchObject({
       state: 'sent',
       sent_at: NOW + 5,
@@ -165,10 +201,10 @@ describe('settling', () => {
     });
   });
 
-  it('scheduleRetry sets the next attempt, but never undoes a sent delivery', () => {
+  it('scheduleRetry sets the next attempt, but never undoes a sent delivery', async () => {
     const id = seedDelivery(db, { eventId, personId: seedPerson(db), channel: 'slack' });
-    queue.claimDue('slack', NOW, 1, LEASE);
-    queue.scheduleRetry(id, NOW + 2_000, 'HTTP 503');
+    await queue.claimDue('slack', NOW, 1, LEASE);
+    await queue.scheduleRetry(id, NOW + 2_000, 'HTTP 503');
     expect(readDelivery(db, id)).toMatchObject({
       state: 'retrying',
       next_attempt_at: NOW + 2_000,
@@ -176,18 +212,23 @@ describe('settling', () => {
       last_error: 'HTTP 503',
     });
 
-    queue.markSent(id, NOW);
-    queue.scheduleRetry(id, NOW + 4_000, 'late loser');
-    queue.finish(id, { state: 'failed', error: 'late loser', fallbackToEmail: true, now: NOW });
+    await queue.markSent(id, NOW);
+    await queue.scheduleRetry(id, NOW + 4_000, 'late loser');
+    await queue.finish(id, {
+      state: 'failed',
+      error: 'late loser',
+      fallbackToEmail: true,
+      now: NOW,
+    });
     expect(readDelivery(db, id)).toMatchObject({ state: 'sent', last_error: null });
   });
 
-  it('finish falls back to a new email delivery when the person has an address', () => {
+  it('finish falls back to a new email delivery when the person has an address', async () => {
     const personId = seedPerson(db, { email: 'grace@example.com' });
     const id = seedDelivery(db, { eventId, personId, channel: 'teams' });
-    queue.claimDue('teams', NOW, 1, LEASE);
+    await queue.claimDue('teams', NOW, 1, LEASE);
 
-    const fallbackId = queue.finish(id, {
+    const fallbackId = await queue.finish(id, {
       state: 'failed',
       error: 'MessageWritesBlocked',
       fallbackToEmail: true,
@@ -211,57 +252,62 @@ describe('settling', () => {
     });
     // Finishing again does not enqueue a second email.
     expect(
-      queue.finish(id, { state: 'failed', error: 'again', fallbackToEmail: true, now: NOW }),
+      await queue.finish(id, { state: 'failed', error: 'again', fallbackToEmail: true, now: NOW }),
     ).toBeNull();
     expect(readDeliveries(db)).toHaveLength(2);
   });
 
-  it('finish does not add an email the person already gets for this event', () => {
+  it('finish does not add an email the person already gets for this event', async () => {
     const personId = seedPerson(db, { email: 'grace@example.com' });
     const id = seedDelivery(db, { eventId, personId, channel: 'slack' });
     seedDelivery(db, { eventId, personId, channel: 'email', state: 'sent' });
 
     expect(
-      queue.finish(id, { state: 'failed', error: 'gone', fallbackToEmail: true, now: NOW }),
+      await queue.finish(id, { state: 'failed', error: 'gone', fallbackToEmail: true, now: NOW }),
     ).toBeNull();
     expect(readDelivery(db, id).state).toBe('failed');
     expect(readDeliveries(db)).toHaveLength(2);
   });
 
-  it('finish ends a chat delivery undeliverable when there is no address to fall back to', () => {
+  it('finish ends a chat delivery undeliverable when there is no address to fall back to', async () => {
     const id = seedDelivery(db, {
       eventId,
       personId: seedPerson(db, { email: null }),
       channel: 'slack',
     });
     expect(
-      queue.finish(id, { state: 'failed', error: 'gone', fallbackToEmail: true, now: NOW }),
+      await queue.finish(id, { state: 'failed', error: 'gone', fallbackToEmail: true, now: NOW }),
     ).toBeNull();
     expect(readDelivery(db, id)).toMatchObject({ state: 'undeliverable', last_error: 'gone' });
   });
 
-  it('finish on an email delivery ends it as given: email has no fallback', () => {
+  it('finish on an email delivery ends it as given: email has no fallback', async () => {
     const personId = seedPerson(db, { email: 'grace@example.com' });
     const id = seedDelivery(db, { eventId, personId, channel: 'email' });
     expect(
-      queue.finish(id, { state: 'undeliverable', error: '550', fallbackToEmail: true, now: NOW }),
+      await queue.finish(id, {
+        state: 'undeliverable',
+        error: '550',
+        fallbackToEmail: true,
+        now: NOW,
+      }),
     ).toBeNull();
     expect(readDelivery(db, id).state).toBe('undeliverable');
     expect(readDeliveries(db)).toHaveLength(1);
   });
 
-  it('markUnreachable clears the channel flag only', () => {
+  it('markUnreachable clears the channel flag only', async () => {
     const personId = seedPerson(db);
-    queue.markUnreachable(personId, 'teams');
+    await queue.markUnreachable(personId, 'teams');
     expect(readPerson(db, personId)).toEqual({ slack_reachable: 1, teams_reachable: 0 });
-    queue.markUnreachable(personId, 'email');
-    queue.markUnreachable(personId, 'slack');
+    await queue.markUnreachable(personId, 'email');
+    await queue.markUnreachable(personId, 'slack');
     expect(readPerson(db, personId)).toEqual({ slack_reachable: 0, teams_reachable: 0 });
   });
 });
 
 describe('release', () => {
-  it('gives a claim back as it was before the claim', () => {
+  it('gives a claim back as it was before the claim', async () => {
     const first = seedDelivery(db, { eventId, personId: seedPerson(db), channel: 'slack' });
     const again = seedDelivery(db, {
       eventId,
@@ -270,9 +316,9 @@ describe('release', () => {
       state: 'retrying',
       attempts: 2,
     });
-    expect(queue.claimDue('slack', NOW, 10, LEASE)).toHaveLength(2);
-    queue.release(first);
-    queue.release(again);
+    expect(await queue.claimDue('slack', NOW, 10, LEASE)).toHaveLength(2);
+    await queue.release(first);
+    await queue.release(again);
     expect(readDelivery(db, first)).toMatchObject({
       state: 'pending',
       attempts: 0,
@@ -283,14 +329,14 @@ describe('release', () => {
       attempts: 2,
       lease_until: null,
     });
-    queue.markSent(first, NOW);
-    queue.release(first); // only a claim can be given back
+    await queue.markSent(first, NOW);
+    await queue.release(first); // only a claim can be given back
     expect(readDelivery(db, first).state).toBe('sent');
   });
 });
 
 describe('the due query', () => {
-  it('merges every state in time order: a lapsed claim and one without a lease come back too', () => {
+  it('merges every state in time order: a lapsed claim and one without a lease come back too', async () => {
     const p = [1, 2, 3, 4, 5].map((i) => seedPerson(db, { displayName: `P${i}` }));
     const at = (i: number, seed: Partial<Parameters<typeof seedDelivery>[1]>) =>
       seedDelivery(db, { eventId, personId: p[i]!, channel: 'slack', ...seed });
@@ -300,7 +346,7 @@ describe('the due query', () => {
     const lapsed = at(3, { state: 'sending', nextAttemptAt: NOW - 5, leaseUntil: NOW - 1 });
     at(4, { state: 'sending', nextAttemptAt: NOW - 40, leaseUntil: NOW + 1_000 });
 
-    expect(queue.claimDue('slack', NOW, 10, LEASE).map((j) => j.delivery.id)).toEqual([
+    expect((await queue.claimDue('slack', NOW, 10, LEASE)).map((j) => j.delivery.id)).toEqual([
       retrying,
       noLease,
       pending,
@@ -308,13 +354,21 @@ describe('the due query', () => {
     ]);
   });
 
-  it('reads one index range per state and merges them, never sorting the backlog', () => {
-    const plan = db.$client
-      .prepare<{ channel: string; now: number; limit: number }, { detail: string }>(
-        `EXPLAIN QUERY PLAN ${DUE_IDS}`,
-      )
-      .all({ channel: 'slack', now: NOW, limit: 16 })
-      .map((row) => row.detail);
+  it('reads one index range per state and merges them, never sorting the backlog', async () => {
+    // The query the queue really runs, caught on its way to the executor (which still runs it).
+    const all = vi.spyOn(db, 'all');
+    await queue.claimDue('slack', NOW, 16, LEASE);
+    const render = new SQLiteSyncDialect();
+    const due = all.mock.calls
+      .map(([query]) => render.sqlToQuery(query))
+      .filter((q) => /^\s*SELECT id, next_attempt_at FROM deliveries/.test(q.sql));
+    expect(due).toHaveLength(1);
+    expect(due[0]!.params).toEqual(['slack', NOW, 'slack', NOW, 'slack', NOW, 16]);
+    const plan = (
+      db.sqlite.prepare(`EXPLAIN QUERY PLAN ${due[0]!.sql}`).all(...due[0]!.params) as Array<{
+        detail: string;
+      }>
+    ).map((row) => row.detail);
     expect(plan).toContain('MERGE (UNION ALL)');
     expect(plan.filter((d) => d.includes('deliveries_due_by_channel'))).toHaveLength(3);
     expect(plan.join('\n')).not.toMatch(/TEMP B-TREE|SCAN/);
@@ -322,11 +376,11 @@ describe('the due query', () => {
 });
 
 describe('nextDueAt and counts', () => {
-  it("nextDueAt is the channel's earliest waiting row or lease end, null when none waits", () => {
-    expect(queue.nextDueAt('slack')).toBeNull();
+  it("nextDueAt is the channel's earliest waiting row or lease end, null when none waits", async () => {
+    expect(await queue.nextDueAt('slack')).toBeNull();
     const p = [1, 2, 3, 4].map((i) => seedPerson(db, { displayName: `P${i}` }));
     seedDelivery(db, { eventId, personId: p[3]!, channel: 'email', nextAttemptAt: NOW - 1 });
-    expect(queue.nextDueAt('email')).toBe(NOW - 1);
+    expect(await queue.nextDueAt('email')).toBe(NOW - 1);
     seedDelivery(db, {
       eventId,
       personId: p[0]!,
@@ -334,7 +388,7 @@ describe('nextDueAt and counts', () => {
       state: 'sent',
       nextAttemptAt: 1,
     });
-    expect(queue.nextDueAt('slack')).toBeNull();
+    expect(await queue.nextDueAt('slack')).toBeNull();
     seedDelivery(db, {
       eventId,
       personId: p[1]!,
@@ -342,7 +396,7 @@ describe('nextDueAt and counts', () => {
       state: 'retrying',
       nextAttemptAt: NOW + 500,
     });
-    expect(queue.nextDueAt('slack')).toBe(NOW + 500);
+    expect(await queue.nextDueAt('slack')).toBe(NOW + 500);
     seedDelivery(db, {
       eventId,
       personId: p[2]!,
@@ -351,11 +405,11 @@ describe('nextDueAt and counts', () => {
       nextAttemptAt: 0,
       leaseUntil: NOW + 100,
     });
-    expect(queue.nextDueAt('slack')).toBe(NOW + 100);
+    expect(await queue.nextDueAt('slack')).toBe(NOW + 100);
   });
 
-  it('counts every state, zero included', () => {
-    expect(queue.counts()).toEqual({
+  it('counts every state, zero included', async () => {
+    expect(await queue.counts()).toEqual({
       pending: 0,
       sending: 0,
       sent: 0,
@@ -370,6 +424,6 @@ describe('nextDueAt and counts', () => {
       channel: 'slack',
       state: 'sent',
     });
-    expect(queue.counts()).toMatchObject({ pending: 1, sent: 1, failed: 0 });
+    expect(await queue.counts()).toMatchObject({ pending: 1, sent: 1, failed: 0 });
   });
 });

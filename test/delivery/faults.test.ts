@@ -1,11 +1,12 @@
 import { WebClient } from '@slack/web-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SlackDirectMessenger } from '../../adapters/slack/messenger.js';
-import { SqliteDeliveryQueue } from '../../db/delivery-queue.js';
+import { SqlDeliveryQueue } from '../../db/delivery-queue.js';
 import { declareIncident } from '../../src/actions/declare-incident.js';
 import { subscribeToIncident } from '../../src/actions/subscribe-to-incident.js';
 import { systemClock } from '../../src/clock.js';
 import { DeliveryWorker } from '../../src/delivery/worker.js';
+import type { Target } from '../../src/domain/targets.js';
 import { coreHarness, type CoreHarness } from '../support/core.js';
 import { eventually } from '../support/eventually.js';
 import { FakeSlack } from '../support/fake-slack.js';
@@ -20,15 +21,17 @@ beforeEach(async () => {
 afterEach(async () => {
   await worker.stop(5_000);
   await slack.stop();
-  h.close();
+  await h.close();
 });
 
 describe('fan-out under injected faults', () => {
   it('ends with every delivery sent exactly once or correctly undeliverable', async () => {
-    const responder = h.person({ name: 'Rita', role: 'responder', slack: 'URITA' });
-    const people = Array.from({ length: 300 }, (_, i) =>
-      h.person({ name: `P${i}`, slack: i < 280 ? `UOK${i}` : `UDEAD${i}` }),
-    );
+    const responder = await h.person({ name: 'Rita', role: 'responder', slack: 'URITA' });
+    const people: Target[] = [];
+    for (let i = 0; i < 300; i++) {
+      const p = await h.person({ name: `P${i}`, slack: i < 280 ? `UOK${i}` : `UDEAD${i}` });
+      people.push({ kind: 'person', personId: p.id });
+    }
     for (let i = 280; i < 300; i++) slack.failDmsTo(`UDEAD${i}`, { error: 'user_disabled' });
     slack.faults({ rate: 0.2, kinds: ['429', '5xx', 'timeout', 'drop'], holdMs: 2_500, seed: 42 });
 
@@ -41,7 +44,7 @@ describe('fan-out under injected faults', () => {
       timeout: 1_500,
     });
     worker = new DeliveryWorker({
-      queue: new SqliteDeliveryQueue(h.db),
+      queue: new SqlDeliveryQueue(h.db),
       messengers: { slack: new SlackDirectMessenger(client, { workspacePerSecond: 1000 }) },
       clock: systemClock,
       concurrency: 32,
@@ -50,17 +53,17 @@ describe('fan-out under injected faults', () => {
       pollMs: 20,
     });
 
-    const incident = declareIncident(h.ctx, responder, {
+    const { incident } = await declareIncident(h.ctx, responder, {
       title: 'Fault storm',
       source: 'slack',
-    }).incident;
-    subscribeToIncident(h.ctx, responder, incident.id, { people, teams: [] });
+    });
+    await subscribeToIncident(h.ctx, responder, { incidentId: incident.id, targets: people });
     worker.start();
 
     const states = () =>
       Object.fromEntries(
         (
-          h.db.$client
+          h.db.sqlite
             .prepare('SELECT state, count(*) AS n FROM deliveries GROUP BY state')
             .all() as Array<{ state: string; n: number }>
         ).map((r) => [r.state, r.n]),

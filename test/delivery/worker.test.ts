@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { openDatabase, type Db } from '../../db/client.js';
-import { SqliteDeliveryQueue } from '../../db/delivery-queue.js';
+import { openSqlite } from '../../db/client.js';
+import { SqlDeliveryQueue } from '../../db/delivery-queue.js';
+import type { SqliteExecutor } from '../../db/sqlite-executor.js';
 import type { Clock } from '../../src/clock.js';
 import { retryDelay } from '../../src/delivery/backoff.js';
 import {
@@ -69,24 +70,28 @@ const failing =
     if (errors.length > 0) throw errors.shift();
   };
 
-async function waitFor(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 5_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 
-let db: Db;
-let queue: SqliteDeliveryQueue;
+let db: SqliteExecutor;
+let queue: SqlDeliveryQueue;
 let clock: FakeClock;
 let eventId: number;
 let settled: SettledEvent[];
 let worker: DeliveryWorker | undefined;
 
 beforeEach(() => {
-  db = openDatabase(':memory:');
-  queue = new SqliteDeliveryQueue(db);
+  db = openSqlite(':memory:');
+  queue = new SqlDeliveryQueue(db);
   clock = new FakeClock();
   eventId = seedEvent(db, { now: T0 }).eventId;
   settled = [];
@@ -94,7 +99,7 @@ beforeEach(() => {
 afterEach(async () => {
   await worker?.stop(1_000);
   worker = undefined;
-  db.$client.close();
+  await db.close();
 });
 
 function makeWorker(
@@ -357,7 +362,7 @@ describe('DeliveryWorker.runOnce', () => {
     const w = makeWorker({ slack: fakeMessenger('slack').messenger }, { concurrency: 2 });
     expect(await w.runOnce()).toBe(2);
     expect(await w.drain()).toBe(3);
-    expect(queue.counts().sent).toBe(5);
+    expect((await queue.counts()).sent).toBe(5);
   });
 
   it('gives each channel its own slots, so a stalled channel does not hold up the others', async () => {
@@ -372,7 +377,7 @@ describe('DeliveryWorker.runOnce', () => {
     const first = w.runOnce();
     // Two Teams sends hold both Teams slots; email still gets two of its own, twice over.
     await waitFor(() => teams.sent.length === 2 && email.sent.length === 2, 'the first sends');
-    await waitFor(() => queue.counts().sent === 2, 'the first emails to be settled');
+    await waitFor(async () => (await queue.counts()).sent === 2, 'the first emails to be settled');
     expect(await w.runOnce()).toBe(1);
     expect(email.sent).toHaveLength(3);
     expect(teams.sent).toHaveLength(2);
@@ -380,7 +385,7 @@ describe('DeliveryWorker.runOnce', () => {
     release();
     await first;
     expect(await w.drain()).toBe(1);
-    expect(queue.counts().sent).toBe(6);
+    expect((await queue.counts()).sent).toBe(6);
   });
 
   it('a busy lane waits for a quarter of its slots to free before it claims again', async () => {
@@ -395,13 +400,13 @@ describe('DeliveryWorker.runOnce', () => {
     await waitFor(() => slack.sent.length === 8, 'the first eight sends');
 
     releases[0]!();
-    await waitFor(() => queue.counts().sent === 1, 'the first send to settle');
+    await waitFor(async () => (await queue.counts()).sent === 1, 'the first send to settle');
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(slack.sent).toHaveLength(8); // one free slot of eight: not worth a claim yet
 
     releases[1]!();
     await waitFor(() => slack.sent.length === 10, 'a claim of two');
-    while (queue.counts().sent < 12) {
+    while ((await queue.counts()).sent < 12) {
       for (const release of releases.splice(0)) release();
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
@@ -483,6 +488,42 @@ describe('DeliveryWorker loop', () => {
     expect(readDelivery(db, id).state).toBe('sent');
   });
 
+  it('stop() during a claim gives that claim back, claims nothing more, and returns after', async () => {
+    const id = delivery('slack');
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const asked: Channel[] = [];
+    const slow: DeliveryQueue = Object.assign(Object.create(queue) as SqlDeliveryQueue, {
+      claimDue: async (channel: Channel, now: number, limit: number, leaseMs: number) => {
+        asked.push(channel);
+        await gate; // the database is slow to answer
+        return queue.claimDue(channel, now, limit, leaseMs);
+      },
+    });
+    const slack = fakeMessenger('slack');
+    const w = makeWorker(
+      { slack: slack.messenger },
+      { queue: slow, clock: realClock, pollMs: 60_000 },
+    );
+    w.start();
+    await waitFor(() => asked.length === 1, 'the first claim to be asked for');
+
+    let stopped = false;
+    const stopping = w.stop(5_000).then(() => (stopped = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(stopped).toBe(false); // the claim has not come back yet
+    open();
+    await stopping;
+
+    expect(asked).toEqual(['slack']); // the loop went no further once stopped
+    expect(slack.sent).toHaveLength(0);
+    expect(readDelivery(db, id)).toMatchObject({
+      state: 'pending',
+      attempts: 0,
+      lease_until: null,
+    });
+  });
+
   it('stop() resolves after its timeout when a send hangs, leaving the claim to its lease', async () => {
     const id = delivery('slack');
     const logger = { info: vi.fn(), warn: vi.fn(), error: vi.fn() };
@@ -519,9 +560,13 @@ describe('DeliveryWorker loop', () => {
     const id = delivery('slack');
     const logger = { info: vi.fn(), warn: vi.fn(), error: vi.fn() };
     let failures = 2;
-    const flaky: DeliveryQueue = Object.assign(Object.create(queue) as SqliteDeliveryQueue, {
+    const flaky: DeliveryQueue = Object.assign(Object.create(queue) as SqlDeliveryQueue, {
       claimDue: (channel: Channel, now: number, limit: number, leaseMs: number) => {
-        if (failures-- > 0) throw new Error('SQLITE_BUSY');
+        if (failures-- > 0) {
+          // Once thrown at once, once as a rejection: either way the queue failed.
+          if (failures === 1) throw new Error('SQLITE_BUSY');
+          return Promise.reject(new Error('SQLITE_BUSY'));
+        }
         return queue.claimDue(channel, now, limit, leaseMs);
       },
     });

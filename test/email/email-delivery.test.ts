@@ -4,6 +4,7 @@ import { postStatusUpdate } from '../../src/actions/post-status-update.js';
 import { resolveIncident } from '../../src/actions/resolve-incident.js';
 import { subscribeToIncident } from '../../src/actions/subscribe-to-incident.js';
 import { eventually } from '../support/eventually.js';
+import { sqliteOf } from '../support/outbox-fixture.js';
 import { PUBLIC_URL, rawHeader, startEmailHerald, type EmailHarness } from './email-harness.js';
 
 let h: EmailHarness | undefined;
@@ -24,9 +25,9 @@ describe('email: the three stakeholder events over SMTP', () => {
   it('sends subscribed, update and resolved with both parts, threaded, with one-click unsubscribe', async () => {
     h = await startEmailHerald();
     const { ctx } = h.herald;
-    const rita = h.person('Rita Responder', 'rita@corp.example', 'responder');
-    const ann = h.person('Ann Stakeholder', 'ann@corp.example');
-    const { incident } = declareIncident(ctx, rita, {
+    const rita = await h.person('Rita Responder', 'rita@corp.example', 'responder');
+    const ann = await h.person('Ann Stakeholder', 'ann@corp.example');
+    const { incident } = await declareIncident(ctx, rita, {
       title: 'Checkout errors for EU customers',
       summary: 'Some EU customers cannot pay.\nOrders placed are safe.',
       severity: 'SEV1',
@@ -35,16 +36,20 @@ describe('email: the three stakeholder events over SMTP', () => {
     });
     const n = incident.id;
 
-    subscribeToIncident(ctx, rita, n, { people: [ann], teams: [] });
+    await subscribeToIncident(ctx, rita, {
+      incidentId: n,
+      targets: [{ kind: 'person', personId: ann.id }],
+    });
     await h.smtp.waitFor(1);
     await settled(h);
-    postStatusUpdate(ctx, rita, n, {
+    await postStatusUpdate(ctx, rita, {
+      incidentId: n,
       text: 'Rolling back <script>alert(1)</script> & "friends"\nNext update in 30 min.',
       notifyStakeholders: true,
     });
     await h.smtp.waitFor(2);
     await settled(h);
-    resolveIncident(ctx, rita, n, 'Rolled back the payment gateway.');
+    await resolveIncident(ctx, rita, { incidentId: n, note: 'Rolled back the payment gateway.' });
     const mails = (await h.smtp.waitFor(3)).map((m) => m.parsed);
     const [subscribed, update, resolved] = mails;
 
@@ -119,19 +124,22 @@ describe('email: the three stakeholder events over SMTP', () => {
   it('keeps CR/LF out of the headers: no injected Bcc, a one-line subject', async () => {
     h = await startEmailHerald();
     const { ctx, db } = h.herald;
-    const rita = h.person('Rita', 'rita@corp.example', 'responder');
-    const eve = h.person('Eve\r\nBcc: x@evil.example', 'eve@corp.example');
-    const { incident } = declareIncident(ctx, rita, {
+    const rita = await h.person('Rita', 'rita@corp.example', 'responder');
+    const eve = await h.person('Eve\r\nBcc: x@evil.example', 'eve@corp.example');
+    const { incident } = await declareIncident(ctx, rita, {
       title: 'Oops\r\nBcc: x@evil.example',
       source: 'api',
     });
     // The core already flattens titles; write the raw one too, as a buggy import or a future
     // surface might, to show the email adapter does not rely on it.
-    db.$client
+    sqliteOf(db)
       .prepare('UPDATE incidents SET title = ?, service = ? WHERE id = ?')
       .run('Oops\r\nBcc: x@evil.example\u0085To: y@evil.example', 'pay\nments', incident.id);
 
-    subscribeToIncident(ctx, rita, incident.id, { people: [eve], teams: [] });
+    await subscribeToIncident(ctx, rita, {
+      incidentId: incident.id,
+      targets: [{ kind: 'person', personId: eve.id }],
+    });
     const [mail] = await h.smtp.waitFor(1);
 
     expect(mail!.to).toEqual(['eve@corp.example']);

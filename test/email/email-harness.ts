@@ -14,13 +14,14 @@ import type { Person, Role } from '../../src/domain/types.js';
 import { silentLogger } from '../../src/logger.js';
 import { startHerald, type Herald } from '../../src/main.js';
 import { TestSmtpServer } from '../support/smtp-server.js';
+import { sqliteOf } from '../support/outbox-fixture.js';
 
 export const PUBLIC_URL = 'https://herald.example';
 
 export interface EmailHarness {
   herald: Herald;
   smtp: TestSmtpServer;
-  person(name: string, email: string | null, role?: Role): Person;
+  person(name: string, email: string | null, role?: Role): Promise<Person>;
   /** Every delivery with its person, event kind and state, oldest first. */
   deliveries(): Array<{
     id: number;
@@ -69,7 +70,7 @@ export async function startEmailHerald(env: Record<string, string> = {}): Promis
     person: (name, email, role = 'stakeholder') =>
       store.people.create({ displayName: name, email, role }, Date.now()),
     deliveries: () =>
-      herald.db.$client
+      sqliteOf(herald.db)
         .prepare(
           `SELECT d.id, p.display_name AS person, e.kind, d.state, d.attempts, d.last_error AS lastError
              FROM deliveries d JOIN people p ON p.id = d.person_id

@@ -1,8 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { declareIncident } from '../../src/actions/declare-incident.js';
 import { subscribeToIncident } from '../../src/actions/subscribe-to-incident.js';
+import type { Target } from '../../src/domain/targets.js';
+import type { Person } from '../../src/domain/types.js';
 import { eventually } from '../support/eventually.js';
 import { startEmailHerald, type EmailHarness } from './email-harness.js';
+
+const people = (...ps: Person[]): Target[] => ps.map((p) => ({ kind: 'person', personId: p.id }));
 
 let h: EmailHarness | undefined;
 afterEach(async () => {
@@ -14,12 +18,15 @@ describe('email: SMTP failures', () => {
   it('retries a 421 and then delivers, once', async () => {
     h = await startEmailHerald();
     const { ctx } = h.herald;
-    const rita = h.person('Rita', 'rita@corp.example', 'responder');
-    const ann = h.person('Ann', 'ann@corp.example');
-    const { incident } = declareIncident(ctx, rita, { title: 'Slow search', source: 'slack' });
+    const rita = await h.person('Rita', 'rita@corp.example', 'responder');
+    const ann = await h.person('Ann', 'ann@corp.example');
+    const { incident } = await declareIncident(ctx, rita, {
+      title: 'Slow search',
+      source: 'slack',
+    });
     h.smtp.failNext(1, 421);
 
-    subscribeToIncident(ctx, rita, incident.id, { people: [ann], teams: [] });
+    await subscribeToIncident(ctx, rita, { incidentId: incident.id, targets: people(ann) });
 
     await eventually(() =>
       expect(h!.deliveries()).toEqual([expect.objectContaining({ state: 'sent', attempts: 2 })]),
@@ -31,14 +38,20 @@ describe('email: SMTP failures', () => {
   it('a 550 for one recipient makes that delivery undeliverable without holding up the others', async () => {
     h = await startEmailHerald();
     const { ctx } = h.herald;
-    const rita = h.person('Rita', 'rita@corp.example', 'responder');
-    const ann = h.person('Ann', 'ann@corp.example');
-    const bob = h.person('Bob', 'bob@gone.example');
-    const cid = h.person('Cid', 'cid@corp.example');
-    const { incident } = declareIncident(ctx, rita, { title: 'Slow search', source: 'slack' });
+    const rita = await h.person('Rita', 'rita@corp.example', 'responder');
+    const ann = await h.person('Ann', 'ann@corp.example');
+    const bob = await h.person('Bob', 'bob@gone.example');
+    const cid = await h.person('Cid', 'cid@corp.example');
+    const { incident } = await declareIncident(ctx, rita, {
+      title: 'Slow search',
+      source: 'slack',
+    });
     h.smtp.rejectRecipient('bob@gone.example', 550);
 
-    subscribeToIncident(ctx, rita, incident.id, { people: [ann, bob, cid], teams: [] });
+    await subscribeToIncident(ctx, rita, {
+      incidentId: incident.id,
+      targets: people(ann, bob, cid),
+    });
 
     await eventually(() =>
       expect(h!.deliveries().map((d) => [d.person, d.state, d.attempts])).toEqual([

@@ -2,14 +2,17 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEmailDoor } from '../../adapters/email/index.js';
 import { declareIncident } from '../../src/actions/declare-incident.js';
-import { createTeam } from '../../src/actions/manage-teams.js';
+import { createStakeholderTeam } from '../../src/actions/manage-stakeholder-teams.js';
 import { postStatusUpdate } from '../../src/actions/post-status-update.js';
 import { subscribeToIncident } from '../../src/actions/subscribe-to-incident.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
 import { startHerald } from '../../src/main.js';
 import { signUnsubscribeToken } from '../../src/unsubscribe-token.js';
+import type { Target } from '../../src/domain/targets.js';
+import type { Person } from '../../src/domain/types.js';
 import { eventually } from '../support/eventually.js';
+import { sqliteOf } from '../support/outbox-fixture.js';
 import { startEmailHerald, unsubscribeUrl, type EmailHarness } from './email-harness.js';
 
 let h: EmailHarness | undefined;
@@ -17,6 +20,8 @@ afterEach(async () => {
   await h?.stop();
   h = undefined;
 });
+
+const person = (p: Person): Target => ({ kind: 'person', personId: p.id });
 
 const ONE_CLICK = {
   method: 'POST',
@@ -30,15 +35,21 @@ const ONE_CLICK = {
  */
 async function twoStakeholders(harness: EmailHarness) {
   const { ctx } = harness.herald;
-  const admin = harness.person('Ada Admin', 'ada@corp.example', 'admin');
-  const ann = harness.person('Ann', 'ann@corp.example');
-  const bob = harness.person('Bob', 'bob@corp.example');
-  const exec = createTeam(ctx, admin, { name: 'exec', members: [ann, bob] });
-  const { incident } = declareIncident(ctx, admin, {
+  const admin = await harness.person('Ada Admin', 'ada@corp.example', 'admin');
+  const ann = await harness.person('Ann', 'ann@corp.example');
+  const bob = await harness.person('Bob', 'bob@corp.example');
+  const exec = await createStakeholderTeam(ctx, admin, {
+    name: 'exec',
+    members: [person(ann), person(bob)],
+  });
+  const { incident } = await declareIncident(ctx, admin, {
     title: 'Checkout <b>errors</b>',
     source: 'slack',
   });
-  subscribeToIncident(ctx, admin, incident.id, { people: [ann], teams: [exec] });
+  await subscribeToIncident(ctx, admin, {
+    incidentId: incident.id,
+    targets: [person(ann), { kind: 'team', name: exec.name }],
+  });
   await harness.smtp.waitFor(2);
   const [annMail] = harness.smtp.to('ann@corp.example');
   return { admin, ann, bob, incident, annMail: annMail!.parsed };
@@ -46,7 +57,7 @@ async function twoStakeholders(harness: EmailHarness) {
 
 /** Everything an unsubscribe may change. */
 function subscriptionTables(harness: EmailHarness) {
-  const db = harness.herald.db.$client;
+  const db = sqliteOf(harness.herald.db);
   return {
     subscriptions: db.prepare('SELECT * FROM subscriptions ORDER BY id').all(),
     optOuts: db.prepare('SELECT * FROM opt_outs ORDER BY incident_id, person_id').all(),
@@ -78,7 +89,11 @@ describe('email: one-click unsubscribe over HTTP', () => {
 
     // Ann opted out, even though team:exec still covers her; Bob still hears about it.
     const mailsBefore = h.smtp.messages.length;
-    postStatusUpdate(ctx, admin, incident.id, { text: 'Fix deployed', notifyStakeholders: true });
+    await postStatusUpdate(ctx, admin, {
+      incidentId: incident.id,
+      text: 'Fix deployed',
+      notifyStakeholders: true,
+    });
     await h.smtp.waitFor(mailsBefore + 1);
     await eventually(() =>
       expect(h!.deliveries().map((d) => [d.person, d.kind, d.state])).toEqual([
@@ -117,7 +132,7 @@ describe('email: one-click unsubscribe over HTTP', () => {
       body: body.toString(),
     });
     expect(res.status).toBe(200);
-    expect(h.herald.ctx.store.subscriptions.isRecipient(incident.id, ann.id)).toBe(false);
+    expect(await h.herald.ctx.store.subscriptions.isRecipient(incident.id, ann.id)).toBe(false);
   });
 
   it('a tampered, foreign or missing token gets a 400 page and changes nothing', async () => {
@@ -150,7 +165,7 @@ describe('email: one-click unsubscribe over HTTP', () => {
     url.searchParams.delete('token');
     expect((await h.request(url.href, ONE_CLICK)).status).toBe(400);
     expect(subscriptionTables(h)).toEqual(before);
-    expect(h.herald.ctx.store.subscriptions.isRecipient(incident.id, ann.id)).toBe(true);
+    expect(await h.herald.ctx.store.subscriptions.isRecipient(incident.id, ann.id)).toBe(true);
   });
 
   it('refuses an oversized body', async () => {
@@ -170,7 +185,7 @@ describe('email: one-click unsubscribe over HTTP', () => {
     const { ann, incident, annMail } = await twoStakeholders(h);
     const url = unsubscribeUrl(annMail);
     // Same database, same secret, no SMTP_URL: only the door's routes remain.
-    const path = h.herald.db.$client.name;
+    const path = sqliteOf(h.herald.db).name;
     await h.herald.stop();
     const again = await startHerald(
       loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_PATH: path }),
@@ -181,7 +196,7 @@ describe('email: one-click unsubscribe over HTTP', () => {
       const link = new URL(url);
       const res = await fetch(`http://127.0.0.1:${port}${link.pathname}${link.search}`, ONE_CLICK);
       expect(res.status).toBe(200);
-      expect(again.ctx.store.subscriptions.isRecipient(incident.id, ann.id)).toBe(false);
+      expect(await again.ctx.store.subscriptions.isRecipient(incident.id, ann.id)).toBe(false);
     } finally {
       await again.stop();
     }

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { groupIncidentKey, severityOf } from '../../src/actions/receive-alertmanager.js';
 import { addRule } from '../../src/actions/manage-rules.js';
-import { createTeam } from '../../src/actions/manage-teams.js';
+import { createStakeholderTeam } from '../../src/actions/manage-stakeholder-teams.js';
+import { sqliteOf } from '../support/outbox-fixture.js';
 import { startApi, type ApiHarness } from './harness.js';
 
 type Payload = Record<string, unknown> & {
@@ -28,7 +29,10 @@ const send = async (name: string) => {
     ...(res.body as { action: string; incident: { id: number } | null }),
   };
 };
-const rows = (sql: string, ...args: unknown[]) => api.herald.db.$client.prepare(sql).all(...args);
+const rows = (sql: string, ...args: unknown[]) =>
+  sqliteOf(api.herald.db)
+    .prepare(sql)
+    .all(...args);
 const incidents = () =>
   rows(
     `SELECT id, title, severity, service, status, source, external_key AS key, resolution_note AS note
@@ -151,16 +155,22 @@ describe('the Alertmanager receiver', () => {
 
   it('declared alert incidents go through the auto-subscription rules', async () => {
     const { ctx } = api.herald;
-    const admin = ctx.store.people.create({ displayName: 'Ada', role: 'admin' }, Date.now());
-    const ann = ctx.store.people.create({ displayName: 'Ann', email: 'ann@x.example' }, Date.now());
-    const exec = createTeam(ctx, admin, { name: 'exec', members: [ann] });
-    addRule(ctx, admin, {
+    const admin = await ctx.store.people.create({ displayName: 'Ada', role: 'admin' }, Date.now());
+    const ann = await ctx.store.people.create(
+      { displayName: 'Ann', email: 'ann@x.example' },
+      Date.now(),
+    );
+    const exec = await createStakeholderTeam(ctx, admin, {
+      name: 'exec',
+      members: [{ kind: 'person', personId: ann.id }],
+    });
+    await addRule(ctx, admin, {
       service: 'payments',
       severities: ['SEV1'],
-      targets: { people: [], teams: [exec] },
+      targets: [{ kind: 'team', name: exec.name }],
     });
     const { incident } = await send('firing');
-    expect(ctx.store.subscriptions.recipientIds(incident!.id)).toEqual([ann.id]);
+    expect(await ctx.store.subscriptions.recipientIds(incident!.id)).toEqual([ann.id]);
     await send('two-alerts');
     expect(rows(`SELECT count(*) AS n FROM notification_events WHERE kind = 'subscribed'`)).toEqual(
       [{ n: 1 }],

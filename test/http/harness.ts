@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config.js';
 import type { DeliveryJob, Messenger } from '../../src/delivery/ports.js';
 import { silentLogger } from '../../src/logger.js';
 import { startHerald, type Herald } from '../../src/main.js';
+import { sqliteOf } from '../support/outbox-fixture.js';
 
 export const TOKEN = 'intake-token-0123456789abcdef';
 
@@ -95,7 +96,7 @@ export async function startApi(
       return Object.fromEntries(
         tables.map((t) => [
           t,
-          (herald.db.$client.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n,
+          (sqliteOf(herald.db).prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n,
         ]),
       );
     },

@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addRule } from '../../src/actions/manage-rules.js';
-import { createTeam } from '../../src/actions/manage-teams.js';
+import { createStakeholderTeam } from '../../src/actions/manage-stakeholder-teams.js';
 import { subscribeToIncident } from '../../src/actions/subscribe-to-incident.js';
 import { SYSTEM_ACTOR_KEY } from '../../src/actions/system-actor.js';
 import { eventually } from '../support/eventually.js';
+import { sqliteOf } from '../support/outbox-fixture.js';
 import { startApi, TOKEN, type ApiHarness, type CallOptions } from './harness.js';
 
 let api: ApiHarness;
@@ -48,7 +49,9 @@ describe('POST /api/v1/incidents', () => {
       },
     });
     const { store } = api.herald.ctx;
-    const declarer = store.people.byId(store.incidents.byId(incident.id)!.declaredBy!);
+    const declarer = await store.people.byId(
+      (await store.incidents.byId(incident.id))!.declaredBy!,
+    );
     expect(declarer).toMatchObject({
       displayName: 'Herald API',
       role: 'responder',
@@ -79,14 +82,15 @@ describe('POST /api/v1/incidents', () => {
   it('keeps one Herald API person across restarts', async () => {
     const first = incidentOf(await declare({ title: 'One' }));
     const settings = api.herald.ctx.store.settings;
-    const id = settings.get(SYSTEM_ACTOR_KEY);
+    const id = await settings.get(SYSTEM_ACTOR_KEY);
+    expect(id).toMatch(/^\d+$/);
     await api.stop(true);
     api = await startApi(api.dir);
     const second = incidentOf(await declare({ title: 'Two' }));
     const { store } = api.herald.ctx;
-    expect(store.settings.get(SYSTEM_ACTOR_KEY)).toBe(id);
-    expect(store.incidents.byId(second.id)!.declaredBy).toBe(
-      store.incidents.byId(first.id)!.declaredBy,
+    expect(await store.settings.get(SYSTEM_ACTOR_KEY)).toBe(id);
+    expect((await store.incidents.byId(second.id))!.declaredBy).toBe(
+      (await store.incidents.byId(first.id))!.declaredBy,
     );
     expect(api.counts().people).toBe(1);
   });
@@ -96,9 +100,18 @@ describe('updates, resolve and the incident view', () => {
   it('adds internal and stakeholder updates, resolves once, and tells subscribers', async () => {
     const { id } = incidentOf(await declare({ title: 'Checkout errors' }));
     const { ctx } = api.herald;
-    const rita = ctx.store.people.create({ displayName: 'Rita', role: 'responder' }, Date.now());
-    const ann = ctx.store.people.create({ displayName: 'Ann', email: 'ann@x.example' }, Date.now());
-    subscribeToIncident(ctx, rita, id, { people: [ann], teams: [] });
+    const rita = await ctx.store.people.create(
+      { displayName: 'Rita', role: 'responder' },
+      Date.now(),
+    );
+    const ann = await ctx.store.people.create(
+      { displayName: 'Ann', email: 'ann@x.example' },
+      Date.now(),
+    );
+    await subscribeToIncident(ctx, rita, {
+      incidentId: id,
+      targets: [{ kind: 'person', personId: ann.id }],
+    });
 
     const internal = await api.call('POST', `/api/v1/incidents/${id}/updates`, {
       body: { text: 'rolling back' },
@@ -163,14 +176,17 @@ describe('auto-subscription rules on intake', () => {
   it('a rule for team exec on SEV1 payments incidents tells exec of a SEV1, not of a SEV3', async () => {
     const { ctx } = api.herald;
     const now = Date.now();
-    const admin = ctx.store.people.create({ displayName: 'Ada', role: 'admin' }, now);
-    const ann = ctx.store.people.create({ displayName: 'Ann', email: 'ann@x.example' }, now);
-    const cal = ctx.store.people.create({ displayName: 'Cal', email: 'cal@x.example' }, now);
-    const exec = createTeam(ctx, admin, { name: 'exec', members: [ann, cal] });
-    addRule(ctx, admin, {
+    const admin = await ctx.store.people.create({ displayName: 'Ada', role: 'admin' }, now);
+    const ann = await ctx.store.people.create({ displayName: 'Ann', email: 'ann@x.example' }, now);
+    const cal = await ctx.store.people.create({ displayName: 'Cal', email: 'cal@x.example' }, now);
+    const exec = await createStakeholderTeam(ctx, admin, {
+      name: 'exec',
+      members: [ann, cal].map((p) => ({ kind: 'person', personId: p.id })),
+    });
+    await addRule(ctx, admin, {
       service: 'payments',
       severities: ['SEV1'],
-      targets: { people: [], teams: [exec] },
+      targets: [{ kind: 'team', name: exec.name }],
     });
     const sev1 = incidentOf(
       await declare({ title: 'Payments down', severity: 'SEV1', service: 'payments' }),
@@ -179,7 +195,7 @@ describe('auto-subscription rules on intake', () => {
       await declare({ title: 'Payments slow', severity: 'SEV3', service: 'payments' }),
     );
     const subscribed = (incidentId: number) =>
-      api.herald.db.$client
+      sqliteOf(api.herald.db)
         .prepare(
           `SELECT p.display_name AS who FROM deliveries d JOIN people p ON p.id = d.person_id
              JOIN notification_events e ON e.id = d.event_id

@@ -45,7 +45,7 @@ const ROUTES = [
 ];
 
 /** The routes the intake router really serves, from express's own route table. */
-function servedRoutes(): string[] {
+async function servedRoutes(): Promise<string[]> {
   const h = coreHarness();
   try {
     const router = intakeRouter({
@@ -70,18 +70,18 @@ function servedRoutes(): string[] {
       .filter((r) => r !== 'GET /api/v1/openapi.json')
       .sort();
   } finally {
-    h.close();
+    await h.close();
   }
 }
 
 describe('GET /api/v1/openapi.json', () => {
-  it('is an OpenAPI 3.1 document listing exactly the routes the router serves', () => {
+  it('is an OpenAPI 3.1 document listing exactly the routes the router serves', async () => {
     expect(doc.openapi).toBe('3.1.0');
     const listed = Object.entries(doc.paths)
       .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`))
       .sort();
     expect(listed).toEqual(ROUTES);
-    expect(servedRoutes()).toEqual(ROUTES);
+    expect(await servedRoutes()).toEqual(ROUTES);
   });
 
   it('every $ref resolves and the schemas describe real responses', async () => {

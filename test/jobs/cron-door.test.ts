@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { getTasks } from 'node-cron';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createReminderDoor } from '../../adapters/cron/index.js';
+import type { SqliteExecutor } from '../../db/sqlite-executor.js';
 import { declareIncident } from '../../src/actions/declare-incident.js';
 import { subscribeToIncident } from '../../src/actions/subscribe-to-incident.js';
 import { loadConfig } from '../../src/config.js';
 import type { DeliveryJob, Messenger } from '../../src/delivery/ports.js';
 import { silentLogger } from '../../src/logger.js';
 import { startHerald, type Herald } from '../../src/main.js';
-import { coreHarness } from '../support/core.js';
+import { coreHarness, targets } from '../support/core.js';
 import { eventually } from '../support/eventually.js';
 
 let herald: Herald | undefined;
@@ -37,7 +38,7 @@ describe('the reminder door', () => {
       });
       expect(door).toBeNull();
     } finally {
-      h.close();
+      await h.close();
     }
   });
 
@@ -65,25 +66,36 @@ describe('the reminder door', () => {
     expect(reminderTasks()).toHaveLength(1);
     expect(task!.getPattern()).toBe('* * * * *');
 
-    const { ctx, db } = herald;
-    const rita = ctx.store.people.create(
+    const { ctx } = herald;
+    // Herald on SQLite: the executor gives the raw connection for the test's own SQL.
+    expect(herald.db.dialect).toBe('sqlite');
+    const db = (herald.db as SqliteExecutor).sqlite;
+    const rita = await ctx.store.people.create(
       { displayName: 'Rita', email: 'rita@corp.example', role: 'responder' },
       Date.now(),
     );
-    const ann = ctx.store.people.create({ displayName: 'Ann', email: 'ann@x.example' }, Date.now());
-    const { incident } = declareIncident(ctx, rita, { title: 'Checkout errors', source: 'slack' });
-    subscribeToIncident(ctx, rita, incident.id, { people: [ann], teams: [] });
+    const ann = await ctx.store.people.create(
+      { displayName: 'Ann', email: 'ann@x.example' },
+      Date.now(),
+    );
+    const { incident } = await declareIncident(ctx, rita, {
+      title: 'Checkout errors',
+      source: 'slack',
+    });
+    await subscribeToIncident(ctx, rita, {
+      incidentId: incident.id,
+      targets: targets({ people: [ann] }),
+    });
     const reminderEvents = () =>
-      db.$client
-        .prepare(`SELECT count(*) AS n FROM notification_events WHERE kind = 'reminder'`)
-        .get();
+      db.prepare(`SELECT count(*) AS n FROM notification_events WHERE kind = 'reminder'`).get();
     // Not due yet: a tick now writes nothing.
     await task!.execute();
     expect(reminderEvents()).toEqual({ n: 0 });
     // Six minutes of silence, without waiting for them.
-    db.$client
-      .prepare('UPDATE incidents SET created_at = ? WHERE id = ?')
-      .run(Date.now() - 6 * 60_000, incident.id);
+    db.prepare('UPDATE incidents SET created_at = ? WHERE id = ?').run(
+      Date.now() - 6 * 60_000,
+      incident.id,
+    );
     await task!.execute();
     await eventually(() =>
       expect(got.map((j) => `${j.person.displayName}/${j.event.payload.kind}`).sort()).toEqual([

@@ -5,7 +5,7 @@ import { resolveIncident } from '../../src/actions/resolve-incident.js';
 import { subscribeToIncident } from '../../src/actions/subscribe-to-incident.js';
 import type { Person } from '../../src/domain/types.js';
 import { runReminders } from '../../src/jobs/reminders.js';
-import { coreHarness, type CoreHarness } from '../support/core.js';
+import { coreHarness, targets, type CoreHarness } from '../support/core.js';
 
 const MINUTE = 60_000;
 const WINDOW = 30;
@@ -13,9 +13,9 @@ const WINDOW = 30;
 let h: CoreHarness;
 let rita: Person;
 let ann: Person;
-beforeEach(() => {
+beforeEach(async () => {
   h = coreHarness();
-  rita = h.person({
+  rita = await h.person({
     name: 'Rita',
     role: 'responder',
     slack: 'URITA',
@@ -24,75 +24,91 @@ beforeEach(() => {
     // Her stakeholder preference is email; a reminder still goes by chat.
     preferences: ['email'],
   });
-  ann = h.person({ name: 'Ann', slack: 'UANN' });
+  ann = await h.person({ name: 'Ann', slack: 'UANN' });
 });
 afterEach(() => h.close());
 
 /** An open incident declared by `by`, with Ann subscribed unless told otherwise. */
-function incident(by: Person = rita, stakeholders = true) {
-  const { incident } = declareIncident(h.ctx, by, { title: 'Checkout errors', source: 'slack' });
-  if (stakeholders) subscribeToIncident(h.ctx, by, incident.id, { people: [ann], teams: [] });
+async function incident(by: Person = rita, stakeholders = true) {
+  const { incident } = await declareIncident(h.ctx, by, {
+    title: 'Checkout errors',
+    source: 'slack',
+  });
+  if (stakeholders) {
+    await subscribeToIncident(h.ctx, by, {
+      incidentId: incident.id,
+      targets: targets({ people: [ann] }),
+    });
+  }
   return incident;
 }
-const run = () => runReminders(h.ctx, h.clock.now(), WINDOW).reminded;
+const run = async () => (await runReminders(h.ctx, h.clock.now(), WINDOW)).reminded;
 const reminders = () => h.deliveries().filter((d) => d.kind === 'reminder');
 const advance = (minutes: number) => h.clock.advance(minutes * MINUTE);
 
 describe('update reminders', () => {
-  it('reminds the declarer once after the window, not before, not twice in a window', () => {
-    const i = incident();
+  it('reminds the declarer once after the window, not before, not twice in a window', async () => {
+    const i = await incident();
     advance(WINDOW - 1);
-    expect(run()).toEqual([]);
+    expect(await run()).toEqual([]);
     advance(1);
     const wakes = h.wakes;
-    expect(run()).toEqual([i.id]);
+    expect(await run()).toEqual([i.id]);
     expect(h.wakes).toBe(wakes + 1);
     expect(reminders()).toEqual([
       { person: 'Rita', channel: 'slack', kind: 'reminder', state: 'pending' },
     ]);
-    expect(h.ctx.store.incidents.byId(i.id)?.lastReminderAt).toBe(h.clock.now());
+    expect((await h.ctx.store.incidents.byId(i.id))?.lastReminderAt).toBe(h.clock.now());
     for (const step of [0, 1, 10, WINDOW - 12]) {
       advance(step);
-      expect(run()).toEqual([]);
+      expect(await run()).toEqual([]);
     }
     expect(reminders()).toHaveLength(1);
   });
 
-  it('reminds again after another full window', () => {
-    incident();
+  it('reminds again after another full window', async () => {
+    await incident();
     advance(WINDOW);
-    run();
+    await run();
     advance(WINDOW - 1);
-    run();
+    await run();
     expect(reminders()).toHaveLength(1);
     advance(1);
-    run();
+    await run();
     expect(reminders()).toHaveLength(2);
   });
 
-  it('a stakeholder update restarts the window; an internal one does not', () => {
-    const i = incident();
+  it('a stakeholder update restarts the window; an internal one does not', async () => {
+    const i = await incident();
     advance(WINDOW - 5);
-    postStatusUpdate(h.ctx, rita, i.id, { text: 'still digging', notifyStakeholders: false });
+    await postStatusUpdate(h.ctx, rita, {
+      incidentId: i.id,
+      text: 'still digging',
+      notifyStakeholders: false,
+    });
     advance(5);
-    expect(run()).toEqual([i.id]);
+    expect(await run()).toEqual([i.id]);
     advance(10);
-    postStatusUpdate(h.ctx, rita, i.id, { text: 'fix rolling out', notifyStakeholders: true });
+    await postStatusUpdate(h.ctx, rita, {
+      incidentId: i.id,
+      text: 'fix rolling out',
+      notifyStakeholders: true,
+    });
     // A full window after the last reminder, but not after the update: not due.
     advance(WINDOW - 10);
-    expect(run()).toEqual([]);
+    expect(await run()).toEqual([]);
     advance(9);
-    expect(run()).toEqual([]);
+    expect(await run()).toEqual([]);
     advance(1);
-    expect(run()).toEqual([i.id]);
+    expect(await run()).toEqual([i.id]);
     expect(reminders()).toHaveLength(2);
   });
 
-  it('says how long stakeholders have waited and what to do', () => {
-    const i = incident();
+  it('says how long stakeholders have waited and what to do', async () => {
+    const i = await incident();
     advance(WINDOW + 7);
-    run();
-    const row = h.db.$client
+    await run();
+    const row = h.db.sqlite
       .prepare(`SELECT payload FROM notification_events WHERE kind = 'reminder'`)
       .get() as { payload: string };
     expect(JSON.parse(row.payload)).toMatchObject({
@@ -102,26 +118,26 @@ describe('update reminders', () => {
     });
   });
 
-  it('none on resolved incidents, none without stakeholders', () => {
-    const resolved = incident();
-    resolveIncident(h.ctx, rita, resolved.id, null);
-    incident(rita, false);
+  it('none on resolved incidents, none without stakeholders', async () => {
+    const resolved = await incident();
+    await resolveIncident(h.ctx, rita, { incidentId: resolved.id, note: null });
+    await incident(rita, false);
     advance(WINDOW * 3);
-    expect(run()).toEqual([]);
+    expect(await run()).toEqual([]);
     expect(reminders()).toEqual([]);
   });
 
-  it('none when the declarer is gone or unreachable, and none when turned off', () => {
-    const gone = h.person({ name: 'Gone', role: 'responder', slack: 'UGONE' });
-    const api = h.person({ name: 'Herald API', role: 'responder' });
-    const i = incident(gone);
-    incident(api);
-    h.db.$client.prepare('DELETE FROM people WHERE id = ?').run(gone.id);
-    expect(h.ctx.store.incidents.byId(i.id)?.declaredBy).toBeNull();
-    incident();
+  it('none when the declarer is gone or unreachable, and none when turned off', async () => {
+    const gone = await h.person({ name: 'Gone', role: 'responder', slack: 'UGONE' });
+    const api = await h.person({ name: 'Herald API', role: 'responder' });
+    const i = await incident(gone);
+    await incident(api);
+    h.db.sqlite.prepare('DELETE FROM people WHERE id = ?').run(gone.id);
+    expect((await h.ctx.store.incidents.byId(i.id))?.declaredBy).toBeNull();
+    await incident();
     advance(WINDOW);
-    expect(runReminders(h.ctx, h.clock.now(), 0).reminded).toEqual([]);
-    expect(run()).toHaveLength(1);
+    expect((await runReminders(h.ctx, h.clock.now(), 0)).reminded).toEqual([]);
+    expect(await run()).toHaveLength(1);
     expect(reminders().map((d) => d.person)).toEqual(['Rita']);
   });
 
@@ -134,14 +150,14 @@ describe('update reminders', () => {
     [{ slack: 'UDEC', teams: 'aad-dec', email: 'dec@corp.example' }, ['teams', 'email'], 'teams'],
     [{ slack: 'UDEC', email: 'dec@corp.example' }, ['teams', 'email'], 'email'],
     [{ teams: 'aad-dec', email: 'dec@corp.example' }, ['slack', 'teams', 'email'], 'teams'],
-  ] as const)('declarer %o with channels %j is reminded by %s', (ids, channels, expected) => {
-    h.close();
+  ] as const)('declarer %o with channels %j is reminded by %s', async (ids, channels, expected) => {
+    await h.close();
     h = coreHarness(channels);
-    ann = h.person({ name: 'Ann', email: 'ann@corp.example' });
-    const dec = h.person({ name: 'Dec', role: 'responder', ...ids, preferences: ['email'] });
-    incident(dec);
+    ann = await h.person({ name: 'Ann', email: 'ann@corp.example' });
+    const dec = await h.person({ name: 'Dec', role: 'responder', ...ids, preferences: ['email'] });
+    await incident(dec);
     advance(WINDOW);
-    run();
+    await run();
     expect(reminders()).toEqual([
       { person: 'Dec', channel: expected, kind: 'reminder', state: 'pending' },
     ]);

@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type Database from 'better-sqlite3';
 import { createSlackDoor } from '../../adapters/slack/index.js';
+import type { SqliteExecutor } from '../../db/sqlite-executor.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
 import { startHerald, type Herald } from '../../src/main.js';
@@ -18,6 +20,8 @@ export interface SlackHarness {
   email: RecordingMessenger;
   requests: SlackRequests;
   base: string;
+  /** The SQLite connection under Herald, for raw SQL. */
+  sqlite: Database.Database;
   count(table: string): number;
   close(): Promise<void>;
 }
@@ -50,14 +54,16 @@ export async function slackHarness(): Promise<SlackHarness> {
   );
   const address = herald.server.address();
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const { sqlite } = herald.db as SqliteExecutor;
   return {
     herald,
     slack,
     email,
     base,
+    sqlite,
     requests: new SlackRequests(`${base}/slack/events`, SECRET, (id) => slack.responseUrl(id)),
     count: (table) =>
-      (herald.db.$client.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n,
+      (sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n,
     async close() {
       await herald.stop();
       await slack.stop();

@@ -20,7 +20,7 @@ const run = async (user: string, text: string) => {
   });
 };
 const delivery = (person: string) =>
-  h.herald.db.$client
+  h.sqlite
     .prepare(
       `SELECT d.channel, d.state, d.attempts, d.last_error AS error FROM deliveries d
          JOIN people p ON p.id = d.person_id WHERE p.slack_user_id = ? ORDER BY d.id`,
@@ -60,7 +60,7 @@ describe('SlackDirectMessenger', () => {
       { channel: 'slack', state: 'failed', attempts: 1, error: 'slack: user_disabled' },
       { channel: 'email', state: 'sent', attempts: 1, error: null },
     ]);
-    expect(h.herald.ctx.store.people.bySlackUserId('UANN')?.slackReachable).toBe(false);
+    expect((await h.herald.ctx.store.people.bySlackUserId('UANN'))?.slackReachable).toBe(false);
     // The next event goes straight to email.
     await run('URITA', 'notify 1 update');
     await eventually(() =>

@@ -57,8 +57,11 @@ describe('modals', () => {
       service: text('payments'),
     });
     expect(ack.response_action).toBe('update');
-    expect(doneText(ack)).toMatch(/^Declared #1 Payments failing — SEV1 · payments · open\./);
-    expect(h.herald.ctx.store.incidents.byId(1)).toMatchObject({
+    expect(ack.view.title.text).toBe('Declared #1');
+    expect(doneText(ack)).toBe(
+      'Declared #1 Payments failing — SEV1 · payments · open.\nNext: /incident subscribe 1 to tell stakeholders.',
+    );
+    expect(await h.herald.ctx.store.incidents.byId(1)).toMatchObject({
       severity: 'SEV1',
       service: 'payments',
       summary: 'Card payments fail for some customers',
@@ -78,11 +81,15 @@ describe('modals', () => {
       view.blocks.find((b: any) => b.block_id === 'teams').element.options.map((o: any) => o.value),
     ).toEqual(['exec']);
 
+    const summaryBefore = (await h.herald.ctx.store.incidents.byId(1))?.summary;
     const empty = await submit('URITA', view, { summary: text('Checkout errors') });
+    // The subscribe command's own words (the form runs the command), on the people field.
     expect(empty).toEqual({
       response_action: 'errors',
-      errors: { people: 'Choose at least one person, team or email address.' },
+      errors: { people: 'Name at least one person, team or email to subscribe.' },
     });
+    // A refused submission does not save the summary either.
+    expect((await h.herald.ctx.store.incidents.byId(1))?.summary).toBe(summaryBefore);
     const badEmail = await submit('URITA', view, {
       summary: text('x'),
       emails: text('not-an-address'),
@@ -98,7 +105,9 @@ describe('modals', () => {
       emails: text('cfo@corp.example, ext@partner.example'),
     });
     expect(doneText(ack)).toBe('Subscribed 4 people to #1; notified 2 by Slack, 2 by email.');
-    expect(h.herald.ctx.store.incidents.byId(1)?.summary).toBe('Some customers cannot check out');
+    expect((await h.herald.ctx.store.incidents.byId(1))?.summary).toBe(
+      'Some customers cannot check out',
+    );
     await eventually(() =>
       expect(
         h.slack
@@ -228,7 +237,7 @@ describe('modals', () => {
       { note: text('mine') },
     );
     expect(forged.errors).toEqual({ note: 'Incident #1 not found.' });
-    expect(h.herald.ctx.store.incidents.byId(1)?.status).toBe('open');
+    expect((await h.herald.ctx.store.incidents.byId(1))?.status).toBe('open');
   });
 
   it('admin team editor: list, create with members, field error on a taken name, edit, delete with confirmation', async () => {
@@ -266,11 +275,11 @@ describe('modals', () => {
       const refreshed = h.slack.callsOf('views.update').find((c) => c.args.view_id === 'V-teams');
       expect(JSON.stringify(refreshed?.args.view)).toContain('exec');
     });
-    expect(
-      h.herald.ctx.store.teams
-        .members(h.herald.ctx.store.teams.byName('exec')!.id)
-        .map((p) => p.email),
-    ).toEqual(['ann@corp.example', 'cfo@corp.example']);
+    const teams = h.herald.ctx.store.stakeholderTeams;
+    expect((await teams.members((await teams.byName('exec'))!.id)).map((p) => p.email)).toEqual([
+      'ann@corp.example',
+      'cfo@corp.example',
+    ]);
 
     const taken = await submit('UADA', create, { name: text('EXEC') });
     expect(taken).toEqual({
@@ -303,12 +312,9 @@ describe('modals', () => {
       description: text('C-level'),
       members: { type: 'multi_users_select', selected_users: ['UANN', 'UGUS'] },
     });
-    const team = h.herald.ctx.store.teams.byName('executives')!;
+    const team = (await teams.byName('executives'))!;
     expect(team.description).toBe('C-level');
-    expect(h.herald.ctx.store.teams.members(team.id).map((p) => p.slackUserId)).toEqual([
-      'UANN',
-      'UGUS',
-    ]);
+    expect((await teams.members(team.id)).map((p) => p.slackUserId)).toEqual(['UANN', 'UGUS']);
 
     await h.requests.interaction(
       blockAction(
@@ -329,7 +335,7 @@ describe('modals', () => {
     });
     expect(JSON.stringify(confirm.blocks)).toContain('Delete *team:executives* (2 members)');
     await submit('UADA', confirm, {});
-    expect(h.herald.ctx.store.teams.byName('executives')).toBeNull();
+    expect(await teams.byName('executives')).toBeNull();
     expect(h.slack.problems).toEqual([]);
   });
 
@@ -366,8 +372,8 @@ describe('modals', () => {
     const ack = await submit('UGUS', view, {
       channels: { type: 'checkboxes', selected_options: [{ value: 'email' }] },
     });
-    expect(doneText(ack)).toBe('Gus &lt;gus@partner.example&gt; is told by email.');
-    expect(h.herald.ctx.store.people.bySlackUserId('UGUS')?.preferences).toEqual(['email']);
+    expect(doneText(ack)).toBe('Saved. Gus &lt;gus@partner.example&gt; is told by email.');
+    expect((await h.herald.ctx.store.people.bySlackUserId('UGUS'))?.preferences).toEqual(['email']);
   });
 
   it('auto-subscription rules: admins add one in the modal and remove it with a button', async () => {

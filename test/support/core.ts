@@ -5,9 +5,22 @@ import { openSqlite } from '../../db/client.js';
 import type { SqliteExecutor } from '../../db/sqlite-executor.js';
 import { createStore } from '../../db/store.js';
 import type { ActionContext } from '../../src/actions/context.js';
-import type { Channel, Person, Role } from '../../src/domain/types.js';
+import type { Target } from '../../src/domain/targets.js';
+import type { Channel, Person, Role, StakeholderTeam } from '../../src/domain/types.js';
 import { CHANNELS } from '../../src/domain/types.js';
 import { FakeClock } from './fake-clock.js';
+
+/** People and teams as the neutral targets every action takes (people first, then teams). */
+export const targets = ({
+  people = [],
+  teams = [],
+}: {
+  people?: readonly Person[];
+  teams?: readonly StakeholderTeam[];
+}): Target[] => [
+  ...people.map((p): Target => ({ kind: 'person', personId: p.id })),
+  ...teams.map((t): Target => ({ kind: 'team', name: t.name })),
+];
 
 /** A real SQLite file with the real migrations, and an action context over it. */
 export interface CoreHarness {

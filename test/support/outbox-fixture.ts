@@ -1,22 +1,43 @@
 // Seeds outbox rows with plain SQL, so delivery tests do not depend on the repositories or actions.
-import type { Db } from '../../db/client.js';
+// Synchronous on the executor's connection: call these between queries, never while a transaction
+// of the executor is open (a write here would land inside it).
+import type Database from 'better-sqlite3';
+import type { Executor } from '../../db/executor.js';
+import { SqliteExecutor } from '../../db/sqlite-executor.js';
 import type { Channel, DeliveryState, EventPayload } from '../../src/domain/types.js';
 
-/** Inserts an incident and one notification event about it; returns their ids. */
+/** The SQLite executor, whose better-sqlite3 connection the fixture writes through. */
+type Db = Pick<SqliteExecutor, 'sqlite'>;
+
+/**
+ * The better-sqlite3 connection under an executor (a running Herald's `db`), for raw SQL in tests
+ * and the demo; throws when the executor is not SQLite's.
+ */
+export function sqliteOf(db: Executor): Database.Database {
+  if (!(db instanceof SqliteExecutor)) throw new Error(`raw SQL needs SQLite, not ${db.dialect}`);
+  return db.sqlite;
+}
+
+/**
+ * Inserts an incident and one notification event about it; returns their ids. With `incidentId`,
+ * adds the event to that incident instead of a new one.
+ */
 export function seedEvent(
   db: Db,
-  opts: { now?: number; title?: string; text?: string | null } = {},
+  opts: { now?: number; title?: string; text?: string | null; incidentId?: number } = {},
 ): { incidentId: number; eventId: number } {
   const now = opts.now ?? 0;
   const title = opts.title ?? 'Checkout is down';
-  const incidentId = Number(
-    db.$client
-      .prepare(
-        `INSERT INTO incidents (title, summary, severity, source, created_at)
-         VALUES (?, 'Payments fail', 'SEV2', 'slack', ?)`,
-      )
-      .run(title, now).lastInsertRowid,
-  );
+  const incidentId =
+    opts.incidentId ??
+    Number(
+      db.sqlite
+        .prepare(
+          `INSERT INTO incidents (title, summary, severity, source, created_at)
+           VALUES (?, 'Payments fail', 'SEV2', 'slack', ?)`,
+        )
+        .run(title, now).lastInsertRowid,
+    );
   const payload: EventPayload = {
     kind: 'update',
     incident: {
@@ -32,7 +53,7 @@ export function seedEvent(
     by: 'Ada',
   };
   const eventId = Number(
-    db.$client
+    db.sqlite
       .prepare(
         `INSERT INTO notification_events (incident_id, kind, payload, created_at)
          VALUES (?, 'update', ?, ?)`,
@@ -53,7 +74,7 @@ export interface PersonSeed {
 /** Inserts a person; returns the id. */
 export function seedPerson(db: Db, person: PersonSeed = {}): number {
   return Number(
-    db.$client
+    db.sqlite
       .prepare(
         `INSERT INTO people (display_name, email, slack_user_id, teams_aad_id, preferences, created_at)
          VALUES (?, ?, ?, ?, ?, 0)`,
@@ -82,7 +103,7 @@ export interface DeliverySeed {
 /** Inserts a delivery with the conventional idempotency key; returns the id. */
 export function seedDelivery(db: Db, d: DeliverySeed): number {
   return Number(
-    db.$client
+    db.sqlite
       .prepare(
         `INSERT INTO deliveries (event_id, person_id, channel, idempotency_key, state, attempts,
            next_attempt_at, lease_until, created_at)
@@ -109,7 +130,7 @@ export function seedPendingDeliveries(
   channel: Channel = 'slack',
   now = 0,
 ): { eventId: number; deliveryIds: number[] } {
-  return db.$client.transaction(() => {
+  return db.sqlite.transaction(() => {
     const { eventId } = seedEvent(db, { now });
     const deliveryIds: number[] = [];
     for (let i = 0; i < count; i++) {
@@ -137,20 +158,20 @@ export interface DeliveryRow {
 }
 
 export function readDelivery(db: Db, id: number): DeliveryRow {
-  const row = db.$client.prepare('SELECT * FROM deliveries WHERE id = ?').get(id);
+  const row = db.sqlite.prepare('SELECT * FROM deliveries WHERE id = ?').get(id);
   if (!row) throw new Error(`no delivery ${id}`);
   return row as DeliveryRow;
 }
 
 export function readDeliveries(db: Db): DeliveryRow[] {
-  return db.$client.prepare('SELECT * FROM deliveries ORDER BY id').all() as DeliveryRow[];
+  return db.sqlite.prepare('SELECT * FROM deliveries ORDER BY id').all() as DeliveryRow[];
 }
 
 export function readPerson(
   db: Db,
   id: number,
 ): { slack_reachable: number; teams_reachable: number } {
-  return db.$client
+  return db.sqlite
     .prepare('SELECT slack_reachable, teams_reachable FROM people WHERE id = ?')
     .get(id) as { slack_reachable: number; teams_reachable: number };
 }

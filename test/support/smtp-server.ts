@@ -38,6 +38,11 @@ function smtpError(code: number, message: string): Error & { responseCode: numbe
  */
 export abstract class LoopbackRelay {
   protected readonly server: SMTPServer;
+  /**
+   * Errors of single connections (a client killed mid-dialogue resets its socket). Kept, not
+   * thrown: smtp-server emits them on the server, where an unheard `error` would end the process.
+   */
+  readonly connectionErrors: Error[] = [];
   private port = 0;
 
   constructor() {
@@ -57,6 +62,7 @@ export abstract class LoopbackRelay {
         );
       },
     });
+    this.server.on('error', (err) => this.connectionErrors.push(err));
   }
 
   /** Extra smtp-server hooks; called once, from the constructor, so it may only build closures. */

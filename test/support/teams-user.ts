@@ -43,8 +43,19 @@ export class TeamsUser {
     return this.activity('installationUpdate', { action: 'remove' });
   }
 
-  message(text: string): Record<string, unknown> {
-    return this.activity('message', { text, textFormat: 'plain' });
+  /** A message; `entities` as Teams sends them (a `mention` for each `<at>…</at>` in the text). */
+  message(text: string, entities?: Array<Record<string, unknown>>): Record<string, unknown> {
+    return this.activity('message', { text, textFormat: 'plain', ...(entities && { entities }) });
+  }
+
+  /** The mention entity Teams puts beside `<at>Name</at>` for this user; `aad` adds the Entra id. */
+  mentionEntity(opts: { aad?: boolean; text?: string } = {}): Record<string, unknown> {
+    const { id, name, aadObjectId } = this.member;
+    return {
+      type: 'mention',
+      text: opts.text ?? `<at>${name}</at>`,
+      mentioned: { id, name, ...(opts.aad && { aadObjectId }) },
+    };
   }
 
   /** An `Action.Submit` from a card: a message with the action's data and inputs as `value`. */

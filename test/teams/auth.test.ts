@@ -27,7 +27,7 @@ describe('Teams HTTP endpoint and authentication', () => {
       const res = await h.post(activity);
       expect(res.status).toBe(401);
     }
-    expect(h.herald.ctx.store.people.byTeamsAadId(mallory.member.aadObjectId)).toBeNull();
+    expect(await h.herald.ctx.store.people.byTeamsAadId(mallory.member.aadObjectId)).toBeNull();
     expect(h.fake.requests).toEqual([]);
   });
 
@@ -40,7 +40,7 @@ describe('Teams HTTP endpoint and authentication', () => {
       authorization: 'Bearer not.a.token',
     });
     expect(res.status).toBe(401);
-    expect(h.herald.ctx.store.people.byTeamsAadId(mallory.member.aadObjectId)).toBeNull();
+    expect(await h.herald.ctx.store.people.byTeamsAadId(mallory.member.aadObjectId)).toBeNull();
     expect(h.fake.requests).toEqual([]);
   });
 
@@ -66,7 +66,7 @@ describe('Teams HTTP endpoint and authentication', () => {
     const huge = await h.post(mallory.message('x'.repeat(300_000)));
     expect(huge.status).toBe(413);
     expect(await huge.json()).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
-    expect(h.herald.ctx.store.people.byTeamsAadId(mallory.member.aadObjectId)).toBeNull();
+    expect(await h.herald.ctx.store.people.byTeamsAadId(mallory.member.aadObjectId)).toBeNull();
     expect(h.fake.requests).toEqual([]);
   });
 

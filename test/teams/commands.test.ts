@@ -11,7 +11,7 @@ let h: TeamsHarness;
 let rita: Person;
 beforeEach(async () => {
   h = await startTeamsHarness();
-  rita = h.herald.ctx.store.people.create(
+  rita = await h.herald.ctx.store.people.create(
     { displayName: 'Rita Responder', email: 'rita@corp.example', role: 'responder' },
     Date.now(),
   );
@@ -30,19 +30,30 @@ async function ask(user: TeamsUser, text: string): Promise<string> {
 }
 
 /** Two incidents; the stakeholder follows only the first. */
-function twoIncidents(stakeholder: Person) {
+async function twoIncidents(stakeholder: Person) {
   const { ctx } = h.herald;
-  const mine = declareIncident(ctx, rita, { title: 'Checkout errors', source: 'slack' }).incident;
-  const other = declareIncident(ctx, rita, {
+  const { incident: mine } = await declareIncident(ctx, rita, {
+    title: 'Checkout errors',
+    source: 'slack',
+  });
+  const { incident: other } = await declareIncident(ctx, rita, {
     title: 'Secret merger outage',
     source: 'slack',
-  }).incident;
-  subscribeToIncident(ctx, rita, mine.id, { people: [stakeholder], teams: [] });
-  postStatusUpdate(ctx, rita, mine.id, {
+  });
+  await subscribeToIncident(ctx, rita, {
+    incidentId: mine.id,
+    targets: [{ kind: 'person', personId: stakeholder.id }],
+  });
+  await postStatusUpdate(ctx, rita, {
+    incidentId: mine.id,
     text: 'Internal: db failover',
     notifyStakeholders: false,
   });
-  postStatusUpdate(ctx, rita, mine.id, { text: 'Fix deployed', notifyStakeholders: true });
+  await postStatusUpdate(ctx, rita, {
+    incidentId: mine.id,
+    text: 'Fix deployed',
+    notifyStakeholders: true,
+  });
   return { mine, other };
 }
 
@@ -58,14 +69,14 @@ describe('Teams personal commands', () => {
 
     const ria = h.user('Rita Responder', { email: 'rita@corp.example' });
     await h.send(ria.install());
-    expect(h.person(ria)).toMatchObject({ id: rita.id, role: 'responder' });
+    expect(await h.person(ria)).toMatchObject({ id: rita.id, role: 'responder' });
     expect(await ask(ria, 'help')).toContain('incident notify \\<id\\> \\<text\\>');
   });
 
   it('incidents and incident <id> show only what the stakeholder follows; not subscribed reads as never used', async () => {
     const sam = h.user('Sam Stakeholder');
     await h.send(sam.install());
-    const { mine, other } = twoIncidents(h.person(sam));
+    const { mine, other } = await twoIncidents(await h.person(sam));
 
     const list = await ask(sam, 'incidents');
     expect(list).toContain('Checkout errors');
@@ -90,7 +101,7 @@ describe('Teams personal commands', () => {
   it('an @mention of the bot is not part of the command; an activity Herald has no route for gets no reply', async () => {
     const sam = h.user('Sam Stakeholder');
     await h.send(sam.install());
-    twoIncidents(h.person(sam));
+    await twoIncidents(await h.person(sam));
     const mention = '<at>Herald</at>';
     const message = sam.activity('message', {
       text: `${mention} incidents`,
@@ -108,14 +119,18 @@ describe('Teams personal commands', () => {
   it('unsubscribe <id> stops the notifications for that incident', async () => {
     const sam = h.user('Sam Stakeholder');
     await h.send(sam.install());
-    const { mine } = twoIncidents(h.person(sam));
+    const { mine } = await twoIncidents(await h.person(sam));
     await eventually(() => expect(h.fake.cardsIn(sam.conversationId)).toHaveLength(2));
 
     expect(await ask(sam, `unsubscribe ${mine.id}`)).toBe(
       `You will no longer hear about #${mine.id}.`,
     );
     expect(await ask(sam, 'incidents')).toContain('not subscribed');
-    postStatusUpdate(h.herald.ctx, rita, mine.id, { text: 'All good', notifyStakeholders: true });
+    await postStatusUpdate(h.herald.ctx, rita, {
+      incidentId: mine.id,
+      text: 'All good',
+      notifyStakeholders: true,
+    });
     await h.herald.worker.stop(1000);
     expect(h.fake.cardsIn(sam.conversationId)).toHaveLength(2);
   });
@@ -124,7 +139,7 @@ describe('Teams personal commands', () => {
     const sam = h.user('Sam Stakeholder');
     const ria = h.user('Rita Responder', { email: 'rita@corp.example' });
     await h.send(sam.install(), ria.install());
-    const { mine } = twoIncidents(h.person(sam));
+    const { mine } = await twoIncidents(await h.person(sam));
     await eventually(() => expect(h.fake.cardsIn(sam.conversationId)).toHaveLength(2));
 
     expect(await ask(ria, `incident notify ${mine.id} Payments are flowing again`)).toMatch(
@@ -155,7 +170,7 @@ describe('Teams personal commands', () => {
     const reply = await ask(sam, 'incident new Everything is down');
     expect(reply).toContain('Only responders');
     expect(await ask(sam, 'stakeholders team list')).toContain('Only responders');
-    expect(h.herald.ctx.store.incidents.list({ limit: 10 })).toEqual([]);
+    expect(await h.herald.ctx.store.incidents.list({ limit: 10 })).toEqual([]);
   });
 
   it('malformed personal commands answer with their usage', async () => {
@@ -172,14 +187,18 @@ describe('Teams personal commands', () => {
     const sam = h.user('Sam Stakeholder');
     await h.send(sam.install());
     await h.send(sam.uninstall());
-    expect(h.person(sam)).toMatchObject({ teamsReachable: false, teamsConversationRef: null });
-    const { mine } = twoIncidents(h.person(sam));
+    expect(await h.person(sam)).toMatchObject({
+      teamsReachable: false,
+      teamsConversationRef: null,
+    });
+    const { mine } = await twoIncidents(await h.person(sam));
     await eventually(() => expect(h.email.sent).toHaveLength(2));
     expect(h.fake.cardsIn(sam.conversationId)).toEqual([]);
 
     await h.send(sam.install());
-    expect(h.person(sam).teamsReachable).toBe(true);
-    postStatusUpdate(h.herald.ctx, rita, mine.id, {
+    expect((await h.person(sam)).teamsReachable).toBe(true);
+    await postStatusUpdate(h.herald.ctx, rita, {
+      incidentId: mine.id,
       text: 'Back on Teams',
       notifyStakeholders: true,
     });
@@ -193,7 +212,7 @@ describe('Teams personal commands', () => {
       conversation: { id: '19:channel@thread.tacv2', conversationType: 'channel', tenantId: 't' },
     };
     await h.send(inChannel);
-    expect(h.herald.ctx.store.people.byTeamsAadId(sam.member.aadObjectId)).toBeNull();
+    expect(await h.herald.ctx.store.people.byTeamsAadId(sam.member.aadObjectId)).toBeNull();
     expect(h.fake.sentTo('19:channel@thread.tacv2')[0]?.activity.text).toContain('personal chat');
   });
 
@@ -202,11 +221,11 @@ describe('Teams personal commands', () => {
     await h.send(sam.install());
     // Teams moved the user to another regional service URL.
     await h.send({ ...sam.message('help'), serviceUrl: `${h.fake.url}emea/` });
-    expect(JSON.parse(h.person(sam).teamsConversationRef!)).toMatchObject({
+    expect(JSON.parse((await h.person(sam)).teamsConversationRef!)).toMatchObject({
       serviceUrl: `${h.fake.url}emea/`,
       conversation: { id: sam.conversationId, tenantId: 'tenant-1' },
     });
-    twoIncidents(h.person(sam));
+    await twoIncidents(await h.person(sam));
     await eventually(() => expect(h.fake.cardsIn(sam.conversationId)).toHaveLength(2));
     expect(h.fake.sendAttempts(sam.conversationId).map((r) => r.prefix)).toEqual([
       '/', // the welcome, answered where the install came from
@@ -219,7 +238,7 @@ describe('Teams personal commands', () => {
   it('the email comes from userPrincipalName when the member has no email field', async () => {
     const uma = h.user('Uma Upn', { email: null, upn: 'Uma@Corp.example' });
     await h.send(uma.install());
-    expect(h.person(uma).email).toBe('uma@corp.example');
+    expect((await h.person(uma)).email).toBe('uma@corp.example');
   });
 
   it('a preferences submit naming someone else changes nothing unless an admin sent it', async () => {
@@ -228,20 +247,23 @@ describe('Teams personal commands', () => {
     await h.send(sam.install(), tom.install());
     const forged = sam.submit({
       verb: 'herald.savePreferences',
-      personId: h.person(tom).id,
+      personId: (await h.person(tom)).id,
       channel_email: 'true',
       channel_teams: 'false',
     });
     await h.send(forged);
     const reply = h.fake.sentTo(sam.conversationId).find((a) => a.replyToId === forged.id);
     expect(reply?.activity.text).toContain("not allowed to change someone else's preferences");
-    expect(h.person(tom).preferences).toBeNull();
+    expect((await h.person(tom)).preferences).toBeNull();
     // An empty choice is refused with a reason, not saved.
-    const none = sam.submit({ verb: 'herald.savePreferences', personId: h.person(sam).id });
+    const none = sam.submit({
+      verb: 'herald.savePreferences',
+      personId: (await h.person(sam)).id,
+    });
     await h.send(none);
     expect(
       h.fake.sentTo(sam.conversationId).find((a) => a.replyToId === none.id)?.activity.text,
     ).toContain('at least one channel');
-    expect(h.person(sam).preferences).toBeNull();
+    expect((await h.person(sam)).preferences).toBeNull();
   });
 });

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTeamsDoor } from '../../adapters/teams/index.js';
+import type { SqliteExecutor } from '../../db/sqlite-executor.js';
 import { loadConfig } from '../../src/config.js';
 import type { DeliveryJob, Messenger } from '../../src/delivery/ports.js';
 import type { Delivery, Person } from '../../src/domain/types.js';
@@ -34,7 +35,7 @@ export interface TeamsHarness {
   send(...activities: Array<Record<string, unknown> | Record<string, unknown>[]>): Promise<void>;
   /** Registers a member at the fake connector and returns them as a Teams user. */
   user(name: string, opts?: { email?: string | null; upn?: string | null }): TeamsUser;
-  person(user: TeamsUser): Person;
+  person(user: TeamsUser): Promise<Person>;
   deliveries(): Array<Delivery & { kind: string }>;
   stop(): Promise<void>;
 }
@@ -101,13 +102,13 @@ export async function startTeamsHarness(env: Record<string, string> = {}): Promi
       });
       return new TeamsUser(member, fake.url);
     },
-    person(user) {
-      const person = herald.ctx.store.people.byTeamsAadId(user.member.aadObjectId);
+    async person(user) {
+      const person = await herald.ctx.store.people.byTeamsAadId(user.member.aadObjectId);
       if (!person) throw new Error(`${user.member.name} is not known to Herald`);
       return person;
     },
     deliveries() {
-      return herald.db.$client
+      return (herald.db as SqliteExecutor).sqlite
         .prepare(
           `SELECT d.id, d.channel, d.state, d.attempts, d.person_id AS personId,
                   d.fallback_of AS fallbackOf, d.last_error AS lastError, e.kind

@@ -32,6 +32,7 @@ function job(serviceUrl: string, overrides: Partial<Person> = {}): DeliveryJob {
   const at = Date.UTC(2026, 0, 2, 10, 30);
   return {
     person,
+    threadRootId: null,
     delivery: {
       id: 1,
       eventId: 1,

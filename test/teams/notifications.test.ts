@@ -4,6 +4,7 @@ import { personByEmail } from '../../src/actions/identify-person.js';
 import { postStatusUpdate } from '../../src/actions/post-status-update.js';
 import { resolveIncident } from '../../src/actions/resolve-incident.js';
 import { subscribeToIncident } from '../../src/actions/subscribe-to-incident.js';
+import type { Target } from '../../src/domain/targets.js';
 import type { Person } from '../../src/domain/types.js';
 import { eventually } from '../support/eventually.js';
 import { startTeamsHarness, type TeamsHarness } from './harness.js';
@@ -14,12 +15,15 @@ afterEach(async () => {
   h = undefined;
 });
 
-function responder(harness: TeamsHarness): Person {
+function responder(harness: TeamsHarness): Promise<Person> {
   return harness.herald.ctx.store.people.create(
     { displayName: 'Rita Responder', email: 'rita@corp.example', role: 'responder' },
     Date.now(),
   );
 }
+
+/** People as the neutral targets the actions take. */
+const people = (...ps: Person[]): Target[] => ps.map((p) => ({ kind: 'person', personId: p.id }));
 
 describe('Teams notifications', () => {
   it('install, subscribe, flagged update and resolve each reach the Teams DM once; an internal update sends nothing', async () => {
@@ -27,7 +31,7 @@ describe('Teams notifications', () => {
     const { ctx } = h.herald;
     const ann = h.user('Ann Stakeholder');
     await h.send(ann.install());
-    const annPerson = h.person(ann);
+    const annPerson = await h.person(ann);
     expect(annPerson).toMatchObject({
       email: 'ann-stakeholder@corp.example',
       teamsReachable: true,
@@ -35,22 +39,27 @@ describe('Teams notifications', () => {
     const welcome = h.fake.sentTo(ann.conversationId);
     expect(welcome).toHaveLength(1);
 
-    const rita = responder(h);
-    const { incident } = declareIncident(ctx, rita, {
+    const rita = await responder(h);
+    const { incident } = await declareIncident(ctx, rita, {
       title: 'Checkout errors',
       summary: 'Some payments fail; retrying works.',
       severity: 'SEV2',
       service: 'checkout',
       source: 'slack',
     });
-    subscribeToIncident(ctx, rita, incident.id, { people: [annPerson], teams: [] });
+    await subscribeToIncident(ctx, rita, { incidentId: incident.id, targets: people(annPerson) });
     await eventually(() => expect(h!.fake.cardsIn(ann.conversationId)).toHaveLength(1));
-    postStatusUpdate(ctx, rita, incident.id, {
+    await postStatusUpdate(ctx, rita, {
+      incidentId: incident.id,
       text: 'Internal: db failover',
       notifyStakeholders: false,
     });
-    postStatusUpdate(ctx, rita, incident.id, { text: 'Fix deployed', notifyStakeholders: true });
-    resolveIncident(ctx, rita, incident.id, 'Root cause: expired cert');
+    await postStatusUpdate(ctx, rita, {
+      incidentId: incident.id,
+      text: 'Fix deployed',
+      notifyStakeholders: true,
+    });
+    await resolveIncident(ctx, rita, { incidentId: incident.id, note: 'Root cause: expired cert' });
     await eventually(() => expect(h!.fake.cardsIn(ann.conversationId)).toHaveLength(3));
     await h.herald.worker.stop(1000);
 
@@ -71,19 +80,23 @@ describe('Teams notifications', () => {
   it('a person first subscribed by email from Slack who installs the app is the same person', async () => {
     h = await startTeamsHarness();
     const { ctx } = h.herald;
-    const rita = responder(h);
-    const { incident } = declareIncident(ctx, rita, { title: 'VPN down', source: 'slack' });
-    const byEmail = personByEmail(ctx, 'bob.builder@corp.example');
-    subscribeToIncident(ctx, rita, incident.id, { people: [byEmail], teams: [] });
+    const rita = await responder(h);
+    const { incident } = await declareIncident(ctx, rita, { title: 'VPN down', source: 'slack' });
+    const byEmail = await personByEmail(ctx, 'bob.builder@corp.example');
+    await subscribeToIncident(ctx, rita, { incidentId: incident.id, targets: people(byEmail) });
     await eventually(() => expect(h!.email.sent).toHaveLength(1));
 
     const bob = h.user('Bob Builder', { email: 'Bob.Builder@CORP.example' });
     await h.send(bob.install());
-    expect(h.person(bob).id).toBe(byEmail.id);
-    expect(h.person(bob)).toMatchObject({ displayName: 'Bob Builder', teamsReachable: true });
+    expect((await h.person(bob)).id).toBe(byEmail.id);
+    expect(await h.person(bob)).toMatchObject({ displayName: 'Bob Builder', teamsReachable: true });
 
     // Now reachable on Teams, Bob hears the next update there (his default), not by email.
-    postStatusUpdate(ctx, rita, incident.id, { text: 'Tunnel restored', notifyStakeholders: true });
+    await postStatusUpdate(ctx, rita, {
+      incidentId: incident.id,
+      text: 'Tunnel restored',
+      notifyStakeholders: true,
+    });
     await eventually(() => expect(h!.fake.cardsIn(bob.conversationId)).toHaveLength(1));
     expect(h.email.sent).toHaveLength(1);
     await h.send(bob.message('incidents'));
@@ -95,9 +108,15 @@ describe('Teams notifications', () => {
     const { ctx } = h.herald;
     const cy = h.user('Cy Stakeholder');
     await h.send(cy.install());
-    const rita = responder(h);
-    const { incident } = declareIncident(ctx, rita, { title: 'Search slow', source: 'slack' });
-    subscribeToIncident(ctx, rita, incident.id, { people: [h.person(cy)], teams: [] });
+    const rita = await responder(h);
+    const { incident } = await declareIncident(ctx, rita, {
+      title: 'Search slow',
+      source: 'slack',
+    });
+    await subscribeToIncident(ctx, rita, {
+      incidentId: incident.id,
+      targets: people(await h.person(cy)),
+    });
     await eventually(() => expect(h!.fake.cardsIn(cy.conversationId)).toHaveLength(1));
 
     await h.send(cy.message('preferences'));
@@ -114,9 +133,13 @@ describe('Teams notifications', () => {
     // What Teams posts for Action.Submit: the action's data merged with the inputs' values.
     await h.send(cy.submit({ ...save.data, channel_teams: 'false', channel_email: 'true' }));
     expect(h.fake.sentTo(cy.conversationId).at(-1)?.activity.text).toMatch(/^Saved\. .*email/);
-    expect(h.person(cy).preferences).toEqual(['email']);
+    expect((await h.person(cy)).preferences).toEqual(['email']);
 
-    postStatusUpdate(ctx, rita, incident.id, { text: 'Index rebuilt', notifyStakeholders: true });
+    await postStatusUpdate(ctx, rita, {
+      incidentId: incident.id,
+      text: 'Index rebuilt',
+      notifyStakeholders: true,
+    });
     await eventually(() =>
       expect(h!.email.sent.map((j) => j.event.payload.kind)).toEqual(['update']),
     );
@@ -129,10 +152,13 @@ describe('Teams notifications', () => {
     const { ctx } = h.herald;
     const dee = h.user('Dee Blocked');
     await h.send(dee.install());
-    const rita = responder(h);
-    const { incident } = declareIncident(ctx, rita, { title: 'Login loop', source: 'slack' });
+    const rita = await responder(h);
+    const { incident } = await declareIncident(ctx, rita, { title: 'Login loop', source: 'slack' });
     h.fake.failNext(dee.conversationId, 1, { status: 403 });
-    subscribeToIncident(ctx, rita, incident.id, { people: [h.person(dee)], teams: [] });
+    await subscribeToIncident(ctx, rita, {
+      incidentId: incident.id,
+      targets: people(await h.person(dee)),
+    });
 
     await eventually(() => expect(h!.email.sent).toHaveLength(1));
     expect(h.email.sent[0]!.event.payload).toMatchObject({
@@ -146,10 +172,14 @@ describe('Teams notifications', () => {
       ]),
     );
     expect(h.fake.sendAttempts(dee.conversationId).filter((r) => r.status === 403)).toHaveLength(1);
-    expect(h.person(dee).teamsReachable).toBe(false);
+    expect((await h.person(dee)).teamsReachable).toBe(false);
 
     // Later events go straight to email.
-    postStatusUpdate(ctx, rita, incident.id, { text: 'Sessions reset', notifyStakeholders: true });
+    await postStatusUpdate(ctx, rita, {
+      incidentId: incident.id,
+      text: 'Sessions reset',
+      notifyStakeholders: true,
+    });
     await eventually(() => expect(h!.email.sent).toHaveLength(2));
     expect(h.fake.sendAttempts(dee.conversationId)).toHaveLength(2); // welcome + the one 403
   });
@@ -162,14 +192,17 @@ describe('Teams notifications', () => {
       upn: 'eve_partner.example#EXT#@corp.onmicrosoft.example',
     });
     await h.send(eve.install());
-    expect(h.person(eve).email).toBeNull();
-    const rita = responder(h);
-    const { incident } = declareIncident(ctx, rita, {
+    expect((await h.person(eve)).email).toBeNull();
+    const rita = await responder(h);
+    const { incident } = await declareIncident(ctx, rita, {
       title: 'Partner API errors',
       source: 'slack',
     });
     h.fake.failNext(eve.conversationId, 1, { status: 403 });
-    subscribeToIncident(ctx, rita, incident.id, { people: [h.person(eve)], teams: [] });
+    await subscribeToIncident(ctx, rita, {
+      incidentId: incident.id,
+      targets: people(await h.person(eve)),
+    });
     await eventually(() =>
       expect(h!.deliveries().map((d) => [d.channel, d.state])).toEqual([
         ['teams', 'undeliverable'],
@@ -183,10 +216,16 @@ describe('Teams notifications', () => {
     const { ctx } = h.herald;
     const fay = h.user('Fay Patient');
     await h.send(fay.install());
-    const rita = responder(h);
-    const { incident } = declareIncident(ctx, rita, { title: 'Queue backlog', source: 'slack' });
+    const rita = await responder(h);
+    const { incident } = await declareIncident(ctx, rita, {
+      title: 'Queue backlog',
+      source: 'slack',
+    });
     h.fake.failNext(fay.conversationId, 2, { status: 502 });
-    subscribeToIncident(ctx, rita, incident.id, { people: [h.person(fay)], teams: [] });
+    await subscribeToIncident(ctx, rita, {
+      incidentId: incident.id,
+      targets: people(await h.person(fay)),
+    });
     await eventually(() => expect(h!.fake.cardsIn(fay.conversationId)).toHaveLength(1));
     await eventually(() =>
       expect(h!.deliveries().map((d) => [d.channel, d.state, d.attempts])).toEqual([

@@ -1,0 +1,109 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import type pg from 'pg';
+import type { Executor } from './executor.js';
+
+/** The transaction an async context runs in: its own pooled connection until COMMIT. */
+interface Scope {
+  client: pg.PoolClient;
+  open: boolean;
+}
+
+/**
+ * The executor on a PostgreSQL pool. A query outside a transaction takes any pooled connection;
+ * a transaction checks one out from `BEGIN` to `COMMIT`, and every query of its async context goes
+ * there. Statements are named once per text, so each connection plans them once.
+ */
+export class PostgresExecutor implements Executor {
+  readonly dialect = 'postgres';
+  private readonly render = new PgDialect();
+  private readonly scope = new AsyncLocalStorage<Scope>();
+  private readonly names = new Map<string, string>();
+
+  constructor(
+    readonly pool: pg.Pool,
+    private readonly isMigrated: (client: pg.Pool) => Promise<boolean>,
+  ) {}
+
+  async all<R>(query: SQL): Promise<R[]> {
+    return (await this.query(query)).rows as R[];
+  }
+
+  async get<R>(query: SQL): Promise<R | undefined> {
+    return (await this.query(query)).rows[0] as R | undefined;
+  }
+
+  async run(query: SQL): Promise<number> {
+    return (await this.query(query)).rowCount ?? 0;
+  }
+
+  inTransaction(): boolean {
+    return this.scope.getStore()?.open === true;
+  }
+
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.inTransaction()) return fn();
+    const client = await this.pool.connect();
+    const scope: Scope = { client, open: true };
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      try {
+        const result = await this.scope.run(scope, fn);
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch((rollback: unknown) => {
+          // The connection is unusable (the server went away): it must not go back to the pool.
+          broken = rollback as Error;
+        });
+        throw err;
+      }
+    } catch (err) {
+      broken ??= isConnectionError(err) ? (err as Error) : undefined;
+      throw err;
+    } finally {
+      scope.open = false;
+      client.release(broken);
+    }
+  }
+
+  async ready(): Promise<boolean> {
+    try {
+      return await this.isMigrated(this.pool);
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private query(query: SQL): Promise<pg.QueryResult> {
+    const { sql, params } = this.render.sqlToQuery(query);
+    const scope = this.scope.getStore();
+    const target = scope?.open ? scope.client : this.pool;
+    return target.query({ name: this.nameOf(sql), text: sql, values: params });
+  }
+
+  /** A stable statement name per SQL text (PostgreSQL caps names at 63 bytes). */
+  private nameOf(sql: string): string {
+    let name = this.names.get(sql);
+    if (!name) {
+      name = `h${this.names.size.toString(36)}`;
+      this.names.set(sql, name);
+    }
+    return name;
+  }
+}
+
+/** Errors that mean the connection itself is gone, not that a statement failed. */
+function isConnectionError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return (
+    typeof code === 'string' &&
+    (code.startsWith('08') || ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', '57P01'].includes(code))
+  );
+}
