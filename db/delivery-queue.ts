@@ -88,8 +88,9 @@ export class SqlDeliveryQueue implements DeliveryQueue {
   ): Promise<DeliveryJob[]> {
     if (limit <= 0) return [];
     const claim = async () => {
-      const ids = (await this.db.all<{ id: number }>(dueIds(this.db.dialect, channel, now, limit)))
-        .map((r) => r.id);
+      const ids = (
+        await this.db.all<{ id: number }>(dueIds(this.db.dialect, channel, now, limit))
+      ).map((r) => r.id);
       if (ids.length === 0) return [];
       return this.db.all<DeliveryRow>(
         sql`UPDATE deliveries SET state = 'sending', lease_until = ${now + leaseMs},
@@ -228,7 +229,9 @@ export class SqlDeliveryQueue implements DeliveryQueue {
       this.events.set(id, event);
       return event;
     }
-    const row = await this.db.get<EventRow>(sql`SELECT * FROM notification_events WHERE id = ${id}`);
+    const row = await this.db.get<EventRow>(
+      sql`SELECT * FROM notification_events WHERE id = ${id}`,
+    );
     if (!row) throw new Error(`missing event ${id}`);
     event = toEvent(row);
     if (this.events.size >= EVENT_CACHE_SIZE) {

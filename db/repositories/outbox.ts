@@ -1,10 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type {
-  Channel,
-  Delivery,
-  EventPayload,
-  NotificationEvent,
-} from '../../src/domain/types.js';
+import type { Channel, Delivery, EventPayload, NotificationEvent } from '../../src/domain/types.js';
 import type { NewDelivery, OutboxRepo } from '../../src/ports.js';
 import type { Executor } from '../executor.js';
 import type { DeliveryRow } from '../rows.js';

@@ -6,7 +6,11 @@ import { toPerson, toTeam, type PersonRow, type TeamRow } from '../rows.js';
 import { inChunks } from './chunks.js';
 
 const byName = <T extends { name: string }>(a: T, b: T) =>
-  a.name.toLowerCase() < b.name.toLowerCase() ? -1 : a.name.toLowerCase() > b.name.toLowerCase() ? 1 : 0;
+  a.name.toLowerCase() < b.name.toLowerCase()
+    ? -1
+    : a.name.toLowerCase() > b.name.toLowerCase()
+      ? 1
+      : 0;
 
 export class SqlStakeholderTeamsRepo implements StakeholderTeamsRepo {
   constructor(private readonly db: Executor) {}
@@ -44,7 +48,10 @@ export class SqlStakeholderTeamsRepo implements StakeholderTeamsRepo {
     return toTeam(row);
   }
 
-  async update(id: number, patch: { name?: string; description?: string }): Promise<StakeholderTeam> {
+  async update(
+    id: number,
+    patch: { name?: string; description?: string },
+  ): Promise<StakeholderTeam> {
     const set: SQL[] = [];
     if (patch.name !== undefined) set.push(sql`name = ${patch.name}`);
     if (patch.description !== undefined) set.push(sql`description = ${patch.description}`);
@@ -69,7 +76,9 @@ export class SqlStakeholderTeamsRepo implements StakeholderTeamsRepo {
     );
     return rows
       .map(toPerson)
-      .sort((a, b) => (a.displayName < b.displayName ? -1 : a.displayName > b.displayName ? 1 : a.id - b.id));
+      .sort((a, b) =>
+        a.displayName < b.displayName ? -1 : a.displayName > b.displayName ? 1 : a.id - b.id,
+      );
   }
 
   async addMembers(teamId: number, personIds: readonly number[], now: number): Promise<number[]> {

@@ -8,7 +8,12 @@ export class SqlUpdatesRepo implements UpdatesRepo {
   constructor(private readonly db: Executor) {}
 
   async create(
-    update: { incidentId: number; text: string; authorId: number | null; notifyStakeholders: boolean },
+    update: {
+      incidentId: number;
+      text: string;
+      authorId: number | null;
+      notifyStakeholders: boolean;
+    },
     now: number,
   ): Promise<StatusUpdate> {
     const row = await this.db.get<UpdateRow>(
