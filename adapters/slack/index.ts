@@ -1,6 +1,7 @@
 import { App, ExpressReceiver } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { Door, DoorFactory } from '../door.js';
+import { unhandledSlackRequests } from './answer-unhandled.js';
 import { boltLogger } from './bolt-logger.js';
 import type { SlackDeps } from './deps.js';
 import { SlackIdentity } from './identity.js';
@@ -9,13 +10,14 @@ import { registerCommands } from './listeners/commands.js';
 import { registerHome } from './listeners/home.js';
 import { registerViews } from './listeners/views.js';
 import { SlackDirectMessenger } from './messenger.js';
+import { SLACK_BODY_LIMIT_BYTES, slackRequestGuard } from './request-guard.js';
 
 /**
  * The Slack door: Bolt on Herald's HTTP server at `/slack/events` (signed requests only), the
  * slash commands, modals and App Home, and the stakeholder DM messenger. On when both
  * `SLACK_SIGNING_SECRET` and `SLACK_BOT_TOKEN` are set.
  */
-export const createSlackDoor: DoorFactory = ({ config, ctx, logger }): Door | null => {
+export const createSlackDoor: DoorFactory = ({ config, ctx, clock, logger }): Door | null => {
   if (!config.slack) return null;
   const { signingSecret, botToken, apiUrl, maxPerSecond } = config.slack;
   const log = boltLogger(logger);
@@ -38,12 +40,24 @@ export const createSlackDoor: DoorFactory = ({ config, ctx, logger }): Door | nu
     name: 'slack',
     messenger: new SlackDirectMessenger(client, { workspacePerSecond: maxPerSecond }),
     mount(app) {
+      // In front of Bolt: signature, timestamp, body limit and shape (see there).
+      app.post(
+        '/slack/events',
+        slackRequestGuard({
+          signingSecret,
+          clock,
+          logger: deps.logger,
+        }),
+      );
       const receiver = new ExpressReceiver({
         signingSecret,
         app,
         endpoints: '/slack/events',
         logger: log,
-        bodyLimit: '256kb',
+        bodyLimit: SLACK_BODY_LIMIT_BYTES,
+        customPropertiesExtractor: unhandledSlackRequests.responseOf,
+        unhandledRequestHandler: unhandledSlackRequests.onTimeout(deps.logger),
+        processEventErrorHandler: unhandledSlackRequests.onProcessError(deps.logger),
       });
       // `authorize` instead of `token`: Bolt would otherwise call auth.test in its constructor.
       const bolt = new App({
@@ -52,6 +66,7 @@ export const createSlackDoor: DoorFactory = ({ config, ctx, logger }): Door | nu
         clientOptions,
         logger: log,
       });
+      bolt.use(unhandledSlackRequests.middleware());
       registerCommands(bolt, deps);
       registerViews(bolt, deps);
       registerActions(bolt, deps);

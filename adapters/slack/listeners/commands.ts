@@ -26,7 +26,10 @@ export function registerCommands(app: App, deps: SlackDeps): void {
           ...deps.ctx,
           directory: { slackUser: (id: string) => deps.identity.profile(id) },
         };
-        const reply = await runCommandText(ctx, actor, root, command.text, 'slack');
+        // Slack always sends `text` (empty when nothing was typed); a request without it means
+        // the same, not a crash in the grammar.
+        const text = typeof command.text === 'string' ? command.text : '';
+        const reply = await runCommandText(ctx, actor, root, text, 'slack');
         if (reply.kind === 'text') {
           await ephemeral(escapeSlack(reply.text));
         } else {
