@@ -10,7 +10,17 @@ import { registerCommands } from './listeners/commands.js';
 import { registerHome } from './listeners/home.js';
 import { registerViews } from './listeners/views.js';
 import { SlackDirectMessenger } from './messenger.js';
-import { SLACK_BODY_LIMIT_BYTES, slackRequestGuard } from './request-guard.js';
+import { SLACK_BODY_LIMIT_BYTES, SLACK_WINDOW_MS, slackRequestGuard } from './request-guard.js';
+import { MemorySeenRequests } from './seen-requests.js';
+
+/**
+ * How long a signature or event id is remembered: a request is accepted up to five minutes either
+ * side of its timestamp, so its signature can come back for ten; Slack retries an event after about
+ * one and five minutes.
+ */
+const SEEN_RETENTION_MS = 2 * SLACK_WINDOW_MS;
+/** Far above what one workspace sends in ten minutes; bounds memory if something floods. */
+const SEEN_MAX_KEYS = 50_000;
 
 /**
  * The Slack door: Bolt on Herald's HTTP server at `/slack/events` (signed requests only), the
@@ -40,12 +50,17 @@ export const createSlackDoor: DoorFactory = ({ config, ctx, clock, logger }): Do
     name: 'slack',
     messenger: new SlackDirectMessenger(client, { workspacePerSecond: maxPerSecond }),
     mount(app) {
-      // In front of Bolt: signature, timestamp, body limit and shape (see there).
+      // In front of Bolt: signature, timestamp window, body limit and shape, replays (see there).
       app.post(
         '/slack/events',
         slackRequestGuard({
           signingSecret,
           clock,
+          // One process's memory; several replicas would share it through the database.
+          seen: new MemorySeenRequests(clock, {
+            retentionMs: SEEN_RETENTION_MS,
+            maxKeys: SEEN_MAX_KEYS,
+          }),
           logger: deps.logger,
         }),
       );

@@ -9,6 +9,7 @@ import type { Clock } from '../../src/clock.js';
 import type { Logger } from '../../src/logger.js';
 import { classifySlackRequest } from './classify-request.js';
 import { SlackRequestError } from './request-error.js';
+import type { SeenRequests } from './seen-requests.js';
 
 /** Slack's replay window: a request's timestamp may be this far from Herald's clock, either way. */
 export const SLACK_WINDOW_MS = 5 * 60 * 1000;
@@ -19,6 +20,7 @@ export const SLACK_BODY_LIMIT_BYTES = 256 * 1024;
 export interface SlackRequestGuardOptions {
   signingSecret: string;
   clock: Clock;
+  seen: SeenRequests;
   logger: Logger;
 }
 
@@ -60,7 +62,7 @@ function readBody(req: Request, res: Response): Promise<Buffer> {
 
 /**
  * Slack's request signing: `v0=` HMAC-SHA256 over `v0:{timestamp}:{body bytes}`, and a timestamp
- * at most five minutes old. Returns the signature.
+ * within five minutes of now either way (Bolt checks only the past). Returns the signature.
  */
 function authenticate(req: Request, body: Buffer, secret: string, now: number): string {
   const signature = req.get('x-slack-signature');
@@ -83,26 +85,41 @@ function authenticate(req: Request, body: Buffer, secret: string, now: number): 
   if (skew > SLACK_WINDOW_MS) {
     throw unauthorized('The request timestamp is more than five minutes old.');
   }
+  if (skew < -SLACK_WINDOW_MS) {
+    throw unauthorized('The request timestamp is more than five minutes in the future.');
+  }
   return signature;
 }
 
 /**
  * Stands in front of Bolt on `POST /slack/events` and decides, before any listener runs, whether
- * the request is Slack's: it reads the body (bounded), checks the signature and the timestamp,
- * and makes sure the body is a kind of request Herald handles. Every refusal is answered at once
- * with a JSON error.
+ * the request is Slack's and new: it reads the body (bounded), checks the signature and the
+ * timestamp window, makes sure the body is a kind of request Herald handles, and acknowledges a
+ * repeat — the same signed request, or another delivery of an event id already handled — without
+ * acting on it again. Every refusal is answered at once with a JSON error.
  *
  * Bolt's own verification stays on behind it (it is handed the same raw body): a second check of
  * the same signature costs one HMAC and keeps `/slack/events` signed-only should this guard ever
  * be mounted wrongly.
  */
 export function slackRequestGuard(opts: SlackRequestGuardOptions): RequestHandler {
-  const { signingSecret, clock, logger } = opts;
+  const { signingSecret, clock, seen, logger } = opts;
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       const body = await readBody(req, res);
-      authenticate(req, body, signingSecret, clock.now());
+      const signature = authenticate(req, body, signingSecret, clock.now());
       const request = classifySlackRequest(body.toString('utf8'), req.get('content-type'));
+      const first =
+        (await seen.claim(`signature:${signature}`)) &&
+        (request.eventId === null || (await seen.claim(`event:${request.eventId}`)));
+      if (!first) {
+        logger.info(
+          { kind: request.kind, eventId: request.eventId, retryNum: req.get('x-slack-retry-num') },
+          'slack: repeated request acknowledged, not acted on again',
+        );
+        res.status(200).end();
+        return;
+      }
       if (request.kind === 'rate_limited') {
         logger.warn({}, 'slack: Slack is withholding events (app_rate_limited)');
         res.status(200).end();
