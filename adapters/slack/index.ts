@@ -8,6 +8,7 @@ import { SlackIdentity } from './identity.js';
 import { registerActions } from './listeners/actions.js';
 import { registerCommands } from './listeners/commands.js';
 import { registerHome } from './listeners/home.js';
+import { registerUserChange } from './listeners/user-change.js';
 import { registerViews } from './listeners/views.js';
 import { SlackDirectMessenger } from './messenger.js';
 import { SLACK_BODY_LIMIT_BYTES, SLACK_WINDOW_MS, slackRequestGuard } from './request-guard.js';
@@ -40,10 +41,11 @@ export const createSlackDoor: DoorFactory = ({ config, ctx, clock, logger }): Do
     timeout: 10_000,
   };
   const client = new WebClient(botToken, clientOptions);
+  const doorLogger = logger.child({ door: 'slack' });
   const deps: SlackDeps = {
     ctx,
-    identity: new SlackIdentity(client, ctx),
-    logger: logger.child({ door: 'slack' }),
+    identity: new SlackIdentity(client, ctx, doorLogger),
+    logger: doorLogger,
   };
 
   return {
@@ -86,6 +88,7 @@ export const createSlackDoor: DoorFactory = ({ config, ctx, clock, logger }): Do
       registerViews(bolt, deps);
       registerActions(bolt, deps);
       registerHome(bolt, deps);
+      registerUserChange(bolt, deps);
       bolt.error((err) => {
         deps.logger.error({ err }, 'slack: unhandled listener error');
         return Promise.resolve();

@@ -21,7 +21,7 @@ export function registerCommands(app: App, deps: SlackDeps): void {
       await ack();
       const ephemeral = (text: string) => respond({ response_type: 'ephemeral', text });
       try {
-        const actor = await deps.identity.person(command.user_id);
+        const actor = await deps.identity.actor(command.user_id);
         const ctx = {
           ...deps.ctx,
           directory: { slackUser: (id: string) => deps.identity.profile(id) },

@@ -77,7 +77,7 @@ export function registerViews(app: App, deps: SlackDeps): void {
     app.view(callbackId, async ({ ack, body, view, client }) => {
       let outcome: Outcome;
       try {
-        const actor = await deps.identity.person(body.user.id);
+        const actor = await deps.identity.actor(body.user.id);
         outcome = await run(
           actor,
           new ViewState(view.state.values),
