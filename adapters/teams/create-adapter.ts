@@ -7,18 +7,47 @@ import { withoutSdkRetries } from './without-sdk-retries.js';
 type TeamsConfig = NonNullable<Config['teams']>;
 
 /**
+ * Where the Bot Framework's token services are. Unset, the SDK uses the public cloud's; the tests
+ * give a loopback token issuer so that real signed tokens go through the SDK's real checks.
+ */
+export interface BotFrameworkEndpoints {
+  /** OpenID metadata of the channel's token issuer: the keys inbound tokens are checked with. */
+  openIdMetadataUrl: string;
+  /** The `iss` inbound tokens must carry. */
+  tokenIssuer: string;
+  /** Where Herald gets its own tokens for outbound calls. */
+  loginUrl: string;
+}
+
+/** The SDK takes all of its endpoints or none: once one is given it uses no default. */
+const sdkEndpoints = (e: BotFrameworkEndpoints) => ({
+  ToBotFromChannelOpenIdMetadataUrl: e.openIdMetadataUrl,
+  ToBotFromEmulatorOpenIdMetadataUrl: e.openIdMetadataUrl,
+  ToBotFromChannelTokenIssuer: e.tokenIssuer,
+  ToChannelFromBotLoginUrl: e.loginUrl,
+  ToChannelFromBotOAuthScope: e.tokenIssuer,
+  OAuthUrl: e.loginUrl,
+  ValidateAuthority: false,
+});
+
+/**
  * The Bot Framework adapter. With an app id and password, inbound activities must carry a valid
  * Bot Framework token and outbound calls fetch one; with an empty app id (only when
  * `TEAMS_ALLOW_UNAUTHENTICATED=true`, refused in production by the config) both are off. A tenant
  * id makes it a single-tenant bot, the kind Azure creates today.
  */
-export function createTeamsAdapter(teams: TeamsConfig, logger: Logger): TeamsAdapter {
+export function createTeamsAdapter(
+  teams: TeamsConfig,
+  logger: Logger,
+  endpoints?: BotFrameworkEndpoints,
+): TeamsAdapter {
   const appId = teams.appId ?? '';
   const adapter = new TeamsAdapter({
     MicrosoftAppId: appId,
     MicrosoftAppPassword: teams.appPassword ?? '',
     MicrosoftAppType: teams.tenantId ? 'SingleTenant' : 'MultiTenant',
     ...(teams.tenantId ? { MicrosoftAppTenantId: teams.tenantId } : {}),
+    ...(endpoints ? sdkEndpoints(endpoints) : {}),
   });
   adapter.use(withoutSdkRetries(logger));
   adapter.onTurnError = async (turn, err) => {

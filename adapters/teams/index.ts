@@ -1,6 +1,6 @@
 import express, { type Request, type Response } from 'express';
-import type { Door, DoorFactory } from '../door.js';
-import { createTeamsAdapter } from './create-adapter.js';
+import type { Door, DoorDeps, DoorFactory } from '../door.js';
+import { createTeamsAdapter, type BotFrameworkEndpoints } from './create-adapter.js';
 import { TeamsDirectMessenger } from './direct-messenger.js';
 import { createTeamsBot } from './teams-bot.js';
 
@@ -20,12 +20,25 @@ const isActivity = (body: unknown): boolean =>
   typeof (body as { type?: unknown }).type === 'string' &&
   (body as { type: string }).type !== '';
 
+/** What only tests change: where the Bot Framework's token services are. */
+export interface TeamsDoorOptions {
+  botFramework?: BotFrameworkEndpoints;
+}
+
 /**
  * The Teams door: the bot at `POST /api/messages` and the proactive 1:1 messenger. On
  * with `TEAMS_APP_ID` and `TEAMS_APP_PASSWORD` (Bot Framework authentication), or without them
  * when `TEAMS_ALLOW_UNAUTHENTICATED=true` (local development and tests only); off otherwise.
  */
-export const createTeamsDoor: DoorFactory = ({ config, ctx, logger }): Door | null => {
+export const teamsDoor =
+  (options: TeamsDoorOptions = {}): DoorFactory =>
+  (deps) =>
+    openTeamsDoor(deps, options);
+
+/** The Teams door against the public cloud's Bot Framework. */
+export const createTeamsDoor: DoorFactory = teamsDoor();
+
+function openTeamsDoor({ config, ctx, logger }: DoorDeps, options: TeamsDoorOptions): Door | null {
   const teams = config.teams;
   if (!teams) return null;
   const authenticated = teams.appId !== null && teams.appPassword !== null;
@@ -35,6 +48,7 @@ export const createTeamsDoor: DoorFactory = ({ config, ctx, logger }): Door | nu
   const adapter = createTeamsAdapter(
     authenticated ? teams : { ...teams, appId: null, appPassword: null },
     log,
+    options.botFramework,
   );
   const bot = createTeamsBot(ctx, log);
   if (!authenticated) log.warn({}, 'teams: authentication is OFF (TEAMS_ALLOW_UNAUTHENTICATED)');
@@ -66,4 +80,4 @@ export const createTeamsDoor: DoorFactory = ({ config, ctx, logger }): Door | nu
       );
     },
   };
-};
+}

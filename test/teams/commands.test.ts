@@ -4,7 +4,7 @@ import { postStatusUpdate } from '../../src/actions/post-status-update.js';
 import { subscribeToIncident } from '../../src/actions/subscribe-to-incident.js';
 import type { Person } from '../../src/domain/types.js';
 import { eventually } from '../support/eventually.js';
-import { BOT } from '../support/teams-user.js';
+import { BOT, TENANT } from '../support/teams-user.js';
 import { startTeamsHarness, type TeamsHarness, type TeamsUser } from './harness.js';
 
 let h: TeamsHarness;
@@ -204,7 +204,7 @@ describe('Teams personal commands', () => {
     await h.send({ ...sam.message('help'), serviceUrl: `${h.fake.url}emea/` });
     expect(JSON.parse(h.person(sam).teamsConversationRef!)).toMatchObject({
       serviceUrl: `${h.fake.url}emea/`,
-      conversation: { id: sam.conversationId, tenantId: 'tenant-1' },
+      conversation: { id: sam.conversationId, tenantId: TENANT },
     });
     twoIncidents(h.person(sam));
     await eventually(() => expect(h.fake.cardsIn(sam.conversationId)).toHaveLength(2));
