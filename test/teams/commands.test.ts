@@ -222,6 +222,24 @@ describe('Teams personal commands', () => {
     expect(h.person(uma).email).toBe('uma@corp.example');
   });
 
+  it('a preferences submit naming someone else answers the same whether that person exists or not', async () => {
+    const sam = h.user('Sam Stakeholder');
+    const tom = h.user('Tom Target');
+    await h.send(sam.install(), tom.install());
+    const submitFor = (personId: number) =>
+      sam.submit({ verb: 'herald.savePreferences', personId, channel_email: 'true' });
+    const answers: string[] = [];
+    for (const personId of [h.person(tom).id, 424242]) {
+      const submit = submitFor(personId);
+      await h.send(submit);
+      const reply = h.fake.sentTo(sam.conversationId).find((a) => a.replyToId === submit.id);
+      answers.push(reply?.activity.text ?? '');
+    }
+    expect(answers[0]).toContain("not allowed to change someone else's preferences");
+    expect(answers[1]).toBe(answers[0]);
+    expect(h.person(tom).preferences).toBeNull();
+  });
+
   it('a preferences submit naming someone else changes nothing unless an admin sent it', async () => {
     const sam = h.user('Sam Stakeholder');
     const tom = h.user('Tom Target');
