@@ -33,8 +33,9 @@ const sdkEndpoints = (e: BotFrameworkEndpoints) => ({
 /**
  * The Bot Framework adapter. With an app id and password, inbound activities must carry a valid
  * Bot Framework token and outbound calls fetch one; with an empty app id (only when
- * `TEAMS_ALLOW_UNAUTHENTICATED=true`, refused in production by the config) both are off. A tenant
- * id makes it a single-tenant bot, the kind Azure creates today.
+ * `TEAMS_ALLOW_UNAUTHENTICATED=true`, refused in production by the config) both are off. With
+ * credentials, a tenant id makes it a single-tenant bot, the kind Azure creates today: its tokens
+ * come from that tenant. Which tenants' activities are served is Herald's own check, in every mode.
  */
 export function createTeamsAdapter(
   teams: TeamsConfig,
@@ -42,11 +43,13 @@ export function createTeamsAdapter(
   endpoints?: BotFrameworkEndpoints,
 ): TeamsAdapter {
   const appId = teams.appId ?? '';
+  // Without credentials there is no token to get from a tenant (the SDK refuses the combination).
+  const tenantId = appId ? teams.tenantId : null;
   const adapter = new TeamsAdapter({
     MicrosoftAppId: appId,
     MicrosoftAppPassword: teams.appPassword ?? '',
-    MicrosoftAppType: teams.tenantId ? 'SingleTenant' : 'MultiTenant',
-    ...(teams.tenantId ? { MicrosoftAppTenantId: teams.tenantId } : {}),
+    MicrosoftAppType: tenantId ? 'SingleTenant' : 'MultiTenant',
+    ...(tenantId ? { MicrosoftAppTenantId: tenantId } : {}),
     ...(endpoints ? sdkEndpoints(endpoints) : {}),
   });
   adapter.use(withoutSdkRetries(logger));

@@ -85,3 +85,42 @@ describe('Teams HTTP endpoint and authentication', () => {
     expect(door).toMatchObject({ name: 'teams', messenger: { channel: 'teams' } });
   });
 });
+
+describe('Teams configuration at start-up', () => {
+  const VALUES = {
+    TEAMS_APP_ID: '11111111-2222-3333-4444-555555555555',
+    TEAMS_APP_PASSWORD: 'not-a-real-secret',
+    TEAMS_TENANT_ID: '6f1b2c3d-0000-4000-8000-00000000aaaa',
+    TEAMS_ALLOW_UNAUTHENTICATED: 'true',
+  };
+  const NAMES = Object.keys(VALUES) as Array<keyof typeof VALUES>;
+  /** Every subset of the Teams variables, each set to a well-formed value. */
+  const combinations = Array.from({ length: 2 ** NAMES.length }, (_, bits) =>
+    Object.fromEntries(NAMES.filter((_, i) => bits & (1 << i)).map((n) => [n, VALUES[n]])),
+  ).filter((env) => Object.keys(env).length > 0);
+
+  it.each(combinations)(
+    '%o opens the Teams door or stops with one line naming a Teams variable',
+    async (env) => {
+      let outcome: string;
+      try {
+        const door = await createTeamsDoor({
+          ctx: {} as CommandContext,
+          clock: systemClock,
+          logger: silentLogger,
+          secret: 'x'.repeat(32),
+          config: loadConfig(env),
+        });
+        outcome = door ? 'door open' : 'door closed';
+      } catch (err) {
+        outcome = (err as Error).message;
+      }
+      const settingIsUsed = outcome === 'door open';
+      const oneLineNamingAVariable = /^TEAMS_[A-Z_]+(="[^"\n]*")?: [^\n]+$/.test(outcome);
+      expect({ outcome, ok: settingIsUsed || oneLineNamingAVariable }).toEqual({
+        outcome,
+        ok: true,
+      });
+    },
+  );
+});
