@@ -1,5 +1,6 @@
 // Its own module: the package index would load teams-ai's whole AI stack beside it.
 import { TeamsAdapter } from '@microsoft/teams-ai/lib/TeamsAdapter.js';
+import type { Activity, InvokeResponse, TurnContext } from 'botbuilder';
 import type { Config } from '../../src/config.js';
 import type { Logger } from '../../src/logger.js';
 import { withoutSdkRetries } from './without-sdk-retries.js';
@@ -17,6 +18,22 @@ export interface BotFrameworkEndpoints {
   tokenIssuer: string;
   /** Where Herald gets its own tokens for outbound calls. */
   loginUrl: string;
+}
+
+/**
+ * teams-ai's adapter, with the one step Herald's route needs in the open: authenticate an
+ * activity and run a turn on it, throwing what authentication throws (`process` would write it
+ * into the response).
+ */
+export class HeraldTeamsAdapter extends TeamsAdapter {
+  /** Authenticates `authorization` for `activity`, runs `logic`, returns an invoke's answer. */
+  serve(
+    authorization: string,
+    activity: Activity,
+    logic: (turn: TurnContext) => Promise<void>,
+  ): Promise<InvokeResponse | undefined> {
+    return this.processActivity(authorization, activity, logic);
+  }
 }
 
 /** The SDK takes all of its endpoints or none: once one is given it uses no default. */
@@ -41,11 +58,11 @@ export function createTeamsAdapter(
   teams: TeamsConfig,
   logger: Logger,
   endpoints?: BotFrameworkEndpoints,
-): TeamsAdapter {
+): HeraldTeamsAdapter {
   const appId = teams.appId ?? '';
   // Without credentials there is no token to get from a tenant (the SDK refuses the combination).
   const tenantId = appId ? teams.tenantId : null;
-  const adapter = new TeamsAdapter({
+  const adapter = new HeraldTeamsAdapter({
     MicrosoftAppId: appId,
     MicrosoftAppPassword: teams.appPassword ?? '',
     MicrosoftAppType: tenantId ? 'SingleTenant' : 'MultiTenant',

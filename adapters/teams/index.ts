@@ -1,24 +1,12 @@
-import express, { type Request, type Response } from 'express';
+import express from 'express';
 import type { Door, DoorDeps, DoorFactory } from '../door.js';
 import { createTeamsAdapter, type BotFrameworkEndpoints } from './create-adapter.js';
 import { TeamsDirectMessenger } from './direct-messenger.js';
+import { messagesRoute } from './messages-route.js';
 import { createTeamsBot } from './teams-bot.js';
 
 /** Bot Framework activities are small; a card submit is a few hundred bytes. */
 const BODY_LIMIT = '256kb';
-
-const unauthorized = (res: Response) =>
-  res.status(401).json({
-    error: { code: 'UNAUTHORIZED', message: 'A Bot Framework bearer token is required.' },
-  });
-
-/** The adapter answers other shapes with a bare 400 or a 500 (and console noise). */
-const isActivity = (body: unknown): boolean =>
-  typeof body === 'object' &&
-  body !== null &&
-  !Array.isArray(body) &&
-  typeof (body as { type?: unknown }).type === 'string' &&
-  (body as { type: string }).type !== '';
 
 /** What only tests change: where the Bot Framework's token services are. */
 export interface TeamsDoorOptions {
@@ -60,23 +48,7 @@ function openTeamsDoor({ config, ctx, logger }: DoorDeps, options: TeamsDoorOpti
       app.post(
         '/api/messages',
         express.json({ limit: BODY_LIMIT }),
-        async (req: Request, res: Response) => {
-          // The adapter would say 401 as well, but only after logging to the console: turn away
-          // requests without any token before it.
-          if (authenticated && !/^Bearer \S+$/i.test(req.headers.authorization ?? '')) {
-            unauthorized(res);
-            return;
-          }
-          if (!isActivity(req.body)) {
-            res.status(400).json({
-              error: { code: 'INVALID_INPUT', message: 'Not a Bot Framework activity.' },
-            });
-            return;
-          }
-          await adapter.process(req, res, async (turn) => {
-            await bot.run(turn);
-          });
-        },
+        messagesRoute({ adapter, bot, authenticated, logger: log }),
       );
     },
   };

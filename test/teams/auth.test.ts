@@ -4,7 +4,8 @@ import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
 import type { CommandContext } from '../../src/commands/execute.js';
 import { systemClock } from '../../src/clock.js';
-import { startTeamsHarness, type TeamsHarness } from './harness.js';
+import { RecordingLogger } from '../support/recording-logger.js';
+import { answerOf, startTeamsHarness, type TeamsHarness } from './harness.js';
 
 let h: TeamsHarness | undefined;
 afterEach(async () => {
@@ -83,6 +84,82 @@ describe('Teams HTTP endpoint and authentication', () => {
       config: loadConfig({ TEAMS_ALLOW_UNAUTHENTICATED: 'true' }),
     });
     expect(door).toMatchObject({ name: 'teams', messenger: { channel: 'teams' } });
+  });
+});
+
+describe('Teams authentication failures answer JSON with nothing internal in the body', () => {
+  it('a signed activity while the token issuer is out of reach gets a JSON 503; the cause is only in the log', async () => {
+    const logger = new RecordingLogger();
+    h = await startTeamsHarness(CREDENTIALS, { logger });
+    const mallory = h.user('Mallory');
+    for (const issuer of ['unreachable', 'failing'] as const) {
+      h.fake.issuer = issuer;
+      const res = await h.postSigned(mallory.message('incidents'), CREDENTIALS.TEAMS_APP_ID);
+      const answer = await answerOf(res);
+      expect({ issuer, ...answer }).toEqual({
+        issuer,
+        status: 503,
+        body: {
+          error: {
+            code: 'AUTHENTICATION_UNAVAILABLE',
+            message: 'Herald cannot check Bot Framework tokens right now. Try again later.',
+          },
+        },
+      });
+      expect(JSON.stringify(answer.body)).not.toMatch(
+        /127\.0\.0\.1|socket|openid|ECONN|ENOTFOUND|Failed to load/i,
+      );
+    }
+    expect(h.herald.ctx.store.people.byTeamsAadId(mallory.member.aadObjectId)).toBeNull();
+    // The operator learns why.
+    expect(logger.text()).toMatch(/socket hang up/);
+    expect(logger.text()).toMatch(/Failed to load openID config: 503/);
+
+    // The same activity is served once the issuer answers again.
+    h.fake.issuer = 'up';
+    const res = await h.postSigned(mallory.message('incidents'), CREDENTIALS.TEAMS_APP_ID);
+    expect(res.status).toBe(200);
+    expect(h.herald.ctx.store.people.byTeamsAadId(mallory.member.aadObjectId)).not.toBeNull();
+  });
+
+  it('forged, misaddressed and expired tokens get a JSON 401; an activity Herald has no handler for a JSON 501', async () => {
+    h = await startTeamsHarness(CREDENTIALS);
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const appId = CREDENTIALS.TEAMS_APP_ID;
+    const mallory = h.user('Mallory');
+    const activity = mallory.message('incidents');
+    const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+    const attempts = {
+      forged: bearer(h.fake.token(appId, {}, { signWith: 'other-key' })),
+      otherApp: bearer(h.fake.token('another-bot')),
+      expired: bearer(h.fake.token(appId, { exp: Math.floor(Date.now() / 1000) - 3600 })),
+      otherServiceUrl: bearer(h.fake.token(appId, { serviceurl: `${h.fake.url}elsewhere/` })),
+    };
+    for (const [name, headers] of Object.entries(attempts)) {
+      const res = await h.post(activity, headers);
+      expect({ name, ...(await answerOf(res)) }).toEqual({
+        name,
+        status: 401,
+        body: {
+          error: {
+            code: 'UNAUTHORIZED',
+            message: 'A valid Bot Framework bearer token is required.',
+          },
+        },
+      });
+    }
+    expect(h.herald.ctx.store.people.byTeamsAadId(mallory.member.aadObjectId)).toBeNull();
+
+    const invoke = await h.postSigned(mallory.activity('invoke', { name: 'task/fetch' }), appId);
+    expect(await answerOf(invoke)).toEqual({
+      status: 501,
+      body: {
+        error: {
+          code: 'NOT_IMPLEMENTED',
+          message: 'Herald does not handle this kind of activity.',
+        },
+      },
+    });
   });
 });
 
