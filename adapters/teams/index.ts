@@ -38,8 +38,14 @@ function openTeamsDoor({ config, ctx, logger }: DoorDeps, options: TeamsDoorOpti
     log,
     options.botFramework,
   );
-  const bot = createTeamsBot(ctx, log);
+  const bot = createTeamsBot(ctx, log, { tenantId: teams.tenantId });
   if (!authenticated) log.warn({}, 'teams: authentication is OFF (TEAMS_ALLOW_UNAUTHENTICATED)');
+  if (!teams.tenantId) {
+    log.warn(
+      {},
+      'teams: TEAMS_TENANT_ID is not set: every Microsoft Entra tenant is served, and Teams users are linked to people by user principal name only',
+    );
+  }
 
   return {
     name: 'teams',
@@ -48,7 +54,7 @@ function openTeamsDoor({ config, ctx, logger }: DoorDeps, options: TeamsDoorOpti
       app.post(
         '/api/messages',
         express.json({ limit: BODY_LIMIT }),
-        messagesRoute({ adapter, bot, authenticated, logger: log }),
+        messagesRoute({ adapter, bot, authenticated, tenantId: teams.tenantId, logger: log }),
       );
     },
   };
