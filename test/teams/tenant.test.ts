@@ -31,7 +31,7 @@ const boss = (t: TeamsHarness) => t.herald.ctx.store.people.byEmail(BOSS);
 const impostor = (t: TeamsHarness, tenantId: string): TeamsUser =>
   t.user('Mallory Impostor', { email: BOSS, upn: 'mallory@partner.example', tenantId });
 
-/** The activities of an install and an admin command, with the tenant fields rewritten. */
+/** The activity with its two tenant fields rewritten; a field not given is left out. */
 function withTenant(
   activity: Record<string, unknown>,
   tenants: { conversation?: string; channelData?: string },
