@@ -47,6 +47,14 @@ describe('configuration (PRODUCT §7)', () => {
       { TEAMS_ALLOW_UNAUTHENTICATED: 'true', NODE_ENV: 'production' },
       /must not be true when NODE_ENV=production/,
     ],
+    [
+      { TEAMS_TENANT_ID: '6f1b2c3d-0000-4000-8000-00000000aaaa' },
+      /^TEAMS_TENANT_ID: needs TEAMS_APP_ID and TEAMS_APP_PASSWORD, or TEAMS_ALLOW_UNAUTHENTICATED=true$/,
+    ],
+    [
+      { TEAMS_TENANT_ID: 'corp.onmicrosoft.example', TEAMS_ALLOW_UNAUTHENTICATED: 'true' },
+      /^TEAMS_TENANT_ID="corp.onmicrosoft.example": must be the directory \(tenant\) ID, a GUID$/,
+    ],
     [{ INTAKE_TOKEN: 'short' }, /^INTAKE_TOKEN="short": must be at least 16 characters$/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL="loud": must be one of/],
     [{ SLACK_MAX_PER_SECOND: '0' }, /^SLACK_MAX_PER_SECOND="0": must be above 0$/],

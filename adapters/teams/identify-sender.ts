@@ -4,6 +4,7 @@ import type { ActionContext } from '../../src/actions/context.js';
 import type { Person } from '../../src/domain/types.js';
 import type { Logger } from '../../src/logger.js';
 import { referenceOf } from './conversation-ref.js';
+import { activityTenant } from './tenant.js';
 
 /** Guests' UPNs (`a_b.example#EXT#@tenant…`) and other non-addresses are not linked by email. */
 const EMAIL = /^[^\s@#<>]+@[^\s@#<>]+\.[^\s@#<>]+$/;
@@ -26,16 +27,37 @@ export const isPersonalChat = (a: Partial<Activity>): boolean =>
   (a.conversation?.conversationType ?? 'personal') === 'personal' &&
   a.conversation?.isGroup !== true;
 
+const address = (value: string | undefined): string | undefined =>
+  typeof value === 'string' && EMAIL.test(value) ? value : undefined;
+
+/**
+ * The address the member lookup vouches for, the link to a person known from Slack or email.
+ * A profile's email field is whatever the user's tenant wrote there, and an admin of any tenant
+ * can write any address: it is believed only from the configured tenant (`TEAMS_TENANT_ID`), the
+ * organisation Herald serves. An account whose home tenant is another one (a user of another
+ * organisation in a chat of ours) gives none. Without `TEAMS_TENANT_ID` no tenant is trusted, and
+ * only the user principal name counts: Entra ID lets a tenant give its users principal names only
+ * in domains it has proven it owns.
+ */
+function vouchedAddress(
+  member: { email?: string; userPrincipalName?: string; tenantId?: string },
+  activity: Partial<Activity>,
+  trustedTenant: string | null,
+): string | null {
+  if (trustedTenant === null) return address(member.userPrincipalName) ?? null;
+  const home = (member.tenantId ?? activityTenant(activity) ?? '').toLowerCase();
+  if (home !== trustedTenant) return null;
+  return address(member.email) ?? address(member.userPrincipalName) ?? null;
+}
+
 async function memberEmail(
   turn: TurnContext,
   logger: Logger,
+  trustedTenant: string | null,
 ): Promise<{ name?: string; email: string | null }> {
   try {
     const member = await TeamsInfo.getMember(turn, turn.activity.from.id);
-    const email = [member.email, member.userPrincipalName].find(
-      (e): e is string => typeof e === 'string' && EMAIL.test(e),
-    );
-    return { name: member.name, email: email ?? null };
+    return { name: member.name, email: vouchedAddress(member, turn.activity, trustedTenant) };
   } catch (err) {
     // Without the email the person is still known by AAD id; linking waits for the next message.
     logger.warn({ err: (err as Error).message }, 'teams: member lookup failed');
@@ -47,12 +69,14 @@ async function memberEmail(
  * The person behind an activity in a personal chat, with the conversation reference refreshed on
  * every activity (the service URL may move) and cleared on uninstall. The member lookup that gives
  * the email — the link to the same person known from Slack or email — runs on install and while
- * Herald has no address for them. Returns null outside a personal chat or without an AAD id.
+ * Herald has no address for them; `trustedTenant` (`TEAMS_TENANT_ID`) decides which address it
+ * may give. Returns null outside a personal chat or without an AAD id.
  */
 export async function identifySender(
   ctx: ActionContext,
   turn: TurnContext,
   logger: Logger,
+  trustedTenant: string | null,
 ): Promise<Person | null> {
   const a = turn.activity;
   const aadId = a.from?.aadObjectId;
@@ -69,7 +93,10 @@ export async function identifySender(
     });
   }
   const reference = referenceOf(a);
-  const member = isInstall(a) || !known?.email ? await memberEmail(turn, logger) : { email: null };
+  const member =
+    isInstall(a) || !known?.email
+      ? await memberEmail(turn, logger, trustedTenant)
+      : { email: null };
   return identifyTeamsUser(ctx, {
     aadId,
     displayName: member.name || a.from.name || known?.displayName || 'Teams user',

@@ -1,5 +1,6 @@
 import { setPreferences } from '../../src/actions/set-preferences.js';
 import type { ActionContext } from '../../src/actions/context.js';
+import { requirePermission } from '../../src/access.js';
 import * as replies from '../../src/commands/replies.js';
 import type { Person } from '../../src/domain/types.js';
 import { HeraldError } from '../../src/errors.js';
@@ -19,6 +20,9 @@ export function savePreferences(ctx: ActionContext, actor: Person, value: unknow
       'That form is out of date: type preferences for a new one.',
     );
   }
+  // The permission before the lookup: whoever may not change someone else's preferences gets the
+  // same "not allowed" for any id, and so cannot tell which ids are people.
+  if (submission.personId !== actor.id) requirePermission(actor, 'others-preferences');
   const target =
     submission.personId === actor.id ? actor : ctx.store.people.byId(submission.personId);
   if (!target)
