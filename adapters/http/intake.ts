@@ -182,6 +182,12 @@ export function intakeRouter(opts: IntakeOptions): Router {
   router.post('/alertmanager', (req, res) => {
     const payload = parseBody(alertmanagerPayload, req.body ?? {});
     const r = receiveAlertmanager(ctx, opts.actor(), payload);
+    if (r.truncated.length > 0) {
+      opts.logger.warn(
+        { groupKey: payload.groupKey, incidentId: r.incident?.id, cut: r.truncated },
+        "alertmanager: derived text cut to Herald's limits",
+      );
+    }
     res.status(r.action === 'declared' ? 201 : 200).json({
       action: r.action,
       incident: r.incident ? incidentJson(r.incident) : null,
