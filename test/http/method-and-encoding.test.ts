@@ -97,6 +97,20 @@ describe('a body whose Content-Encoding is a lie', () => {
   });
 });
 
+describe('a URL that is not valid percent-encoding', () => {
+  it.each(['/api/v1/incidents/%E0%A4%A', '/api/v1/incidents/%ZZ/updates'])(
+    '%s is a 400, not a 500',
+    async (path) => {
+      const method = path.endsWith('updates') ? 'POST' : 'GET';
+      expectJsonError(
+        await answer(await fetch(`${api.base}${path}`, { method, headers: auth })),
+        400,
+        'INVALID_INPUT',
+      );
+    },
+  );
+});
+
 describe('a method the route does not take is a 405 with Allow', () => {
   const cases: Array<[string, string, string, 'api' | 'mail', boolean]> = [
     ['DELETE', '/api/v1/incidents/1', 'GET, HEAD', 'api', true],
