@@ -40,13 +40,17 @@ const STATUS_OF: Record<ErrorCode, number> = {
   CONFIG_INVALID: 500,
 };
 
+/** body-parser's `limit` (bytes) as the client configured it: `64 kB`. */
+const kB = (limit: unknown) =>
+  typeof limit === 'number' ? `${Math.round(limit / 1024)} kB` : 'the limit';
+
 /**
  * body-parser's errors, as the client should read them. A body that does not inflate as its
  * `Content-Encoding` says comes as zlib's error (`Z_DATA_ERROR`, `Z_BUF_ERROR`…) with status 400
  * and no `type`; zlib's own words stay out of the answer.
  */
 function bodyParserError(err: unknown): ApiError | null {
-  const e = err as { type?: unknown; code?: unknown; status?: unknown } | null;
+  const e = err as { type?: unknown; code?: unknown; limit?: unknown } | null;
   if (typeof e?.code === 'string' && e.code.startsWith('Z_')) {
     return new ApiError(
       400,
@@ -59,7 +63,7 @@ function bodyParserError(err: unknown): ApiError | null {
     case 'entity.parse.failed':
       return new ApiError(400, 'MALFORMED_JSON', 'The body is not valid JSON.', 'body');
     case 'entity.too.large':
-      return new ApiError(413, 'PAYLOAD_TOO_LARGE', 'The body is larger than 64 kB.');
+      return new ApiError(413, 'PAYLOAD_TOO_LARGE', `The body is larger than ${kB(e?.limit)}.`);
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send UTF-8 JSON.');

@@ -39,8 +39,12 @@ export function finishHttpApp(app: Express, logger: Logger): void {
     sendError(res, 404, 'NOT_FOUND', 'No such route.');
   });
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    // Outside /api/v1 the codes stay the two every door shares; the message says what was wrong.
     const known = clientError(err);
-    if (known) return sendError(res, known.status, known.code, known.message, known.field);
+    if (known) {
+      const code = known.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'INVALID_INPUT';
+      return sendError(res, known.status, code, known.message, known.field);
+    }
     logger.error({ err }, 'request failed');
     sendError(res, 500, 'INTERNAL', 'Internal error.');
   });
