@@ -15,7 +15,7 @@ export function postStatusUpdate(
   incidentId: number,
   input: { text: string; notifyStakeholders: boolean },
 ): { incident: Incident; update: StatusUpdate; notified: FanOutSummary } {
-  const text = validate(longText(3000), input.text);
+  const text = validate(longText(3000), input.text, 'text');
   const { store, clock } = ctx;
   const result = store.transaction(() => {
     let incident = incidentFor(store, actor, incidentId, 'edit-incident');

@@ -12,7 +12,7 @@ export function resolveIncident(
   incidentId: number,
   rawNote: string | null,
 ): { incident: Incident; notified: FanOutSummary } {
-  const note = validate(optionalLongText(3000), rawNote ?? '') || null;
+  const note = validate(optionalLongText(3000), rawNote ?? '', 'note') || null;
   const { store, clock } = ctx;
   const result = store.transaction(() => {
     const open = incidentFor(store, actor, incidentId, 'edit-incident');

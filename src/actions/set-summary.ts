@@ -10,7 +10,7 @@ export function setSummary(
   incidentId: number,
   summary: string,
 ): Incident {
-  const text = validate(optionalLongText(3000), summary);
+  const text = validate(optionalLongText(3000), summary, 'summary');
   const { store, clock } = ctx;
   return store.transaction(() => {
     incidentFor(store, actor, incidentId, 'edit-incident');

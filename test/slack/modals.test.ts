@@ -47,7 +47,7 @@ describe('modals', () => {
     const refused = await submit('URITA', view, { title: text('   ') });
     expect(refused).toEqual({
       response_action: 'errors',
-      errors: { title: 'title: must not be empty' },
+      errors: { title: 'Title must not be empty.' },
     });
     expect(h.count('incidents')).toBe(0);
     const ack = await submit('URITA', view, {
