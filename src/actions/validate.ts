@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { invalid } from '../errors.js';
+import { cleanText } from '../text/inert-text.js';
 
 /** What a person calls each input, for messages such as "Update text must not be empty." */
 const LABELS: Record<string, string> = {
@@ -41,24 +42,26 @@ export function validate<T>(schema: z.ZodType<T>, input: unknown, field?: string
   throw invalid(key ? sentence(labelOf(key), message) : sentence('Input', message), key);
 }
 
+/**
+ * User text as the core keeps it: newlines normalized, control characters and bidi overrides
+ * dropped (they would make text read otherwise than it is), so no surface can show them.
+ * Formatting characters stay: every surface shows user text as typed.
+ */
+const clean = z.string().transform(cleanText);
+
 const singleLine = (max: number) =>
-  z
-    .string()
+  clean
     .transform((s) => s.replace(/\s+/g, ' ').trim())
     .pipe(z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`));
 
 export const title = singleLine(200);
 export const serviceName = singleLine(100);
 export const longText = (max: number) =>
-  z
-    .string()
+  clean
     .transform((s) => s.trim())
     .pipe(z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`));
 export const optionalLongText = (max: number) =>
-  z
-    .string()
-    .transform((s) => s.trim())
-    .pipe(z.string().max(max, `must be at most ${max} characters`));
+  clean.transform((s) => s.trim()).pipe(z.string().max(max, `must be at most ${max} characters`));
 
 /** Team names are single tokens so they can be typed as `team:<name>`. */
 export const teamName = z
