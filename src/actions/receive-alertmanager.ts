@@ -7,6 +7,7 @@ import type { ActionContext } from './context.js';
 import { declareIncident } from './declare-incident.js';
 import { postStatusUpdate } from './post-status-update.js';
 import { resolveIncident } from './resolve-incident.js';
+import { MAX } from './validate.js';
 
 /** One alert of an Alertmanager group notification (webhook version 4), as the core needs it. */
 export interface Alert {
@@ -40,7 +41,7 @@ export interface Truncation {
  * The core's limits (`validate.ts`) on what Herald derives. Alertmanager never retries a 4xx, so a
  * derived text over a limit is cut rather than refused: the payload was valid, the text is ours.
  */
-const LIMITS = { title: 200, summary: 3000, service: 100, text: 3000 } as const;
+const LIMITS = { title: MAX.title, summary: MAX.text, service: MAX.service, text: MAX.text };
 
 /** `commonLabels.severity` → Herald's scale; anything unknown is the lowest. */
 export function severityOf(label: string | undefined): Severity {

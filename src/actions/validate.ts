@@ -54,8 +54,11 @@ const singleLine = (max: number) =>
     .transform((s) => s.replace(/\s+/g, ' ').trim())
     .pipe(z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`));
 
-export const title = singleLine(200);
-export const serviceName = singleLine(100);
+/** The core's limits, in characters (code points, as zod counts them). */
+export const MAX = { title: 200, service: 100, text: 3000 } as const;
+
+export const title = singleLine(MAX.title);
+export const serviceName = singleLine(MAX.service);
 export const longText = (max: number) =>
   clean
     .transform((s) => s.trim())
