@@ -17,6 +17,23 @@ const url = (what: string) =>
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * A plain SQLite file path. `:memory:` would hold the outbox in memory (lost at every restart), and
+ * better-sqlite3 does not read `file:` URIs: it would make a folder named `file:` instead.
+ */
+const databasePath = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .refine((v) => v.toLowerCase() !== ':memory:', {
+    message:
+      'keeps the database in memory, lost at every restart with its pending notifications; give a file path such as ./data/herald.db',
+  })
+  .refine((v) => !/^file:/i.test(v), {
+    message: 'URIs are not supported; give a file path such as ./data/herald.db',
+  })
+  .default('./data/herald.db');
+
 const schema = z.object({
   PORT: z.coerce
     .number({ message: 'must be a whole number' })
@@ -25,7 +42,7 @@ const schema = z.object({
     .max(65535, 'must be between 0 and 65535')
     .default(3000),
   HOST: z.string().trim().min(1).default('0.0.0.0'),
-  DATABASE_PATH: z.string().trim().min(1, 'must not be empty').default('./data/herald.db'),
+  DATABASE_PATH: databasePath,
   PUBLIC_URL: url('e.g. https://herald.example.com').optional(),
   ADMINS: z.string().default(''),
   RESPONDER_POLICY: z.enum(['members', 'granted']).default('members'),

@@ -92,6 +92,29 @@ describe('configuration (PRODUCT §7)', () => {
   });
 });
 
+describe('DATABASE_PATH (issue 12, item 9)', () => {
+  it.each([
+    [':memory:', /^DATABASE_PATH=":memory:": .*in memory.*lost.*give a file path/],
+    [' :MEMORY: ', /^DATABASE_PATH=" :MEMORY: ": .*in memory.*lost.*give a file path/],
+    ['file:herald.db', /^DATABASE_PATH="file:herald.db": .*URI.*give a file path/],
+    [
+      'FILE:///var/lib/herald.db?mode=rwc',
+      /^DATABASE_PATH="FILE:\/\/\/var\/lib\/herald.db\?mode=rwc": .*URI.*give a file path/,
+    ],
+  ])('refuses %o with one line naming the variable and what to do', (value, message) => {
+    const m = fails({ DATABASE_PATH: value });
+    expect(m).toMatch(message);
+    expect(m).not.toContain('\n');
+  });
+
+  it('still takes plain paths, including names that merely contain a colon', () => {
+    expect(loadConfig({ DATABASE_PATH: './data/herald.db' }).databasePath).toBe('./data/herald.db');
+    expect(loadConfig({ DATABASE_PATH: '/srv/herald/db:v2.db' }).databasePath).toBe(
+      '/srv/herald/db:v2.db',
+    );
+  });
+});
+
 describe('README', () => {
   it('documents every variable Herald reads in its configuration table', () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');

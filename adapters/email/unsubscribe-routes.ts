@@ -2,6 +2,7 @@ import express, { type Express, type Request, type Response } from 'express';
 import type { ActionContext } from '../../src/actions/context.js';
 import { unsubscribeFromIncident } from '../../src/actions/unsubscribe-from-incident.js';
 import { isHeraldError } from '../../src/errors.js';
+import { methodNotAllowed } from '../http/method-not-allowed.js';
 import type { Logger } from '../../src/logger.js';
 import { verifyUnsubscribeToken } from '../../src/unsubscribe-token.js';
 import {
@@ -29,7 +30,8 @@ export function mountUnsubscribe(app: Express, deps: UnsubscribeRouteDeps): void
   const { ctx, secret, logger } = deps;
   const store = ctx.store;
 
-  app.get('/unsubscribe', (req: Request, res: Response) => {
+  const route = app.route('/unsubscribe');
+  route.get((req: Request, res: Response) => {
     const token = tokenOf(req);
     const subject = verifyUnsubscribeToken(secret, token);
     if (!subject) return page(res, 400, invalidLinkPage());
@@ -40,8 +42,7 @@ export function mountUnsubscribe(app: Express, deps: UnsubscribeRouteDeps): void
 
   // The body carries nothing we need (the token is in the URL) but is bounded all the same.
   // Multipart one-click posts, which RFC 8058 also allows, are simply not read.
-  app.post(
-    '/unsubscribe',
+  route.post(
     express.urlencoded({ extended: false, limit: '4kb' }),
     (req: Request, res: Response) => {
       const subject = verifyUnsubscribeToken(secret, tokenOf(req));
@@ -65,6 +66,7 @@ export function mountUnsubscribe(app: Express, deps: UnsubscribeRouteDeps): void
       page(res, 200, donePage(shown));
     },
   );
+  route.all(methodNotAllowed('GET', 'POST'));
 }
 
 /** `?token=…` once; a repeated or structured parameter is no token at all. */

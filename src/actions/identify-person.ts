@@ -116,7 +116,7 @@ export function identifyTeamsUser(ctx: ActionContext, profile: TeamsProfile): Pe
 
 /** The person with this email, created as an email-only stakeholder when new. */
 export function personByEmail(ctx: ActionContext, rawEmail: string): Person {
-  const email = validate(emailSchema, rawEmail);
+  const email = validate(emailSchema, rawEmail, 'email');
   const { store, clock } = ctx;
   return store.transaction(() => {
     const existing = store.people.byEmail(email);

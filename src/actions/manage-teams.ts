@@ -33,8 +33,8 @@ export function createTeam(
   input: { name: string; description?: string; members?: ResolvedTargets['people'] },
 ): StakeholderTeam {
   requirePermission(actor, 'manage-teams');
-  const name = validate(teamName, input.name);
-  const description = validate(optionalLongText(500), input.description ?? '');
+  const name = validate(teamName, input.name, 'name');
+  const description = validate(optionalLongText(500), input.description ?? '', 'description');
   const { store, clock } = ctx;
   return store.transaction(() => {
     if (store.teams.byName(name)) throw taken(name);
@@ -58,11 +58,11 @@ export function editTeam(
   patch: { name?: string; description?: string },
 ): StakeholderTeam {
   requirePermission(actor, 'manage-teams');
-  const name = patch.name === undefined ? undefined : validate(teamName, patch.name);
+  const name = patch.name === undefined ? undefined : validate(teamName, patch.name, 'name');
   const description =
     patch.description === undefined
       ? undefined
-      : validate(optionalLongText(500), patch.description);
+      : validate(optionalLongText(500), patch.description, 'description');
   const { store, clock } = ctx;
   return store.transaction(() => {
     const team = findTeam(ctx, currentName);

@@ -3,7 +3,7 @@ import type { Incident, Person, StatusUpdate } from '../domain/types.js';
 import { emptySummary, fanOut, type FanOutSummary } from '../notify/fan-out.js';
 import type { ActionContext } from './context.js';
 import { alreadyResolved } from './subscribe-to-incident.js';
-import { longText, validate } from './validate.js';
+import { MAX, longText, validate } from './validate.js';
 
 /**
  * Adds a status update to the timeline. Flagged "send as update to stakeholders", it is sent to
@@ -15,7 +15,7 @@ export function postStatusUpdate(
   incidentId: number,
   input: { text: string; notifyStakeholders: boolean },
 ): { incident: Incident; update: StatusUpdate; notified: FanOutSummary } {
-  const text = validate(longText(3000), input.text);
+  const text = validate(longText(MAX.text), input.text, 'text');
   const { store, clock } = ctx;
   const result = store.transaction(() => {
     let incident = incidentFor(store, actor, incidentId, 'edit-incident');

@@ -3,7 +3,7 @@ import type { Incident, Person } from '../domain/types.js';
 import { fanOut, type FanOutSummary } from '../notify/fan-out.js';
 import type { ActionContext } from './context.js';
 import { alreadyResolved } from './subscribe-to-incident.js';
-import { optionalLongText, validate } from './validate.js';
+import { MAX, optionalLongText, validate } from './validate.js';
 
 /** Resolves an open incident and tells every current subscriber, once. Resolving twice is an error. */
 export function resolveIncident(
@@ -12,7 +12,7 @@ export function resolveIncident(
   incidentId: number,
   rawNote: string | null,
 ): { incident: Incident; notified: FanOutSummary } {
-  const note = validate(optionalLongText(3000), rawNote ?? '') || null;
+  const note = validate(optionalLongText(MAX.text), rawNote ?? '', 'note') || null;
   const { store, clock } = ctx;
   const result = store.transaction(() => {
     const open = incidentFor(store, actor, incidentId, 'edit-incident');

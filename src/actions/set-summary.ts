@@ -1,7 +1,7 @@
 import { incidentFor } from '../access.js';
 import type { Incident, Person } from '../domain/types.js';
 import type { ActionContext } from './context.js';
-import { optionalLongText, validate } from './validate.js';
+import { MAX, optionalLongText, validate } from './validate.js';
 
 /** Sets the stakeholder summary: plain words about the impact, shown in every stakeholder message. */
 export function setSummary(
@@ -10,7 +10,7 @@ export function setSummary(
   incidentId: number,
   summary: string,
 ): Incident {
-  const text = validate(optionalLongText(3000), summary);
+  const text = validate(optionalLongText(MAX.text), summary, 'summary');
   const { store, clock } = ctx;
   return store.transaction(() => {
     incidentFor(store, actor, incidentId, 'edit-incident');

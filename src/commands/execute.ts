@@ -29,7 +29,7 @@ import type { FanOutSummary } from '../notify/fan-out.js';
 import type { PreferencesView } from '../actions/set-preferences.js';
 import * as replies from './replies.js';
 import type { Command, CommandRoot, Target } from './types.js';
-import { INCIDENT_HELP, STAKEHOLDERS_HELP } from './usage.js';
+import { INCIDENT_HELP, STAKEHOLDERS_HELP, usageFor, type UsageName } from './usage.js';
 
 /** Looks platform users up when a command names one Herald has not met yet. */
 export interface Directory {
@@ -137,8 +137,19 @@ export async function executeCommand(
     return reply;
   } catch (err) {
     ctx.observeCommand?.(name, isHeraldError(err) ? err.code : 'error');
-    throw err;
+    throw withUsage(err, command);
   }
+}
+
+/**
+ * An action refused the command's input: its message says which input and why; the command's
+ * usage line follows, as for any malformed command (PRODUCT §4). Other errors pass as they are.
+ */
+function withUsage(err: unknown, command: Command): unknown {
+  if (!isHeraldError(err) || err.code !== 'INVALID_INPUT') return err;
+  const usage = usageFor(command.root, command.name as UsageName<CommandRoot>);
+  const lines = usage.includes('\n') ? `Usage:\n${usage}` : `Usage: ${usage}`;
+  return new HeraldError('INVALID_INPUT', `${err.message} ${lines}`, err.field);
 }
 
 /** Parses command text with the shared grammar and runs it; a malformed one counts as `USAGE`. */
