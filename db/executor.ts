@@ -21,6 +21,11 @@ export interface Executor {
   run(query: SQL): Promise<number>;
   /** Runs `fn` atomically: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Inside a transaction: holds `key` until it ends, waiting for any other transaction holding it.
+   * SQLite's single writer already serializes transactions; PostgreSQL takes an advisory lock.
+   */
+  lock(key: string): Promise<void>;
   /** Whether the calling async context is inside a transaction of this executor. */
   inTransaction(): boolean;
   /** True when the database answers a trivial query and every migration has been applied. */

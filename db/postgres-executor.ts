@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
 import type { Executor } from './executor.js';
@@ -36,6 +36,12 @@ export class PostgresExecutor implements Executor {
 
   async run(query: SQL): Promise<number> {
     return (await this.query(query)).rowCount ?? 0;
+  }
+
+  async lock(key: string): Promise<void> {
+    if (!this.inTransaction()) throw new Error(`lock(${key}) outside a transaction`);
+    // Transaction-scoped: released by COMMIT or ROLLBACK, never left behind by a dead replica.
+    await this.run(sql`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
   }
 
   inTransaction(): boolean {

@@ -50,6 +50,13 @@ export class SqliteExecutor implements Executor {
     return this.exec(query, (stmt, params) => stmt.run(...params).changes);
   }
 
+  lock(key: string): Promise<void> {
+    // One connection, one writer: a transaction here already excludes every other one.
+    if (!this.inTransaction())
+      return Promise.reject(new Error(`lock(${key}) outside a transaction`));
+    return Promise.resolve();
+  }
+
   inTransaction(): boolean {
     return this.scope.getStore()?.open === true;
   }

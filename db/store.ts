@@ -27,6 +27,7 @@ export function createStore(db: Executor): Store {
     settings: new SqlSettingsRepo(db),
     rules: new SqlRulesRepo(db),
     transaction: (fn) => db.transaction(() => fn(store)),
+    lock: (key) => db.lock(key),
   };
   return store;
 }

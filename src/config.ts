@@ -15,6 +15,25 @@ const url = (what: string) =>
     .trim()
     .refine((v) => URL.canParse(v), { message: `must be an absolute URL (${what})` });
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A plain SQLite file path. `:memory:` would hold the outbox in memory (lost at every restart), and
+ * better-sqlite3 does not read `file:` URIs: it would make a folder named `file:` instead.
+ */
+const databasePath = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .refine((v) => v.toLowerCase() !== ':memory:', {
+    message:
+      'keeps the database in memory, lost at every restart with its pending notifications; give a file path such as ./data/herald.db',
+  })
+  .refine((v) => !/^file:/i.test(v), {
+    message: 'URIs are not supported; give a file path such as ./data/herald.db',
+  })
+  .default('./data/herald.db');
+
 const schema = z.object({
   PORT: z.coerce
     .number({ message: 'must be a whole number' })
@@ -23,7 +42,7 @@ const schema = z.object({
     .max(65535, 'must be between 0 and 65535')
     .default(3000),
   HOST: z.string().trim().min(1).default('0.0.0.0'),
-  DATABASE_PATH: z.string().trim().min(1, 'must not be empty').default('./data/herald.db'),
+  DATABASE_PATH: databasePath,
   PUBLIC_URL: url('e.g. https://herald.example.com').optional(),
   ADMINS: z.string().default(''),
   RESPONDER_POLICY: z.enum(['members', 'granted']).default('members'),
@@ -32,7 +51,10 @@ const schema = z.object({
   SLACK_API_URL: url('the Slack Web API base').default('https://slack.com/api/'),
   TEAMS_APP_ID: optionalText,
   TEAMS_APP_PASSWORD: optionalText,
-  TEAMS_TENANT_ID: optionalText,
+  // What Teams puts in `channelData.tenant.id`; a domain name there would match no activity.
+  TEAMS_TENANT_ID: optionalText.refine((v) => v === undefined || GUID.test(v), {
+    message: 'must be the directory (tenant) ID, a GUID',
+  }),
   TEAMS_ALLOW_UNAUTHENTICATED: bool.default(false),
   SMTP_URL: z
     .string()
@@ -106,6 +128,7 @@ export interface Config {
   teams: {
     appId: string | null;
     appPassword: string | null;
+    /** In lower case. When set, Herald serves only this tenant's activities. */
     tenantId: string | null;
     allowUnauthenticated: boolean;
   } | null;
@@ -171,6 +194,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   };
   half(e.SLACK_SIGNING_SECRET, e.SLACK_BOT_TOKEN, 'SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN');
   half(e.TEAMS_APP_ID, e.TEAMS_APP_PASSWORD, 'TEAMS_APP_ID', 'TEAMS_APP_PASSWORD');
+  // A tenant restriction on a door that stays closed would be silently ignored.
+  if (e.TEAMS_TENANT_ID && !e.TEAMS_APP_ID && !e.TEAMS_ALLOW_UNAUTHENTICATED) {
+    throw new HeraldError(
+      'CONFIG_INVALID',
+      'TEAMS_TENANT_ID: needs TEAMS_APP_ID and TEAMS_APP_PASSWORD, or TEAMS_ALLOW_UNAUTHENTICATED=true',
+      'TEAMS_TENANT_ID',
+    );
+  }
   const production = e.NODE_ENV === 'production';
   if (production && e.TEAMS_ALLOW_UNAUTHENTICATED) {
     throw new HeraldError(
@@ -200,7 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       ? {
           appId: e.TEAMS_APP_ID ?? null,
           appPassword: e.TEAMS_APP_PASSWORD ?? null,
-          tenantId: e.TEAMS_TENANT_ID ?? null,
+          tenantId: e.TEAMS_TENANT_ID?.toLowerCase() ?? null,
           allowUnauthenticated: e.TEAMS_ALLOW_UNAUTHENTICATED,
         }
       : null,

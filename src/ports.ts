@@ -235,6 +235,12 @@ export interface Store {
   settings: SettingsRepo;
   rules: RulesRepo;
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+  /**
+   * Inside a transaction: waits until no other transaction — in this process or another sharing
+   * the database — holds `key`, then holds it until this one ends. For read-modify-write on
+   * state that no unique key guards.
+   */
+  lock(key: string): Promise<void>;
 }
 
 export type DeliveryCounts = Record<DeliveryState, number>;

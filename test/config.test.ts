@@ -47,6 +47,14 @@ describe('configuration (PRODUCT §7)', () => {
       { TEAMS_ALLOW_UNAUTHENTICATED: 'true', NODE_ENV: 'production' },
       /must not be true when NODE_ENV=production/,
     ],
+    [
+      { TEAMS_TENANT_ID: '6f1b2c3d-0000-4000-8000-00000000aaaa' },
+      /^TEAMS_TENANT_ID: needs TEAMS_APP_ID and TEAMS_APP_PASSWORD, or TEAMS_ALLOW_UNAUTHENTICATED=true$/,
+    ],
+    [
+      { TEAMS_TENANT_ID: 'corp.onmicrosoft.example', TEAMS_ALLOW_UNAUTHENTICATED: 'true' },
+      /^TEAMS_TENANT_ID="corp.onmicrosoft.example": must be the directory \(tenant\) ID, a GUID$/,
+    ],
     [{ INTAKE_TOKEN: 'short' }, /^INTAKE_TOKEN="short": must be at least 16 characters$/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL="loud": must be one of/],
     [{ SLACK_MAX_PER_SECOND: '0' }, /^SLACK_MAX_PER_SECOND="0": must be above 0$/],
@@ -81,6 +89,29 @@ describe('configuration (PRODUCT §7)', () => {
       { kind: 'slack', userId: 'U1' },
       { kind: 'teams', aadId: 'aad-1' },
     ]);
+  });
+});
+
+describe('DATABASE_PATH (issue 12, item 9)', () => {
+  it.each([
+    [':memory:', /^DATABASE_PATH=":memory:": .*in memory.*lost.*give a file path/],
+    [' :MEMORY: ', /^DATABASE_PATH=" :MEMORY: ": .*in memory.*lost.*give a file path/],
+    ['file:herald.db', /^DATABASE_PATH="file:herald.db": .*URI.*give a file path/],
+    [
+      'FILE:///var/lib/herald.db?mode=rwc',
+      /^DATABASE_PATH="FILE:\/\/\/var\/lib\/herald.db\?mode=rwc": .*URI.*give a file path/,
+    ],
+  ])('refuses %o with one line naming the variable and what to do', (value, message) => {
+    const m = fails({ DATABASE_PATH: value });
+    expect(m).toMatch(message);
+    expect(m).not.toContain('\n');
+  });
+
+  it('still takes plain paths, including names that merely contain a colon', () => {
+    expect(loadConfig({ DATABASE_PATH: './data/herald.db' }).databasePath).toBe('./data/herald.db');
+    expect(loadConfig({ DATABASE_PATH: '/srv/herald/db:v2.db' }).databasePath).toBe(
+      '/srv/herald/db:v2.db',
+    );
   });
 });
 

@@ -1,3 +1,5 @@
+import { cleanText } from '../../src/text/inert-text.js';
+
 const ENTITIES: Record<string, string> = {
   '&': '&amp;',
   '<': '&lt;',
@@ -6,9 +8,12 @@ const ENTITIES: Record<string, string> = {
   "'": '&#39;',
 };
 
-/** Escapes text for HTML element content and quoted attribute values. */
+/**
+ * Escapes text for HTML element content and quoted attribute values. Control characters and bidi
+ * overrides are dropped first: what a page or mail shows is the text as it is (PRODUCT §3).
+ */
 export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (ch) => ENTITIES[ch] ?? ch);
+  return cleanText(value).replace(/[&<>"']/g, (ch) => ENTITIES[ch] ?? ch);
 }
 
 /** Escaped text whose line breaks survive as `<br>` (mail clients ignore `white-space: pre-wrap`). */

@@ -1,6 +1,17 @@
-/** C0 and C1 control characters, DEL, and the Unicode line and paragraph separators. */
+/**
+ * C0 and C1 control characters, DEL, the Unicode line and paragraph separators, and the bidi
+ * embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069), which would make a subject
+ * or a name read otherwise than it is.
+ */
 function isControl(code: number): boolean {
-  return code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
+  return (
+    code < 0x20 ||
+    (code >= 0x7f && code <= 0x9f) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    (code >= 0x202a && code <= 0x202e) ||
+    (code >= 0x2066 && code <= 0x2069)
+  );
 }
 
 /**

@@ -1,6 +1,7 @@
 import express, { type Express, type Request, type Response } from 'express';
 import type { ActionContext } from '../../src/actions/context.js';
 import { linkSubject, unsubscribeByLink } from '../../src/actions/unsubscribe-by-link.js';
+import { methodNotAllowed } from '../method-not-allowed.js';
 import type { Logger } from '../../src/logger.js';
 import { verifyUnsubscribeToken } from '../../src/unsubscribe-token.js';
 import {
@@ -27,7 +28,8 @@ export interface UnsubscribeRouteDeps {
 export function mountUnsubscribe(app: Express, deps: UnsubscribeRouteDeps): void {
   const { ctx, secret, logger } = deps;
 
-  app.get('/unsubscribe', async (req: Request, res: Response) => {
+  const route = app.route('/unsubscribe');
+  route.get(async (req: Request, res: Response) => {
     const token = tokenOf(req);
     const subject = verifyUnsubscribeToken(secret, token);
     if (!subject) return page(res, 400, invalidLinkPage());
@@ -38,8 +40,7 @@ export function mountUnsubscribe(app: Express, deps: UnsubscribeRouteDeps): void
 
   // The body carries nothing we need (the token is in the URL) but is bounded all the same.
   // Multipart one-click posts, which RFC 8058 also allows, are simply not read.
-  app.post(
-    '/unsubscribe',
+  route.post(
     express.urlencoded({ extended: false, limit: '4kb' }),
     async (req: Request, res: Response) => {
       const subject = verifyUnsubscribeToken(secret, tokenOf(req));
@@ -56,6 +57,7 @@ export function mountUnsubscribe(app: Express, deps: UnsubscribeRouteDeps): void
       }
     },
   );
+  route.all(methodNotAllowed('GET', 'POST'));
 }
 
 /** `?token=…` once; a repeated or structured parameter is no token at all. */

@@ -40,14 +40,30 @@ const STATUS_OF: Record<ErrorCode, number> = {
   CONFIG_INVALID: 500,
 };
 
-/** body-parser's error types, as the client should read them. */
+/** body-parser's `limit` (bytes) as the client configured it: `64 kB`. */
+const kB = (limit: unknown) =>
+  typeof limit === 'number' ? `${Math.round(limit / 1024)} kB` : 'the limit';
+
+/**
+ * body-parser's errors, as the client should read them. A body that does not inflate as its
+ * `Content-Encoding` says comes as zlib's error (`Z_DATA_ERROR`, `Z_BUF_ERROR`…) with status 400
+ * and no `type`; zlib's own words stay out of the answer.
+ */
 function bodyParserError(err: unknown): ApiError | null {
-  const type = (err as { type?: unknown } | null)?.type;
-  switch (type) {
+  const e = err as { type?: unknown; code?: unknown; limit?: unknown } | null;
+  if (typeof e?.code === 'string' && e.code.startsWith('Z_')) {
+    return new ApiError(
+      400,
+      'INVALID_INPUT',
+      'The body does not decode as its Content-Encoding says.',
+      'body',
+    );
+  }
+  switch (e?.type) {
     case 'entity.parse.failed':
       return new ApiError(400, 'MALFORMED_JSON', 'The body is not valid JSON.', 'body');
     case 'entity.too.large':
-      return new ApiError(413, 'PAYLOAD_TOO_LARGE', 'The body is larger than 64 kB.');
+      return new ApiError(413, 'PAYLOAD_TOO_LARGE', `The body is larger than ${kB(e?.limit)}.`);
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send UTF-8 JSON.');
@@ -57,6 +73,19 @@ function bodyParserError(err: unknown): ApiError | null {
     default:
       return null;
   }
+}
+
+/**
+ * What a client did wrong, from any error a middleware threw: body-parser's as above, any other
+ * with a 4xx `status` (http-errors) as a generic line — never the error's own words.
+ */
+export function clientError(err: unknown): ApiError | null {
+  const known = bodyParserError(err);
+  if (known) return known;
+  const status = (err as { status?: unknown } | null)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500
+    ? new ApiError(status, 'INVALID_INPUT', 'Malformed request.')
+    : null;
 }
 
 /**
@@ -81,7 +110,7 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
 /** Turns whatever a route threw into the API's JSON error; unexpected ones are logged as 500. */
 export function apiErrorHandler(logger: Logger) {
   return (err: unknown, _req: Request, res: Response, _next: NextFunction): void => {
-    const known = err instanceof ApiError ? err : bodyParserError(err);
+    const known = err instanceof ApiError ? err : clientError(err);
     if (known) return sendError(res, known.status, known.code, known.message, known.field);
     if (isHeraldError(err)) {
       return sendError(res, STATUS_OF[err.code], err.code, err.message, err.field);

@@ -13,6 +13,7 @@ import type { Logger } from '../../src/logger.js';
 import { receiveAlertmanager } from '../../src/actions/receive-alertmanager.js';
 import { alertmanagerPayload } from './alertmanager.js';
 import { ApiError, apiErrorHandler, parseBody } from './errors.js';
+import { methodNotAllowed } from '../method-not-allowed.js';
 import { openApiDocument } from './openapi.js';
 
 export interface IntakeOptions {
@@ -139,58 +140,83 @@ export function intakeRouter(opts: IntakeOptions): Router {
   const router = express.Router();
   const document = openApiDocument(opts.publicUrl);
   // Public on purpose: it describes the API and holds no secret.
-  router.get('/openapi.json', (_req, res) => {
-    res.json(document);
-  });
+  router
+    .route('/openapi.json')
+    .get((_req, res) => {
+      res.json(document);
+    })
+    .all(methodNotAllowed('GET'));
   router.use(requireBearer(opts.token));
   router.use(requireJsonBody);
   router.use(express.json({ limit: BODY_LIMIT, type: JSON_TYPES }));
 
-  router.post('/incidents', async (req, res) => {
-    const body = parseBody(declareBody, req.body ?? {});
-    const { incident, created } = await declareIncident(ctx, await opts.actor(), {
-      ...body,
-      source: 'api',
-    });
-    if (created) res.location(`/api/v1/incidents/${incident.id}`);
-    res.status(created ? 201 : 200).json({ incident: incidentJson(incident), created });
-  });
+  const post = methodNotAllowed('POST');
+  router
+    .route('/incidents')
+    .post(async (req, res) => {
+      const body = parseBody(declareBody, req.body ?? {});
+      const { incident, created } = await declareIncident(ctx, await opts.actor(), {
+        ...body,
+        source: 'api',
+      });
+      if (created) res.location(`/api/v1/incidents/${incident.id}`);
+      res.status(created ? 201 : 200).json({ incident: incidentJson(incident), created });
+    })
+    .all(post);
 
-  router.get('/incidents/:id', async (req, res) => {
-    const view = await showIncident(ctx, await opts.actor(), incidentId(req));
-    res.json({
-      incident: incidentJson(view.incident),
-      updates: view.updates.map(updateJson),
-      stakeholders: view.subscribers?.recipients ?? 0,
-    });
-  });
+  router
+    .route('/incidents/:id')
+    .get(async (req, res) => {
+      const view = await showIncident(ctx, await opts.actor(), incidentId(req));
+      res.json({
+        incident: incidentJson(view.incident),
+        updates: view.updates.map(updateJson),
+        stakeholders: view.subscribers?.recipients ?? 0,
+      });
+    })
+    .all(methodNotAllowed('GET'));
 
-  router.post('/incidents/:id/updates', async (req, res) => {
-    const id = incidentId(req);
-    const body = parseBody(updateBody, req.body ?? {});
-    const r = await postStatusUpdate(ctx, await opts.actor(), {
-      incidentId: id,
-      text: body.text,
-      notifyStakeholders: body.notify,
-    });
-    res.status(201).json({ update: updateJson(r.update), notified: r.notified.people });
-  });
+  router
+    .route('/incidents/:id/updates')
+    .post(async (req, res) => {
+      const id = incidentId(req);
+      const body = parseBody(updateBody, req.body ?? {});
+      const r = await postStatusUpdate(ctx, await opts.actor(), {
+        incidentId: id,
+        text: body.text,
+        notifyStakeholders: body.notify,
+      });
+      res.status(201).json({ update: updateJson(r.update), notified: r.notified.people });
+    })
+    .all(post);
 
-  router.post('/incidents/:id/resolve', async (req, res) => {
-    const id = incidentId(req);
-    const body = parseBody(resolveBody, req.body ?? {});
-    const r = await resolveIncident(ctx, await opts.actor(), { incidentId: id, note: body.note });
-    res.json({ incident: incidentJson(r.incident), notified: r.notified.people });
-  });
+  router
+    .route('/incidents/:id/resolve')
+    .post(async (req, res) => {
+      const id = incidentId(req);
+      const body = parseBody(resolveBody, req.body ?? {});
+      const r = await resolveIncident(ctx, await opts.actor(), { incidentId: id, note: body.note });
+      res.json({ incident: incidentJson(r.incident), notified: r.notified.people });
+    })
+    .all(post);
 
-  router.post('/alertmanager', async (req, res) => {
-    const payload = parseBody(alertmanagerPayload, req.body ?? {});
-    const r = await receiveAlertmanager(ctx, await opts.actor(), payload);
-    res.status(r.action === 'declared' ? 201 : 200).json({
-      action: r.action,
-      incident: r.incident ? incidentJson(r.incident) : null,
-    });
-  });
+  router
+    .route('/alertmanager')
+    .post(async (req, res) => {
+      const payload = parseBody(alertmanagerPayload, req.body ?? {});
+      const r = await receiveAlertmanager(ctx, await opts.actor(), payload);
+      if (r.truncated.length > 0) {
+        opts.logger.warn(
+          { groupKey: payload.groupKey, incidentId: r.incident?.id, cut: r.truncated },
+          "alertmanager: derived text cut to Herald's limits",
+        );
+      }
+      res.status(r.action === 'declared' ? 201 : 200).json({
+        action: r.action,
+        incident: r.incident ? incidentJson(r.incident) : null,
+      });
+    })
+    .all(post);
 
   router.use(apiErrorHandler(opts.logger));
   return router;

@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { DeliveryCounts } from '../../src/ports.js';
 import type { SettledEvent } from '../../src/delivery/worker.js';
 import type { Channel } from '../../src/domain/types.js';
+import { methodNotAllowed } from '../method-not-allowed.js';
 
 /**
  * Herald's Prometheus metrics: commands, deliveries by channel and state, delivery latency (event →
@@ -78,10 +79,13 @@ export class HeraldMetrics {
   };
 
   mount(app: Express): void {
-    app.get('/metrics', (_req, res, next) => {
-      this.registry.metrics().then((text) => {
-        res.type(this.registry.contentType).send(text);
-      }, next);
-    });
+    app
+      .route('/metrics')
+      .get((_req, res, next) => {
+        this.registry.metrics().then((text) => {
+          res.type(this.registry.contentType).send(text);
+        }, next);
+      })
+      .all(methodNotAllowed('GET'));
   }
 }

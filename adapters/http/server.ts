@@ -1,6 +1,8 @@
 import type { Server } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from '../../src/logger.js';
+import { clientError, sendError } from './errors.js';
+import { methodNotAllowed } from '../method-not-allowed.js';
 
 export interface HttpOptions {
   /** Readiness: the database answers and its migrations are applied. */
@@ -15,41 +17,37 @@ export interface HttpOptions {
 export function createHttpApp(opts: HttpOptions): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get('/readyz', async (_req, res) => {
-    const ready = await opts.ready().catch(() => false);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready' });
-  });
+  app
+    .route('/healthz')
+    .get((_req, res) => {
+      res.json({ status: 'ok' });
+    })
+    .all(methodNotAllowed('GET'));
+  app
+    .route('/readyz')
+    .get(async (_req, res) => {
+      const ready = await opts.ready().catch(() => false);
+      res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready' });
+    })
+    .all(methodNotAllowed('GET'));
   return app;
 }
 
 /** Last handlers: a JSON 404 and a JSON error for whatever a router threw. */
 export function finishHttpApp(app: Express, logger: Logger): void {
   app.use((_req: Request, res: Response) => {
-    res.status(404).json({ error: { code: 'NOT_FOUND', message: 'No such route.' } });
+    sendError(res, 404, 'NOT_FOUND', 'No such route.');
   });
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const status = httpStatusOf(err);
-    if (status >= 500) logger.error({ err }, 'request failed');
-    res.status(status).json({
-      error: {
-        code: status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'INVALID_INPUT' : 'INTERNAL',
-        message:
-          status === 413
-            ? 'Request body too large.'
-            : status < 500
-              ? 'Malformed request.'
-              : 'Internal error.',
-      },
-    });
+    // Outside /api/v1 the codes stay the two every door shares; the message says what was wrong.
+    const known = clientError(err);
+    if (known) {
+      const code = known.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'INVALID_INPUT';
+      return sendError(res, known.status, code, known.message, known.field);
+    }
+    logger.error({ err }, 'request failed');
+    sendError(res, 500, 'INTERNAL', 'Internal error.');
   });
-}
-
-function httpStatusOf(err: unknown): number {
-  const status = (err as { status?: unknown; statusCode?: unknown } | null)?.status;
-  return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
 }
 
 /** Listens, turning "port in use" and friends into an error naming `PORT`. */

@@ -1,9 +1,16 @@
+import { cleanText } from '../../src/text/inert-text.js';
+
+const ZWSP = '\u200B';
+/** Where Slack's `<…>` markup starts: a mention, channel or broadcast, or a `scheme:` link. */
+const SLACK_TOKEN_START = /<(?=[!@#]|[a-z][a-z0-9+.-]*:)/gi;
+
 /**
- * Slack's own escaping for text in `mrkdwn` and message `text`: with `&`, `<` and `>` escaped,
- * `<!channel>`, `<@U…>` and `<http://…|label>` typed by a user stay inert characters.
+ * Slack's own escaping for message `text` and `mrkdwn`: with `&`, `<` and `>` escaped,
+ * `<!channel>`, `<@U…>` and `<http://…|label>` typed by a user stay inert characters. Control
+ * characters and bidi overrides are dropped first (PRODUCT §3: text is shown as it is).
  */
 export const escapeSlack = (text: string): string =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  cleanText(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** Cuts text to Block Kit's limits without splitting a surrogate pair or an escape sequence. */
 export function clip(text: string, max: number): string {
@@ -15,11 +22,24 @@ export function clip(text: string, max: number): string {
   return `${cut}…`;
 }
 
-/** A `plain_text` object (never a mention or a link), within `max` characters. */
+/** A `plain_text` object for Herald's own words (labels, buttons), within `max` characters. */
 export const plain = (text: string, max = 3000) => ({
   type: 'plain_text' as const,
-  text: clip(text || ' ', max),
+  text: clip(cleanText(text) || ' ', max),
   emoji: true,
+});
+
+/**
+ * Text a user typed, or Herald's words around it, as Slack shows it: a `plain_text` object, which
+ * Slack never formats (`*bold*`, `` `code` ``, `> quote` stay characters); `:emoji:` codes stay
+ * text too. Controls and bidi overrides are dropped, and an invisible zero-width space after `<`
+ * keeps `<!here>`, `<@U…>` or `<https://…|label>` from ever reading as Slack's markup. Mrkdwn is for Herald's own
+ * words only.
+ */
+export const literal = (text: string, max = 3000) => ({
+  type: 'plain_text' as const,
+  text: clip(cleanText(text).replace(SLACK_TOKEN_START, `<${ZWSP}`) || ' ', max),
+  emoji: false,
 });
 
 /** A `mrkdwn` object with every piece of user text passed through `escapeSlack` by the caller. */

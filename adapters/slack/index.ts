@@ -1,21 +1,34 @@
 import { App, ExpressReceiver } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { Door, DoorFactory } from '../door.js';
+import { unhandledSlackRequests } from './answer-unhandled.js';
 import { boltLogger } from './bolt-logger.js';
 import type { SlackDeps } from './deps.js';
 import { SlackIdentity } from './identity.js';
 import { registerActions } from './listeners/actions.js';
 import { registerCommands } from './listeners/commands.js';
 import { registerHome } from './listeners/home.js';
+import { registerUserChange } from './listeners/user-change.js';
 import { registerViews } from './listeners/views.js';
 import { SlackDirectMessenger } from './messenger.js';
+import { SLACK_BODY_LIMIT_BYTES, SLACK_WINDOW_MS, slackRequestGuard } from './request-guard.js';
+import { MemorySeenRequests } from './seen-requests.js';
+
+/**
+ * How long a signature or event id is remembered: a request is accepted up to five minutes either
+ * side of its timestamp, so its signature can come back for ten; Slack retries an event after about
+ * one and five minutes.
+ */
+const SEEN_RETENTION_MS = 2 * SLACK_WINDOW_MS;
+/** Far above what one workspace sends in ten minutes; bounds memory if something floods. */
+const SEEN_MAX_KEYS = 50_000;
 
 /**
  * The Slack door: Bolt on Herald's HTTP server at `/slack/events` (signed requests only), the
  * slash commands, modals and App Home, and the stakeholder DM messenger. On when both
  * `SLACK_SIGNING_SECRET` and `SLACK_BOT_TOKEN` are set.
  */
-export const createSlackDoor: DoorFactory = ({ config, ctx, logger }): Door | null => {
+export const createSlackDoor: DoorFactory = ({ config, ctx, clock, logger }): Door | null => {
   if (!config.slack) return null;
   const { signingSecret, botToken, apiUrl, maxPerSecond } = config.slack;
   const log = boltLogger(logger);
@@ -28,22 +41,40 @@ export const createSlackDoor: DoorFactory = ({ config, ctx, logger }): Door | nu
     timeout: 10_000,
   };
   const client = new WebClient(botToken, clientOptions);
+  const doorLogger = logger.child({ door: 'slack' });
   const deps: SlackDeps = {
     ctx,
-    identity: new SlackIdentity(client, ctx),
-    logger: logger.child({ door: 'slack' }),
+    identity: new SlackIdentity(client, ctx, doorLogger),
+    logger: doorLogger,
   };
 
   return {
     name: 'slack',
     messenger: new SlackDirectMessenger(client, { workspacePerSecond: maxPerSecond }),
     mount(app) {
+      // In front of Bolt: signature, timestamp window, body limit and shape, replays (see there).
+      app.post(
+        '/slack/events',
+        slackRequestGuard({
+          signingSecret,
+          clock,
+          // One process's memory; several replicas would share it through the database.
+          seen: new MemorySeenRequests(clock, {
+            retentionMs: SEEN_RETENTION_MS,
+            maxKeys: SEEN_MAX_KEYS,
+          }),
+          logger: deps.logger,
+        }),
+      );
       const receiver = new ExpressReceiver({
         signingSecret,
         app,
         endpoints: '/slack/events',
         logger: log,
-        bodyLimit: '256kb',
+        bodyLimit: SLACK_BODY_LIMIT_BYTES,
+        customPropertiesExtractor: unhandledSlackRequests.responseOf,
+        unhandledRequestHandler: unhandledSlackRequests.onTimeout(deps.logger),
+        processEventErrorHandler: unhandledSlackRequests.onProcessError(deps.logger),
       });
       // `authorize` instead of `token`: Bolt would otherwise call auth.test in its constructor.
       const bolt = new App({
@@ -52,10 +83,12 @@ export const createSlackDoor: DoorFactory = ({ config, ctx, logger }): Door | nu
         clientOptions,
         logger: log,
       });
+      bolt.use(unhandledSlackRequests.middleware());
       registerCommands(bolt, deps);
       registerViews(bolt, deps);
       registerActions(bolt, deps);
       registerHome(bolt, deps);
+      registerUserChange(bolt, deps);
       bolt.error((err) => {
         deps.logger.error({ err }, 'slack: unhandled listener error');
         return Promise.resolve();

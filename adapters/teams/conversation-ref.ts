@@ -4,6 +4,7 @@ import {
   type ConversationAccount,
   type ConversationReference,
 } from 'botbuilder';
+import { channelDataTenant } from './tenant.js';
 
 /** What Herald keeps of a personal chat to write into it later (stored as JSON on the person). */
 export type StoredReference = Partial<ConversationReference> & {
@@ -20,18 +21,12 @@ export function referenceOf(activity: Partial<Activity>): StoredReference | null
   delete ref.activityId;
   const { conversation, serviceUrl } = ref;
   if (!conversation?.id || !serviceUrl) return null;
-  const tenantId = conversation.tenantId ?? tenantOf(activity);
+  const tenantId = conversation.tenantId ?? channelDataTenant(activity);
   return {
     ...ref,
     conversation: { ...conversation, ...(tenantId ? { tenantId } : {}) },
     serviceUrl,
   };
-}
-
-/** Teams puts the tenant in `channelData.tenant.id`, and usually in the conversation as well. */
-function tenantOf(activity: Partial<Activity>): string | undefined {
-  const channelData = activity.channelData as { tenant?: { id?: unknown } } | undefined;
-  return typeof channelData?.tenant?.id === 'string' ? channelData.tenant.id : undefined;
 }
 
 /** The stored JSON back as a reference, or null when there is none or it is unusable. */

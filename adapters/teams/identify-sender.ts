@@ -1,6 +1,6 @@
 import type { Activity, TurnContext } from 'botbuilder';
-import type { ActionContext } from '../../src/actions/context.js';
 import { identifyTeamsUser, personByTeamsUser } from '../../src/actions/identify-person.js';
+import type { ActionContext } from '../../src/actions/context.js';
 import type { Person } from '../../src/domain/types.js';
 import type { Logger } from '../../src/logger.js';
 import { referenceOf } from './conversation-ref.js';
@@ -27,9 +27,10 @@ export const isPersonalChat = (a: Partial<Activity>): boolean =>
 async function memberEmail(
   turn: TurnContext,
   logger: Logger,
+  trustedTenant: string | null,
 ): Promise<{ name?: string; email: string | null }> {
   try {
-    const member = await lookupMember(turn, turn.activity.from.id);
+    const member = await lookupMember(turn, turn.activity.from.id, trustedTenant);
     return { ...(member.name ? { name: member.name } : {}), email: member.email };
   } catch (err) {
     // Without the email the person is still known by AAD id; linking waits for the next message.
@@ -42,12 +43,14 @@ async function memberEmail(
  * The person behind an activity in a personal chat, with the conversation reference refreshed on
  * every activity (the service URL may move) and cleared on uninstall. The member lookup that gives
  * the email — the link to the same person known from Slack or email — runs on install and while
- * Herald has no address for them. Returns null outside a personal chat or without an AAD id.
+ * Herald has no address for them; `trustedTenant` (`TEAMS_TENANT_ID`) decides which address it
+ * may give. Returns null outside a personal chat or without an AAD id.
  */
 export async function identifySender(
   ctx: ActionContext,
   turn: TurnContext,
   logger: Logger,
+  trustedTenant: string | null,
 ): Promise<Person | null> {
   const a = turn.activity;
   const aadId = a.from?.aadObjectId;
@@ -64,7 +67,10 @@ export async function identifySender(
     });
   }
   const reference = referenceOf(a);
-  const member = isInstall(a) || !known?.email ? await memberEmail(turn, logger) : { email: null };
+  const member =
+    isInstall(a) || !known?.email
+      ? await memberEmail(turn, logger, trustedTenant)
+      : { email: null };
   return identifyTeamsUser(ctx, {
     aadId,
     displayName: member.name || a.from.name || known?.displayName || 'Teams user',

@@ -1,31 +1,32 @@
-import express, { type Request, type Response } from 'express';
-import type { Door, DoorFactory } from '../door.js';
-import { createTeamsAdapter } from './create-adapter.js';
+import express from 'express';
+import type { Door, DoorDeps, DoorFactory } from '../door.js';
+import { createTeamsAdapter, type BotFrameworkEndpoints } from './create-adapter.js';
 import { TeamsDirectMessenger } from './direct-messenger.js';
+import { messagesRoute } from './messages-route.js';
 import { createTeamsBot } from './teams-bot.js';
 
 /** Bot Framework activities are small; a card submit is a few hundred bytes. */
 const BODY_LIMIT = '256kb';
 
-const unauthorized = (res: Response) =>
-  res.status(401).json({
-    error: { code: 'UNAUTHORIZED', message: 'A Bot Framework bearer token is required.' },
-  });
-
-/** The adapter answers other shapes with a bare 400 or a 500 (and console noise). */
-const isActivity = (body: unknown): boolean =>
-  typeof body === 'object' &&
-  body !== null &&
-  !Array.isArray(body) &&
-  typeof (body as { type?: unknown }).type === 'string' &&
-  (body as { type: string }).type !== '';
+/** What only tests change: where the Bot Framework's token services are. */
+export interface TeamsDoorOptions {
+  botFramework?: BotFrameworkEndpoints;
+}
 
 /**
  * The Teams door: the bot at `POST /api/messages` and the proactive 1:1 messenger. On
  * with `TEAMS_APP_ID` and `TEAMS_APP_PASSWORD` (Bot Framework authentication), or without them
  * when `TEAMS_ALLOW_UNAUTHENTICATED=true` (local development and tests only); off otherwise.
  */
-export const createTeamsDoor: DoorFactory = ({ config, ctx, logger }): Door | null => {
+export const teamsDoor =
+  (options: TeamsDoorOptions = {}): DoorFactory =>
+  (deps) =>
+    openTeamsDoor(deps, options);
+
+/** The Teams door against the public cloud's Bot Framework. */
+export const createTeamsDoor: DoorFactory = teamsDoor();
+
+function openTeamsDoor({ config, ctx, logger }: DoorDeps, options: TeamsDoorOptions): Door | null {
   const teams = config.teams;
   if (!teams) return null;
   const authenticated = teams.appId !== null && teams.appPassword !== null;
@@ -35,9 +36,16 @@ export const createTeamsDoor: DoorFactory = ({ config, ctx, logger }): Door | nu
   const adapter = createTeamsAdapter(
     authenticated ? teams : { ...teams, appId: null, appPassword: null },
     log,
+    options.botFramework,
   );
-  const bot = createTeamsBot(ctx, log);
+  const bot = createTeamsBot(ctx, log, { tenantId: teams.tenantId });
   if (!authenticated) log.warn({}, 'teams: authentication is OFF (TEAMS_ALLOW_UNAUTHENTICATED)');
+  if (!teams.tenantId) {
+    log.warn(
+      {},
+      'teams: TEAMS_TENANT_ID is not set: every Microsoft Entra tenant is served, and Teams users are linked to people by user principal name only',
+    );
+  }
 
   return {
     name: 'teams',
@@ -46,24 +54,8 @@ export const createTeamsDoor: DoorFactory = ({ config, ctx, logger }): Door | nu
       app.post(
         '/api/messages',
         express.json({ limit: BODY_LIMIT }),
-        async (req: Request, res: Response) => {
-          // The adapter would say 401 as well, but only after logging to the console: turn away
-          // requests without any token before it.
-          if (authenticated && !/^Bearer \S+$/i.test(req.headers.authorization ?? '')) {
-            unauthorized(res);
-            return;
-          }
-          if (!isActivity(req.body)) {
-            res.status(400).json({
-              error: { code: 'INVALID_INPUT', message: 'Not a Bot Framework activity.' },
-            });
-            return;
-          }
-          await adapter.process(req, res, async (turn) => {
-            await bot.run(turn);
-          });
-        },
+        messagesRoute({ adapter, bot, authenticated, tenantId: teams.tenantId, logger: log }),
       );
     },
   };
-};
+}

@@ -41,13 +41,18 @@ const submittedVerb = (turn: TurnContext): string | undefined => {
 /**
  * The bot: identifies the sender on every activity (refreshing the stored conversation
  * reference), welcomes on install, answers personal-chat messages and saves the preferences card.
+ * `tenantId` is `TEAMS_TENANT_ID`: the tenant whose users' email addresses are believed.
  * Handlers are thin: the core does the work, `teams-reply` the rendering.
  *
  * Four routes, so they are dispatched here on botbuilder's `TurnContext` rather than through
  * teams-ai's `Application`, whose module graph (AI planners, tokenizer, dialogs, recognizers)
  * costs 40–60 MB of memory Herald would never use. teams-ai still hosts the bot: `TeamsAdapter`.
  */
-export function createTeamsBot(ctx: CommandContext, logger: Logger): TeamsBot {
+export function createTeamsBot(
+  ctx: CommandContext,
+  logger: Logger,
+  opts: { tenantId: string | null },
+): TeamsBot {
   const respond = async (turn: TurnContext, produce: () => Promise<TeamsReply> | TeamsReply) => {
     let reply: TeamsReply;
     try {
@@ -64,7 +69,7 @@ export function createTeamsBot(ctx: CommandContext, logger: Logger): TeamsBot {
   return {
     async run(turn) {
       const { activity } = turn;
-      const actor: Person | null = await identifySender(ctx, turn, logger);
+      const actor: Person | null = await identifySender(ctx, turn, logger, opts.tenantId);
       if (!actor) {
         if (activity.type === 'message') {
           const why = isPersonalChat(activity) ? NO_IDENTITY : NOT_PERSONAL;
@@ -80,7 +85,7 @@ export function createTeamsBot(ctx: CommandContext, logger: Logger): TeamsBot {
       }
 
       if (activity.type !== 'message') return false;
-      const request = { ...ctx, directory: teamsDirectory(turn, logger) };
+      const request = { ...ctx, directory: teamsDirectory(turn, logger, opts.tenantId) };
       const reply = async (run: () => ReturnType<typeof runChatMessage>) =>
         fromCommandReply(await run(), ctx.channels);
       if (submittedVerb(turn) === SAVE_PREFERENCES) {

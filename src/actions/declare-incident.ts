@@ -4,11 +4,11 @@ import type { Incident, Person } from '../domain/types.js';
 import { SEVERITIES, SOURCES } from '../domain/types.js';
 import { applyRules, type AppliedRule } from './apply-rules.js';
 import type { ActionContext } from './context.js';
-import { optionalLongText, serviceName, title, validate } from './validate.js';
+import { MAX, optionalLongText, serviceName, title, validate } from './validate.js';
 
 const input = z.object({
   title,
-  summary: optionalLongText(3000).default(''),
+  summary: optionalLongText(MAX.text).default(''),
   severity: z.enum(SEVERITIES).default('SEV3'),
   service: serviceName.nullish().transform((s) => s ?? null),
   source: z.enum(SOURCES),

@@ -120,7 +120,7 @@ export function identifyTeamsUser(ctx: ActionContext, profile: TeamsProfile): Pr
 
 /** The person with this email, created as an email-only stakeholder when new. */
 export async function personByEmail(ctx: ActionContext, rawEmail: string): Promise<Person> {
-  const email = validate(emailSchema, rawEmail);
+  const email = validate(emailSchema, rawEmail, 'email');
   const { store, clock } = ctx;
   return store.transaction(async () => {
     const existing = await store.people.byEmail(email);

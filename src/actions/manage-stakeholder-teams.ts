@@ -67,8 +67,8 @@ export async function createStakeholderTeam(
   input: { name: string; description?: string; members?: readonly Target[] },
 ): Promise<StakeholderTeam> {
   requirePermission(actor, 'manage-teams');
-  const name = validate(teamName, input.name);
-  const description = validate(optionalLongText(500), input.description ?? '');
+  const name = validate(teamName, input.name, 'name');
+  const description = validate(optionalLongText(500), input.description ?? '', 'description');
   const members = await memberResolver(ctx, input.members ?? [], true);
   const { store, clock } = ctx;
   return store.transaction(async () => {
@@ -98,11 +98,11 @@ export async function editStakeholderTeam(
   input: { team: string; name?: string; description?: string; members?: readonly Target[] },
 ): Promise<MembershipChange> {
   requirePermission(actor, 'manage-teams');
-  const name = input.name === undefined ? undefined : validate(teamName, input.name);
+  const name = input.name === undefined ? undefined : validate(teamName, input.name, 'name');
   const description =
     input.description === undefined
       ? undefined
-      : validate(optionalLongText(500), input.description);
+      : validate(optionalLongText(500), input.description, 'description');
   const members = input.members && (await memberResolver(ctx, input.members, true));
   const { store, clock } = ctx;
   return store.transaction(async () => {

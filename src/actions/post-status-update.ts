@@ -3,7 +3,7 @@ import type { Incident, Person, StatusUpdate } from '../domain/types.js';
 import { emptySummary, fanOut, type FanOutSummary } from '../notify/fan-out.js';
 import type { ActionContext } from './context.js';
 import { openIncident } from './subscribe-to-incident.js';
-import { longText, validate } from './validate.js';
+import { MAX, longText, validate } from './validate.js';
 
 export interface StatusUpdateInput {
   incidentId: number;
@@ -30,7 +30,7 @@ export async function postStatusUpdate(
 ): Promise<StatusUpdateResult> {
   const { store, clock } = ctx;
   const { incidentId, notifyStakeholders } = input;
-  const text = validate(longText(3000), input.text);
+  const text = validate(longText(MAX.text), input.text, 'text');
   const result = await store.transaction(async () => {
     await incidentFor(store, actor, incidentId, 'edit-incident');
     let incident = await openIncident(ctx, incidentId);

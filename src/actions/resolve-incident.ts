@@ -3,7 +3,7 @@ import type { Incident, Person } from '../domain/types.js';
 import { fanOut, type FanOutSummary } from '../notify/fan-out.js';
 import type { ActionContext } from './context.js';
 import { openIncident } from './subscribe-to-incident.js';
-import { optionalLongText, validate } from './validate.js';
+import { MAX, optionalLongText, validate } from './validate.js';
 
 export interface ResolveInput {
   incidentId: number;
@@ -21,7 +21,7 @@ export async function resolveIncident(
 ): Promise<{ incident: Incident; notified: FanOutSummary }> {
   const { store, clock } = ctx;
   const { incidentId } = input;
-  const note = validate(optionalLongText(3000), input.note ?? '') || null;
+  const note = validate(optionalLongText(MAX.text), input.note ?? '', 'note') || null;
   const result = await store.transaction(async () => {
     await incidentFor(store, actor, incidentId, 'edit-incident');
     await openIncident(ctx, incidentId);

@@ -1,7 +1,7 @@
 import { incidentFor } from '../access.js';
 import type { Incident, Person } from '../domain/types.js';
 import type { ActionContext } from './context.js';
-import { optionalLongText, validate } from './validate.js';
+import { MAX, optionalLongText, validate } from './validate.js';
 
 /**
  * Sets the stakeholder summary: plain words about the impact, shown in every stakeholder message
@@ -13,7 +13,7 @@ export async function setSummary(
   input: { incidentId: number; summary: string },
 ): Promise<Incident> {
   const { incidentId } = input;
-  const text = validate(optionalLongText(3000), input.summary);
+  const text = validate(optionalLongText(MAX.text), input.summary, 'summary');
   const { store, clock } = ctx;
   return store.transaction(async () => {
     await incidentFor(store, actor, incidentId, 'edit-incident');

@@ -5,7 +5,7 @@ import { HeraldError, invalid, notFound } from '../errors.js';
 import { fanOut, type FanOutSummary } from '../notify/fan-out.js';
 import type { ActionContext } from './context.js';
 import { meetTargets, resolveTargets, type ResolvedTargets } from './resolve-targets.js';
-import { optionalLongText, validate } from './validate.js';
+import { MAX, optionalLongText, validate } from './validate.js';
 
 export interface SubscribeInput {
   incidentId: number;
@@ -104,7 +104,9 @@ export async function subscribeToIncident(
     throw invalid('Name at least one person, team or email to subscribe.', 'targets');
   }
   const summary =
-    input.summary === undefined ? undefined : validate(optionalLongText(3000), input.summary);
+    input.summary === undefined
+      ? undefined
+      : validate(optionalLongText(MAX.text), input.summary, 'summary');
   const met = await meetTargets(ctx, input.targets);
   const result = await store.transaction(async () => {
     let incident = await openIncident(ctx, incidentId);

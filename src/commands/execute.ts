@@ -31,12 +31,12 @@ import { subscribeToIncident } from '../actions/subscribe-to-incident.js';
 import { unsubscribeFromIncident } from '../actions/unsubscribe-from-incident.js';
 import { listIncidents, showIncident } from '../actions/view-incidents.js';
 import type { Incident, Person, Source, StakeholderTeam } from '../domain/types.js';
-import { isHeraldError } from '../errors.js';
+import { HeraldError, isHeraldError } from '../errors.js';
 import type { FanOutSummary } from '../notify/fan-out.js';
 import { isSlashGrammar, parseChatMessage, parseCommand } from './grammar.js';
 import * as replies from './replies.js';
 import type { Command, CommandInput, CommandRoot } from './types.js';
-import { INCIDENT_HELP, STAKEHOLDERS_HELP } from './usage.js';
+import { INCIDENT_HELP, STAKEHOLDERS_HELP, usageFor, type UsageName } from './usage.js';
 
 export interface CommandContext extends ActionContext {
   /** Counts each command by name (`incident notify`) and outcome (`ok` or an error code). */
@@ -261,6 +261,35 @@ function parsed(ctx: CommandContext, name: string, parse: () => Command): Comman
   }
 }
 
+/**
+ * An action refused a typed command's input: its message says which input and why; the command's
+ * usage line follows, as for any malformed command (PRODUCT §4). Forms show the message on the
+ * field instead, so they run commands without it.
+ */
+function withUsage(err: unknown, command: Command): unknown {
+  if (!isHeraldError(err) || err.code !== 'INVALID_INPUT' || command.root === 'personal') {
+    return err;
+  }
+  const usage = usageFor(command.root, command.name as UsageName<CommandRoot>);
+  if (!usage) return err;
+  const lines = usage.includes('\n') ? `Usage:\n${usage}` : `Usage: ${usage}`;
+  return new HeraldError('INVALID_INPUT', `${err.message} ${lines}`, err.field);
+}
+
+/** Runs a typed command: its input errors come with the usage line. */
+async function executeTyped(
+  ctx: CommandContext,
+  actor: Person,
+  command: Command,
+  source: Source,
+): Promise<Reply> {
+  try {
+    return await executeCommand(ctx, actor, command, source);
+  } catch (err) {
+    throw withUsage(err, command);
+  }
+}
+
 /** Parses slash-command text with the one grammar and runs it. */
 export function runCommandText(
   ctx: CommandContext,
@@ -270,7 +299,7 @@ export function runCommandText(
   source: Source,
 ): Promise<Reply> {
   const command = parsed(ctx, root, () => parseCommand(root, input));
-  return executeCommand(ctx, actor, command, source);
+  return executeTyped(ctx, actor, command, source);
 }
 
 /**
@@ -287,5 +316,5 @@ export async function runChatMessage(
     return text(replies.respondersOnlyText);
   }
   const command = parsed(ctx, 'chat', () => parseChatMessage(input));
-  return executeCommand(ctx, actor, command, source);
+  return executeTyped(ctx, actor, command, source);
 }

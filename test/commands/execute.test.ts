@@ -240,6 +240,54 @@ describe('bad input changes nothing', () => {
   });
 });
 
+describe('validation replies name the input and repeat the usage line (issue 12, item 8)', () => {
+  // `…N` in a command stands for N characters of text.
+  const long = (n: number) => 'x'.repeat(n);
+  it.each([
+    [
+      'incident',
+      'notify 1 …3001',
+      'Update text must be at most 3000 characters. Usage: /incident notify <id> <text>',
+    ],
+    [
+      'incident',
+      'update 1 …3001',
+      'Update text must be at most 3000 characters. Usage: /incident update <id> [text]',
+    ],
+    ['incident', 'new …201', 'Title must be at most 200 characters. Usage: /incident new [title]'],
+    [
+      'incident',
+      'summary 1 …3001',
+      'Summary must be at most 3000 characters. Usage: /incident summary <id> <text>',
+    ],
+    [
+      'incident',
+      'resolve 1 …3001',
+      'Resolution note must be at most 3000 characters. Usage: /incident resolve <id> [note]',
+    ],
+    [
+      'stakeholders',
+      'team create ops …501',
+      'Description must be at most 500 characters. Usage: /stakeholders team create <name> [description]',
+    ],
+    [
+      'stakeholders',
+      'team create bad!name',
+      '`bad!name` is not a team name (letters, digits, `.`, `_`, `-`; at most 64). Usage: /stakeholders team create <name> [description]',
+    ],
+  ] as const)('/%s %s', async (root, shown, message) => {
+    const text = shown.replace(/…(\d+)/, (_all, n: string) => long(Number(n)));
+    await say(rita, 'incident', 'new Outage');
+    const before = counts();
+    const error = await run(admin, root, text).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(isHeraldError(error) && error.message).toBe(message);
+    expect(counts()).toEqual(before);
+  });
+});
+
 describe('refused commands leave no trace', () => {
   it.each([
     ['stakeholders', 'prefs set email nobody@x.example'],

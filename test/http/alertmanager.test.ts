@@ -197,6 +197,110 @@ describe('the Alertmanager receiver', () => {
   });
 });
 
+/** A lone half of a surrogate pair: what a cut in the middle of an emoji leaves behind. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** Length as the core's limits count it: in code points (zod counts an emoji as one). */
+const chars = (s: string) => [...s].length;
+const truncations = () =>
+  (
+    rows(
+      `SELECT incident_id AS incidentId, detail FROM audit_log WHERE action = 'alertmanager.truncated' ORDER BY id`,
+    ) as Array<{ incidentId: number; detail: string }>
+  ).map((r) => ({ incidentId: r.incidentId, detail: JSON.parse(r.detail) as unknown }));
+
+describe("Herald's own limits never refuse a valid payload (issue 12, item 2)", () => {
+  it('a group re-sent with ten more alerts with 400-character names is updated, its text cut with "…" and the cut recorded', async () => {
+    const first = await send('firing');
+    const base = fixture('firing');
+    const alert = base.alerts[0]!;
+    // Emoji (two UTF-16 units each) so a careless cut could split a pair.
+    const longName = (n: number) => `Disk${n}${'🔥'.repeat(390)}${'x'.repeat(5)}`;
+    expect(chars(longName(1))).toBe(400);
+    const more = Array.from({ length: 10 }, (_, n) => ({
+      ...alert,
+      labels: {
+        ...(alert.labels as Record<string, string>),
+        alertname: longName(n),
+        instance: `node-${n}:9100`,
+      },
+      fingerprint: `f${n}`,
+    }));
+    const res = await post({ ...base, alerts: [alert, ...more] });
+    expect(res.body).toMatchObject({ action: 'updated', incident: { id: first.incident!.id } });
+    expect(res.status).toBe(200);
+
+    const [update] = updates(first.incident!.id);
+    expect(chars(update!.text)).toBe(3000);
+    expect(update!.text).toMatch(
+      /^Alertmanager: 11 alerts firing now \(10 started, 0 stopped\)\. Started: Disk0🔥/u,
+    );
+    expect(update!.text.endsWith('…')).toBe(true);
+    expect(update!.text).not.toMatch(LONE_SURROGATE);
+    expect(update!.text).not.toContain('\uFFFD');
+    // The whole text, before the cut: the prefix, then ten names of 400 characters and more.
+    const length = expect.toSatisfy((n: number) => n > 4000);
+    expect(truncations()).toEqual([
+      {
+        incidentId: first.incident!.id,
+        detail: { groupKey: base.groupKey, cut: [{ field: 'text', length, max: 3000 }] },
+      },
+    ]);
+  });
+
+  it('declares with a title, summary and service from oversized or invisible labels cut to fit, and records each cut', async () => {
+    const base = fixture('firing');
+    const res = await post({
+      ...base,
+      groupKey: '{}:{alertname="Huge"}',
+      commonLabels: {
+        ...(base.commonLabels as Record<string, string>),
+        service: `svc-${'s'.repeat(150)}`,
+      },
+      commonAnnotations: {
+        summary: `Latency ${'🐢'.repeat(250)}`,
+        description: `Impact: ${'d'.repeat(5000)}`,
+      },
+    });
+    expect(res.status).toBe(201);
+    const declared = (res.body as { incident: { id: number } }).incident;
+    const row = rows(
+      'SELECT title, summary, service FROM incidents WHERE id = ?',
+      declared.id,
+    )[0] as { title: string; summary: string; service: string };
+    expect(row.title).toMatch(/^Latency (?:🐢)+…$/u);
+    expect(chars(row.title)).toBe(200);
+    expect(row.summary).toMatch(/^Impact: d+…$/);
+    expect(chars(row.summary)).toBe(3000);
+    expect(row.service).toMatch(/^svc-s+…$/);
+    expect(chars(row.service)).toBe(100);
+    for (const text of Object.values(row)) expect(text).not.toMatch(LONE_SURROGATE);
+    expect(truncations()).toEqual([
+      {
+        incidentId: declared.id,
+        detail: {
+          groupKey: '{}:{alertname="Huge"}',
+          cut: [
+            { field: 'title', length: 258, max: 200 },
+            { field: 'summary', length: 5008, max: 3000 },
+            { field: 'service', length: 154, max: 100 },
+          ],
+        },
+      },
+    ]);
+
+    // A summary annotation of nothing visible (bidi controls, a NUL) gives way to the alert name.
+    const invisible = await post({
+      ...base,
+      groupKey: '{}:{alertname="Invisible"}',
+      commonAnnotations: { summary: '\u202E\u2066\u0000 \u2069' },
+    });
+    expect(invisible.status).toBe(201);
+    expect((invisible.body as { incident: { title: string } }).incident.title).toBe(
+      'PaymentsLatencyHigh',
+    );
+  });
+});
+
 describe('mapping', () => {
   it.each([
     ['critical', 'SEV1'],

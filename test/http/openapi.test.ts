@@ -62,9 +62,12 @@ async function servedRoutes(): Promise<string[]> {
     return router.stack
       .flatMap((layer) =>
         layer.route
-          ? Object.keys(layer.route.methods).map(
-              (m) => `${m.toUpperCase()} /api/v1${layer.route!.path.replace(/:(\w+)/g, '{$1}')}`,
-            )
+          ? Object.keys(layer.route.methods)
+              // `_all` is the route's 405 for every other method, not a route of its own.
+              .filter((m) => m !== '_all')
+              .map(
+                (m) => `${m.toUpperCase()} /api/v1${layer.route!.path.replace(/:(\w+)/g, '{$1}')}`,
+              )
           : [],
       )
       .filter((r) => r !== 'GET /api/v1/openapi.json')

@@ -7,6 +7,7 @@ import type { SqliteExecutor } from '../../db/sqlite-executor.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
 import { startHerald, type Herald } from '../../src/main.js';
+import type { FakeClock } from '../support/fake-clock.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { RecordingMessenger } from '../support/recording-messenger.js';
 import { SlackRequests } from '../support/slack-requests.js';
@@ -26,7 +27,12 @@ export interface SlackHarness {
   close(): Promise<void>;
 }
 
-export async function slackHarness(): Promise<SlackHarness> {
+export interface SlackHarnessOptions {
+  /** Herald's clock, which also signs the requests; by default the system's. */
+  clock?: FakeClock;
+}
+
+export async function slackHarness(opts: SlackHarnessOptions = {}): Promise<SlackHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'herald-slack-'));
   const slack = await new FakeSlack().start();
   slack.addUser({ id: 'UADA', name: 'Ada', email: 'ada@corp.example' });
@@ -47,6 +53,7 @@ export async function slackHarness(): Promise<SlackHarness> {
     }),
     {
       doors: [createSlackDoor],
+      ...(opts.clock ? { clock: opts.clock } : {}),
       logger: silentLogger,
       messengers: { email },
       worker: { backoff: { baseMs: 20, maxMs: 100 }, pollMs: 50 },
@@ -61,7 +68,12 @@ export async function slackHarness(): Promise<SlackHarness> {
     email,
     base,
     sqlite,
-    requests: new SlackRequests(`${base}/slack/events`, SECRET, (id) => slack.responseUrl(id)),
+    requests: new SlackRequests(
+      `${base}/slack/events`,
+      SECRET,
+      (id) => slack.responseUrl(id),
+      opts.clock ? () => opts.clock!.now() : undefined,
+    ),
     count: (table) =>
       (sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n,
     async close() {

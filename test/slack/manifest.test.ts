@@ -19,13 +19,16 @@ describe('the Slack app manifest', () => {
     }
   });
 
-  it('turns on interactivity and the app_home_opened event at /slack/events', () => {
+  it('turns on interactivity and the app_home_opened and user_change events at /slack/events', () => {
     expect(manifest.settings.interactivity).toMatchObject({ is_enabled: true });
     expect(new URL(manifest.settings.interactivity.request_url).pathname).toBe('/slack/events');
     expect(new URL(manifest.settings.event_subscriptions.request_url).pathname).toBe(
       '/slack/events',
     );
-    expect(manifest.settings.event_subscriptions.bot_events).toEqual(['app_home_opened']);
+    expect(manifest.settings.event_subscriptions.bot_events).toEqual([
+      'app_home_opened',
+      'user_change',
+    ]);
     expect(manifest.features.app_home.home_tab_enabled).toBe(true);
   });
 

@@ -47,7 +47,7 @@ describe('modals', () => {
     const refused = await submit('URITA', view, { title: text('   ') });
     expect(refused).toEqual({
       response_action: 'errors',
-      errors: { title: 'title: must not be empty' },
+      errors: { title: 'Title must not be empty.' },
     });
     expect(h.count('incidents')).toBe(0);
     const ack = await submit('URITA', view, {
@@ -333,7 +333,7 @@ describe('modals', () => {
       if (!c) throw new Error('no confirmation');
       return c.args.view as Record<string, any>;
     });
-    expect(JSON.stringify(confirm.blocks)).toContain('Delete *team:executives* (2 members)');
+    expect(JSON.stringify(confirm.blocks)).toContain('Delete team:executives (2 members)');
     await submit('UADA', confirm, {});
     expect(await teams.byName('executives')).toBeNull();
     expect(h.slack.problems).toEqual([]);
@@ -372,7 +372,7 @@ describe('modals', () => {
     const ack = await submit('UGUS', view, {
       channels: { type: 'checkboxes', selected_options: [{ value: 'email' }] },
     });
-    expect(doneText(ack)).toBe('Saved. Gus &lt;gus@partner.example&gt; is told by email.');
+    expect(doneText(ack)).toBe('Saved. Gus <gus@partner.example> is told by email.');
     expect((await h.herald.ctx.store.people.bySlackUserId('UGUS'))?.preferences).toEqual(['email']);
   });
 

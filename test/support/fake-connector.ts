@@ -1,5 +1,7 @@
+import { createSign, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { BotFrameworkEndpoints } from '../../adapters/teams/create-adapter.js';
 import { adaptiveCardErrors } from './adaptive-card-schema.js';
 
 /** A Teams user as the connector's member lookup returns them. */
@@ -65,7 +67,14 @@ const DEFAULT_CODE: Record<number, string> = {
   503: 'ServiceUnavailable',
 };
 
+/** What the token issuer does with a request for its metadata or keys. */
+export type IssuerState = 'up' | 'unreachable' | 'failing';
+
 const CARD = 'application/vnd.microsoft.card.adaptive';
+const OPENID = '/v1/.well-known/openidconfiguration';
+const KEYS = '/v1/.well-known/keys';
+const KEY_ID = 'fake-connector-key';
+const base64url = (data: string | Buffer) => Buffer.from(data).toString('base64url');
 const ACTIVITIES = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?\/?$/;
 const MEMBER = /^\/v3\/conversations\/([^/]+)\/members\/([^/]+)\/?$/;
 
@@ -73,6 +82,8 @@ const MEMBER = /^\/v3\/conversations\/([^/]+)\/members\/([^/]+)\/?$/;
  * A fake Bot Framework connector (the `serviceUrl` of Teams activities) on 127.0.0.1: records what
  * the bot posts, answers member look-ups from a registry, fails sends on request, and checks every
  * Adaptive Card attachment against the official 1.5 schema (`cardErrors`, which tests assert empty).
+ * It is also the channel's token issuer: it signs the bearer tokens Teams would put on activities
+ * (`token`) and serves the OpenID metadata and keys the bot checks them with (`botFramework`).
  */
 export class FakeConnector {
   readonly activities: RecordedActivity[] = [];
@@ -82,6 +93,10 @@ export class FakeConnector {
   readonly cardErrors: string[] = [];
   /** How many cards were checked against the schema (0 when the specs folder is missing). */
   cardsChecked = 0;
+  /** `unreachable` drops the connection (as with no route to it), `failing` answers 503. */
+  issuer: IssuerState = 'up';
+  private readonly signingKey: KeyObject;
+  private readonly publicJwk: JsonWebKey;
   private readonly members = new Map<string, FakeMember>();
   private readonly failures = new Map<string, Failure[]>();
   private nextId = 1;
@@ -94,11 +109,62 @@ export class FakeConnector {
     });
   });
 
-  private constructor() {}
+  private constructor() {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    this.signingKey = privateKey;
+    this.publicJwk = publicKey.export({ format: 'jwk' });
+  }
 
   /** Base URL with a trailing slash, as Bot Framework service URLs are: the activities' `serviceUrl`. */
   get url(): string {
     return `http://127.0.0.1:${this.port}/`;
+  }
+
+  /** The `iss` of the tokens this fake signs. */
+  get tokenIssuer(): string {
+    return `${this.url}issuer`;
+  }
+
+  /** The endpoints to give the Teams adapter so that it trusts this fake's tokens, and only them. */
+  get botFramework(): BotFrameworkEndpoints {
+    return {
+      openIdMetadataUrl: `${this.url}${OPENID.slice(1)}`,
+      tokenIssuer: this.tokenIssuer,
+      // Outbound tokens: MSAL refuses a plain-http authority at once, so a reply fails fast and
+      // without leaving the machine; the tests of inbound authentication do not need it to work.
+      loginUrl: `${this.url}login`,
+    };
+  }
+
+  /**
+   * A bearer token as the Bot Framework signs it for an activity to the bot `appId`: RS256 with
+   * this fake's key, `aud` the app id, `serviceurl` the activity's service URL. `overrides`
+   * replaces claims (a wrong `aud`, an expired `exp`); `signWith: 'other-key'` forges the signature.
+   */
+  token(
+    appId: string,
+    overrides: Record<string, unknown> = {},
+    opts: { signWith?: 'own-key' | 'other-key' } = {},
+  ): string {
+    const now = Math.floor(Date.now() / 1000);
+    const header = base64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: KEY_ID }));
+    const payload = base64url(
+      JSON.stringify({
+        iss: this.tokenIssuer,
+        aud: appId,
+        serviceurl: this.url,
+        nbf: now - 60,
+        iat: now - 60,
+        exp: now + 3600,
+        ...overrides,
+      }),
+    );
+    const key =
+      opts.signWith === 'other-key'
+        ? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey
+        : this.signingKey;
+    const signature = createSign('RSA-SHA256').update(`${header}.${payload}`).sign(key);
+    return `${header}.${payload}.${base64url(signature)}`;
   }
 
   /** Starts a fake connector on a free loopback port. */
@@ -158,6 +224,8 @@ export class FakeConnector {
       return this.answer(req, res, 400, { error: { code: 'BadSyntax', message: 'invalid JSON' } });
     }
 
+    if (method === 'GET' && (path === OPENID || path === KEYS)) return this.issue(req, res, path);
+
     const sends = ACTIVITIES.exec(path);
     if (method === 'POST' && sends?.[1]) {
       const conversationId = decodeURIComponent(sends[1]);
@@ -203,6 +271,27 @@ export class FakeConnector {
 
     return this.answer(req, res, 404, {
       error: { code: 'NotFound', message: `${method} ${path}` },
+    });
+  }
+
+  /** The token issuer's two documents: OpenID metadata pointing at the keys, and the keys. */
+  private issue(req: IncomingMessage, res: ServerResponse, path: string): void {
+    if (this.issuer === 'unreachable') {
+      res.socket?.destroy();
+      return;
+    }
+    if (this.issuer === 'failing') {
+      return this.answer(req, res, 503, { error: { code: 'ServiceUnavailable', message: '' } });
+    }
+    if (path === OPENID) {
+      return this.answer(req, res, 200, {
+        issuer: this.tokenIssuer,
+        jwks_uri: `${this.url}${KEYS.slice(1)}`,
+        id_token_signing_alg_values_supported: ['RS256'],
+      });
+    }
+    return this.answer(req, res, 200, {
+      keys: [{ ...this.publicJwk, kid: KEY_ID, use: 'sig', endorsements: ['msteams'] }],
     });
   }
 

@@ -168,6 +168,7 @@ export class FakeSlack {
   private readonly users = new Map<string, SlackUserFixture>();
   private readonly failures = new Map<string, Failure[]>();
   private readonly failuresFor = new Map<string, Failure>();
+  private readonly holds = new Map<string, Array<{ gate: Promise<void>; open: () => void }>>();
   private server: Server | null = null;
   private readonly spec: Spec | null = specsAvailable
     ? readSpec<Spec>('slack-web-api.openapi.json')
@@ -230,8 +231,37 @@ export class FakeSlack {
     return `${this.url}/respond/${id}`;
   }
 
+  /** Adds a user, or replaces one: what `users.info` answers from now on. */
   addUser(user: SlackUserFixture): void {
     this.users.set(user.id, user);
+  }
+
+  /** The user object Slack sends in `users.info` answers and `user_change` events. */
+  userObject(id: string): Record<string, unknown> {
+    const u = this.users.get(id);
+    if (!u) throw new Error(`fake Slack: no user ${id}`);
+    return {
+      id: u.id,
+      team_id: 'T1',
+      name: u.name.toLowerCase(),
+      real_name: u.name,
+      deleted: u.deleted ?? false,
+      is_bot: u.bot ?? false,
+      is_restricted: u.guest ?? false,
+      is_ultra_restricted: false,
+      profile: { email: u.email, display_name: u.name, real_name: u.name },
+    };
+  }
+
+  /**
+   * The next call of `method` is recorded but not answered until the returned function is called:
+   * Slack being slow, without a timer.
+   */
+  hold(method: string): () => void {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    this.holds.set(method, [...(this.holds.get(method) ?? []), { gate, open }]);
+    return open;
   }
 
   /** The next `count` calls of `method` fail as given. */
@@ -271,6 +301,7 @@ export class FakeSlack {
   }
 
   async stop(): Promise<void> {
+    for (const held of this.holds.values()) for (const h of held) h.open();
     await new Promise<void>((resolve) =>
       this.server ? this.server.close(() => resolve()) : resolve(),
     );
@@ -288,6 +319,8 @@ export class FakeSlack {
     const method = path.replace(/^\/api\//, '');
     this.calls.push({ method, args });
     this.conform(method, args, req);
+    const held = this.holds.get(method)?.shift();
+    if (held) await held.gate;
     const failure =
       this.failures.get(method)?.shift() ??
       (method === 'chat.postMessage' ? this.failuresFor.get(String(args.channel)) : undefined);
@@ -340,21 +373,9 @@ export class FakeSlack {
           bot_id: 'BHERALD',
         };
       case 'users.info': {
-        const u = this.users.get(String(args.user));
-        if (!u) return { ok: false, error: 'user_not_found' };
-        return {
-          ok: true,
-          user: {
-            id: u.id,
-            name: u.name.toLowerCase(),
-            real_name: u.name,
-            deleted: u.deleted ?? false,
-            is_bot: u.bot ?? false,
-            is_restricted: u.guest ?? false,
-            is_ultra_restricted: false,
-            profile: { email: u.email, display_name: u.name, real_name: u.name },
-          },
-        };
+        const id = String(args.user);
+        if (!this.users.has(id)) return { ok: false, error: 'user_not_found' };
+        return { ok: true, user: this.userObject(id) };
       }
       case 'conversations.open':
         return { ok: true, channel: { id: `D${String(args.users)}` } };

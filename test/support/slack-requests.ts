@@ -1,6 +1,21 @@
 import { createHmac } from 'node:crypto';
 
-/** Builds and posts requests exactly as Slack signs them (v0 HMAC-SHA256 of `v0:ts:body`). */
+/** Slack gives every interaction a new trigger id; so do these builders. */
+let triggers = 0;
+
+/** What an Events API delivery may vary: its id, its time, and Slack's retry headers. */
+export interface EventDelivery {
+  eventId?: string;
+  /** Seconds; the time Slack says the event happened (`event_time`). */
+  eventTime?: number;
+  /** Sent as `x-slack-retry-num` (with `x-slack-retry-reason: http_timeout`). */
+  retryNum?: number;
+}
+
+/**
+ * Builds and posts requests exactly as Slack signs them (v0 HMAC-SHA256 of `v0:ts:body`). Times
+ * come from `now` (ms), so a test that drives Herald's clock signs with that clock.
+ */
 export class SlackRequests {
   private seq = 0;
 
@@ -8,9 +23,10 @@ export class SlackRequests {
     private readonly eventsUrl: string,
     private readonly signingSecret: string,
     private readonly responseUrl: (id: string) => string,
+    private readonly now: () => number = () => Date.now(),
   ) {}
 
-  sign(body: string, ts = Math.floor(Date.now() / 1000)): Record<string, string> {
+  sign(body: string, ts = Math.floor(this.now() / 1000)): Record<string, string> {
     const sig = createHmac('sha256', this.signingSecret).update(`v0:${ts}:${body}`).digest('hex');
     return { 'x-slack-signature': `v0=${sig}`, 'x-slack-request-timestamp': String(ts) };
   }
@@ -27,15 +43,18 @@ export class SlackRequests {
     });
   }
 
-  /** A slash command; returns the response id its `respond()` replies will carry. */
-  async command(
+  /**
+   * The form body of a slash command, unsigned; `text: null` leaves the field out, as a client
+   * other than Slack might.
+   */
+  commandBody(
     user: string,
-    command: '/incident' | '/stakeholders',
-    text: string,
-  ): Promise<{ res: Response; responseId: string; triggerId: string }> {
+    command: string,
+    text: string | null,
+  ): { body: string; responseId: string; triggerId: string } {
     const responseId = `r${++this.seq}`;
     const triggerId = `trigger-${this.seq}`;
-    const body = new URLSearchParams({
+    const fields: Record<string, string> = {
       token: 'legacy-unused',
       team_id: 'T1',
       team_domain: 'herald-test',
@@ -44,11 +63,21 @@ export class SlackRequests {
       user_id: user,
       user_name: user.toLowerCase(),
       command,
-      text,
+      ...(text === null ? {} : { text }),
       api_app_id: 'A1',
       response_url: this.responseUrl(responseId),
       trigger_id: triggerId,
-    }).toString();
+    };
+    return { body: new URLSearchParams(fields).toString(), responseId, triggerId };
+  }
+
+  /** A slash command; returns the response id its `respond()` replies will carry. */
+  async command(
+    user: string,
+    command: '/incident' | '/stakeholders',
+    text: string,
+  ): Promise<{ res: Response; responseId: string; triggerId: string }> {
+    const { body, responseId, triggerId } = this.commandBody(user, command, text);
     return {
       res: await this.post(body, 'application/x-www-form-urlencoded'),
       responseId,
@@ -62,19 +91,26 @@ export class SlackRequests {
     return this.post(body, 'application/x-www-form-urlencoded');
   }
 
-  /** An Events API callback. */
-  event(event: object): Promise<Response> {
+  /** An Events API callback; a retry is the same event id, signed anew with retry headers. */
+  event(event: object, delivery: EventDelivery = {}): Promise<Response> {
     const body = JSON.stringify({
       token: 'legacy-unused',
       team_id: 'T1',
       api_app_id: 'A1',
       type: 'event_callback',
-      event_id: `Ev${++this.seq}`,
-      event_time: Math.floor(Date.now() / 1000),
+      event_id: delivery.eventId ?? `Ev${++this.seq}`,
+      event_time: delivery.eventTime ?? Math.floor(this.now() / 1000),
       authorizations: [{ team_id: 'T1', user_id: 'UHERALD', is_bot: true }],
       event,
     });
-    return this.post(body, 'application/json');
+    const retry: Record<string, string> =
+      delivery.retryNum === undefined
+        ? {}
+        : {
+            'x-slack-retry-num': String(delivery.retryNum),
+            'x-slack-retry-reason': 'http_timeout',
+          };
+    return this.post(body, 'application/json', { ...this.sign(body), ...retry });
   }
 }
 
@@ -92,7 +128,7 @@ export function viewSubmission(
     team: { id: 'T1', domain: 'herald-test' },
     user: { id: user, username: user.toLowerCase(), team_id: 'T1' },
     api_app_id: 'A1',
-    trigger_id: 'trigger-view',
+    trigger_id: `trigger-view-${++triggers}`,
     view: {
       id: view.id ?? 'V-submitted',
       team_id: 'T1',
@@ -120,7 +156,7 @@ export function blockAction(
     team: { id: 'T1', domain: 'herald-test' },
     user: { id: user, username: user.toLowerCase(), team_id: 'T1' },
     api_app_id: 'A1',
-    trigger_id: 'trigger-action',
+    trigger_id: `trigger-action-${++triggers}`,
     container: container.view ? { type: 'view', view_id: container.view.id } : { type: 'message' },
     ...(container.view ? { view: container.view } : {}),
     actions: [{ action_ts: `${Date.now() / 1000}`, ...action }],

@@ -1,9 +1,15 @@
 import type { FakeMember } from './fake-connector.js';
 
 export const BOT = { id: '28:herald-bot', name: 'Herald' };
-export const TENANT = 'tenant-1';
+/** The tenant of the users tests make: a directory (tenant) ID is a GUID. */
+export const TENANT = '6f1b2c3d-0000-4000-8000-00000000aaaa';
+/** Another organisation's tenant. */
+export const OTHER_TENANT = '9e8d7c6b-0000-4000-8000-00000000bbbb';
 
-/** A Teams user in a personal chat with the bot: builds the activities Teams would post. */
+/**
+ * A Teams user in a personal chat with the bot: builds the activities Teams would post, with the
+ * tenant of the member (`member.tenantId`) in the conversation and the channel data.
+ */
 export class TeamsUser {
   readonly conversationId: string;
   private seq = 0;
@@ -12,6 +18,10 @@ export class TeamsUser {
     private readonly serviceUrl: string,
   ) {
     this.conversationId = `a:personal-${member.aadObjectId}`;
+  }
+
+  get tenantId(): string {
+    return this.member.tenantId ?? TENANT;
   }
 
   activity(type: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -24,8 +34,12 @@ export class TeamsUser {
       serviceUrl: this.serviceUrl,
       from: { id: this.member.id, name: this.member.name, aadObjectId: this.member.aadObjectId },
       recipient: BOT,
-      conversation: { id: this.conversationId, conversationType: 'personal', tenantId: TENANT },
-      channelData: { tenant: { id: TENANT } },
+      conversation: {
+        id: this.conversationId,
+        conversationType: 'personal',
+        tenantId: this.tenantId,
+      },
+      channelData: { tenant: { id: this.tenantId } },
       locale: 'en-US',
       ...extra,
     };

@@ -4,7 +4,7 @@ import { postStatusUpdate } from '../../src/actions/post-status-update.js';
 import { subscribeToIncident } from '../../src/actions/subscribe-to-incident.js';
 import type { Person } from '../../src/domain/types.js';
 import { eventually } from '../support/eventually.js';
-import { BOT } from '../support/teams-user.js';
+import { BOT, TENANT } from '../support/teams-user.js';
 import { startTeamsHarness, type TeamsHarness, type TeamsUser } from './harness.js';
 
 let h: TeamsHarness;
@@ -223,7 +223,7 @@ describe('Teams personal commands', () => {
     await h.send({ ...sam.message('help'), serviceUrl: `${h.fake.url}emea/` });
     expect(JSON.parse((await h.person(sam)).teamsConversationRef!)).toMatchObject({
       serviceUrl: `${h.fake.url}emea/`,
-      conversation: { id: sam.conversationId, tenantId: 'tenant-1' },
+      conversation: { id: sam.conversationId, tenantId: TENANT },
     });
     await twoIncidents(await h.person(sam));
     await eventually(() => expect(h.fake.cardsIn(sam.conversationId)).toHaveLength(2));
@@ -239,6 +239,24 @@ describe('Teams personal commands', () => {
     const uma = h.user('Uma Upn', { email: null, upn: 'Uma@Corp.example' });
     await h.send(uma.install());
     expect((await h.person(uma)).email).toBe('uma@corp.example');
+  });
+
+  it('a preferences submit naming someone else answers the same whether that person exists or not', async () => {
+    const sam = h.user('Sam Stakeholder');
+    const tom = h.user('Tom Target');
+    await h.send(sam.install(), tom.install());
+    const submitFor = (personId: number) =>
+      sam.submit({ verb: 'herald.savePreferences', personId, channel_email: 'true' });
+    const answers: string[] = [];
+    for (const personId of [(await h.person(tom)).id, 424242]) {
+      const submit = submitFor(personId);
+      await h.send(submit);
+      const reply = h.fake.sentTo(sam.conversationId).find((a) => a.replyToId === submit.id);
+      answers.push(reply?.activity.text ?? '');
+    }
+    expect(answers[0]).toContain("not allowed to change someone else's preferences");
+    expect(answers[1]).toBe(answers[0]);
+    expect((await h.person(tom)).preferences).toBeNull();
   });
 
   it('a preferences submit naming someone else changes nothing unless an admin sent it', async () => {

@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTeamsDoor } from '../../adapters/teams/index.js';
+import { teamsDoor } from '../../adapters/teams/index.js';
 import type { SqliteExecutor } from '../../db/sqlite-executor.js';
 import { loadConfig } from '../../src/config.js';
 import type { DeliveryJob, Messenger } from '../../src/delivery/ports.js';
 import type { Delivery, Person } from '../../src/domain/types.js';
-import { silentLogger } from '../../src/logger.js';
+import { silentLogger, type Logger } from '../../src/logger.js';
 import { startHerald, type Herald } from '../../src/main.js';
 import { FakeConnector } from '../support/fake-connector.js';
 import { TENANT, TeamsUser } from '../support/teams-user.js';
@@ -31,17 +31,28 @@ export interface TeamsHarness {
   /** Herald's base URL. */
   url: string;
   post(activity: Record<string, unknown>, headers?: Record<string, string>): Promise<Response>;
+  /** Posts an activity with a bearer token the fake connector signed for `appId`, as Teams does. */
+  postSigned(activity: Record<string, unknown>, appId: string): Promise<Response>;
   /** Posts each activity in turn, expecting 200 for all. */
   send(...activities: Array<Record<string, unknown> | Record<string, unknown>[]>): Promise<void>;
   /** Registers a member at the fake connector and returns them as a Teams user. */
-  user(name: string, opts?: { email?: string | null; upn?: string | null }): TeamsUser;
+  user(
+    name: string,
+    opts?: { email?: string | null; upn?: string | null; tenantId?: string },
+  ): TeamsUser;
   person(user: TeamsUser): Promise<Person>;
   deliveries(): Array<Delivery & { kind: string }>;
   stop(): Promise<void>;
 }
 
-/** Herald with only the Teams door, on a temp database, talking to a fake connector. */
-export async function startTeamsHarness(env: Record<string, string> = {}): Promise<TeamsHarness> {
+/**
+ * Herald with only the Teams door, on a temp database, talking to a fake connector that is also
+ * the Bot Framework's token issuer.
+ */
+export async function startTeamsHarness(
+  env: Record<string, string> = {},
+  opts: { logger?: Logger } = {},
+): Promise<TeamsHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'herald-teams-'));
   const fake = await FakeConnector.start();
   const email = new RecordingEmail();
@@ -56,8 +67,8 @@ export async function startTeamsHarness(env: Record<string, string> = {}): Promi
         ...env,
       }),
       {
-        doors: [createTeamsDoor],
-        logger: silentLogger,
+        doors: [teamsDoor({ botFramework: fake.botFramework })],
+        logger: opts.logger ?? silentLogger,
         worker: { backoff: { baseMs: 20, maxMs: 100 } },
         messengers: { email },
       },
@@ -81,6 +92,12 @@ export async function startTeamsHarness(env: Record<string, string> = {}): Promi
     email,
     url,
     post,
+    postSigned(activity, appId) {
+      const serviceurl = activity.serviceUrl;
+      return post(activity, {
+        authorization: `Bearer ${fake.token(appId, { serviceurl })}`,
+      });
+    },
     async send(...activities) {
       for (const activity of activities.flat()) {
         const res = await post(activity);
@@ -98,7 +115,7 @@ export async function startTeamsHarness(env: Record<string, string> = {}): Promi
         name,
         email,
         userPrincipalName: opts.upn === undefined ? email : opts.upn,
-        tenantId: TENANT,
+        tenantId: opts.tenantId ?? TENANT,
       });
       return new TeamsUser(member, fake.url);
     },
@@ -130,3 +147,13 @@ export const deliveryLog = (h: TeamsHarness, person: Person): string[] =>
     .deliveries()
     .filter((d) => d.personId === person.id)
     .map((d) => `${d.kind}:${d.channel}:${d.state}`);
+
+/** A response as status and body: JSON when it parses, else the text (so a failure shows it). */
+export async function answerOf(res: Response): Promise<{ status: number; body: unknown }> {
+  const text = await res.text();
+  try {
+    return { status: res.status, body: JSON.parse(text) as unknown };
+  } catch {
+    return { status: res.status, body: text };
+  }
+}

@@ -48,7 +48,7 @@ export function registerActions(app: App, deps: SlackDeps): void {
             ? (action.selected_option.value ?? '')
             : '';
       try {
-        await run(await deps.identity.person(body.user.id), body, value, client);
+        await run(await deps.identity.actor(body.user.id), body, value, client);
       } catch (err) {
         // A refused button press changes nothing; the person sees the modal not open.
         if (isHeraldError(err))

@@ -20,9 +20,11 @@ export function registerCommands(app: App, deps: SlackDeps): void {
   for (const [name, root] of Object.entries(ROOTS)) {
     app.command(name, async ({ command, ack, respond, client }) => {
       await ack();
-      const ephemeral = (text: string) => respond({ response_type: 'ephemeral', text });
+      // Plain text (mrkdwn off): user text in a reply shows as typed, as on every surface.
+      const ephemeral = (text: string) =>
+        respond({ response_type: 'ephemeral', text, mrkdwn: false });
       try {
-        const actor = await deps.identity.person(command.user_id);
+        const actor = await deps.identity.actor(command.user_id);
         const ctx = { ...deps.ctx, directory: deps.identity.directory };
         // A payload without `text` (Slack always sends it, a forger may not) reads as empty.
         const input = fromSlackText(typeof command.text === 'string' ? command.text : '');

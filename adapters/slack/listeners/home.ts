@@ -8,7 +8,7 @@ export function registerHome(app: App, deps: SlackDeps): void {
   app.event('app_home_opened', async ({ event, client }) => {
     if (event.tab !== 'home') return;
     try {
-      const actor = await deps.identity.person(event.user);
+      const actor = await deps.identity.actor(event.user);
       const list = await listIncidents(deps.ctx, actor, { status: 'open' });
       await client.views.publish({
         user_id: event.user,

@@ -70,7 +70,7 @@ export function registerViews(app: App, deps: SlackDeps): void {
       try {
         const user = (body as { user?: { id?: unknown } }).user?.id;
         if (typeof user !== 'string') throw stale();
-        const actor = await deps.identity.person(user);
+        const actor = await deps.identity.actor(user);
         const { command, after = 'done' } = read(
           new ViewState(view.state.values),
           view.private_metadata,

@@ -1,13 +1,16 @@
 import type { Incident } from '../../../src/domain/types.js';
-import { escapeSlack, md, plain } from '../escape.js';
+import { literal, md, plain } from '../escape.js';
 
-/** App Home: a stakeholder's subscribed incidents, or the open ones with actions for a responder. */
+/**
+ * App Home: a stakeholder's subscribed incidents, or the open ones with actions for a responder.
+ * Each incident is `plain_text`: its title and summary show exactly as typed.
+ */
 export function homeView(incidents: readonly Incident[], responder: boolean) {
   const heading = responder ? 'Open incidents' : 'Incidents you follow';
   const rows = incidents.slice(0, 30).flatMap((i) => {
-    const text = md(
-      `*#${i.id} ${escapeSlack(i.title)}*\n${i.severity}${i.service ? ` · ${escapeSlack(i.service)}` : ''} · ${i.status}` +
-        (i.summary ? `\n${escapeSlack(i.summary)}` : ''),
+    const text = literal(
+      `#${i.id} ${i.title}\n${i.severity}${i.service ? ` · ${i.service}` : ''} · ${i.status}` +
+        (i.summary ? `\n${i.summary}` : ''),
     );
     const section = { type: 'section', block_id: `incident-${i.id}`, text };
     if (!responder || i.status !== 'open') return [section];

@@ -1,9 +1,9 @@
 import type { EventPayload } from '../../../src/domain/types.js';
 import { inertText } from '../../../src/text/inert-text.js';
-import { clip, escapeSlack, md, plain } from '../escape.js';
+import { clip, escapeSlack, literal } from '../escape.js';
 
-/** User text for Slack: no mention (escaped), no link (broken for the linkifier). */
-const user = (text: string): string => escapeSlack(inertText(text));
+/** Text for a stakeholder, who did not type it: literal, and with links broken as well. */
+const shown = (text: string, max?: number) => literal(inertText(text), max);
 
 const HEADLINE: Record<EventPayload['kind'], string> = {
   subscribed: 'You are now following this incident',
@@ -14,29 +14,35 @@ const HEADLINE: Record<EventPayload['kind'], string> = {
 
 const when = (at: number) => new Date(at).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 
-/** The plain-text fallback: notifications, screen readers and clients without Block Kit. */
+/**
+ * The fallback `text`: notifications, screen readers and clients without Block Kit. User text in
+ * it is escaped (no mention), link-broken and free of controls.
+ */
 export function notificationText(p: EventPayload): string {
   const i = p.incident;
   const lead = `[${p.kind === 'subscribed' ? i.severity : HEADLINE[p.kind]}] #${i.id} ${i.title}`;
-  return user(clip(p.text ? `${lead} — ${p.text}` : lead, 3000));
+  return escapeSlack(inertText(clip(p.text ? `${lead} — ${p.text}` : lead, 3000)));
 }
 
-/** Block Kit for one stakeholder notification: the incident facts of PRODUCT §3 and the event. */
+/**
+ * Block Kit for one stakeholder notification: the incident facts of PRODUCT §3 and the event.
+ * Every block that holds user text is `plain_text`, so it shows exactly as typed.
+ */
 export function notificationBlocks(p: EventPayload): object[] {
   const i = p.incident;
   const blocks: object[] = [
-    { type: 'header', text: plain(inertText(`#${i.id} ${i.title}`), 150) },
+    { type: 'header', text: shown(`#${i.id} ${i.title}`, 150) },
     {
       type: 'section',
       fields: [
-        md(`*Status*\n${i.status === 'resolved' ? 'Resolved' : 'Open'}`),
-        md(`*Severity*\n${i.severity}`),
-        md(`*Service*\n${i.service ? user(i.service) : '—'}`),
-        md(`*${HEADLINE[p.kind]}*\n${when(p.at)}`),
+        shown(`Status\n${i.status === 'resolved' ? 'Resolved' : 'Open'}`),
+        shown(`Severity\n${i.severity}`),
+        shown(`Service\n${i.service ?? '—'}`, 2000),
+        shown(`${HEADLINE[p.kind]}\n${when(p.at)}`),
       ],
     },
   ];
-  if (i.summary) blocks.push({ type: 'section', text: md(`*Impact*\n${user(i.summary)}`) });
+  if (i.summary) blocks.push({ type: 'section', text: shown(`Impact\n${i.summary}`) });
   const event =
     p.kind === 'update'
       ? p.text
@@ -46,12 +52,12 @@ export function notificationBlocks(p: EventPayload): object[] {
           ? (p.text ??
             `No stakeholder update on #${i.id} for a while: post one with /incident notify ${i.id} <text>.`)
           : null;
-  if (event) blocks.push({ type: 'section', text: md(user(event)) });
+  if (event) blocks.push({ type: 'section', text: shown(event) });
   blocks.push({
     type: 'context',
     elements: [
-      md(
-        `${p.by ? `From ${user(p.by)} · ` : ''}Herald — ${
+      shown(
+        `${p.by ? `From ${p.by} · ` : ''}Herald — ${
           p.kind === 'reminder'
             ? `you declared #${i.id}.`
             : `you get this because you follow #${i.id}.`

@@ -3,7 +3,9 @@ import { audiencePhrase } from '../../../src/commands/replies.js';
 import type { Channel, Incident, StakeholderTeam } from '../../../src/domain/types.js';
 import { SEVERITIES } from '../../../src/domain/types.js';
 import type { FanOutSummary } from '../../../src/notify/fan-out.js';
-import { escapeSlack, md, plain } from '../escape.js';
+import { escapeSlack, literal, md, plain } from '../escape.js';
+import { cleanText } from '../../../src/text/inert-text.js';
+import { clipText } from '../../../src/text/clip-text.js';
 
 /** Callback ids of Herald's modals, shared by the builders and the listeners. */
 export const MODAL = {
@@ -55,18 +57,14 @@ const textInput = (
     action_id: blockId,
     multiline: opts.multiline ?? false,
     ...(opts.max ? { max_length: opts.max } : {}),
-    ...(opts.initial ? { initial_value: opts.initial.slice(0, opts.max ?? 3000) } : {}),
+    ...(opts.initial ? { initial_value: clipText(cleanText(opts.initial), opts.max ?? 3000) } : {}),
     ...(opts.placeholder ? { placeholder: plain(opts.placeholder, 150) } : {}),
   },
 });
 
 const incidentContext = (i: Incident) => ({
   type: 'context',
-  elements: [
-    md(
-      `*#${i.id}* ${escapeSlack(i.title)} · ${i.severity}${i.service ? ` · ${escapeSlack(i.service)}` : ''}`,
-    ),
-  ],
+  elements: [literal(`#${i.id} ${i.title} · ${i.severity}${i.service ? ` · ${i.service}` : ''}`)],
 });
 
 export function declareModal(title: string | null) {
@@ -240,7 +238,7 @@ export function preferencesModal(p: PreferencesView) {
     [
       {
         type: 'section',
-        text: md(`How should Herald tell *${escapeSlack(p.person.displayName)}* about incidents?`),
+        text: literal(`How should Herald tell ${p.person.displayName} about incidents?`),
       },
       {
         type: 'input',
@@ -258,12 +256,12 @@ export function preferencesModal(p: PreferencesView) {
   );
 }
 
-/** What a modal shows after a successful submission. */
+/** What a modal shows after a successful submission: the command's reply, as plain text. */
 export function doneModal(title: string, text: string) {
   return {
     type: 'modal' as const,
     title: plain(title, 24),
     close: plain('Done', 24),
-    blocks: [{ type: 'section', text: md(escapeSlack(text)) }],
+    blocks: [{ type: 'section', text: literal(text) }],
   };
 }

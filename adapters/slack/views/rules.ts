@@ -2,7 +2,7 @@ import type { RuleView } from '../../../src/actions/manage-rules.js';
 import { ruleLine } from '../../../src/commands/replies.js';
 import type { StakeholderTeam } from '../../../src/domain/types.js';
 import { SEVERITIES } from '../../../src/domain/types.js';
-import { escapeSlack, md, plain } from '../escape.js';
+import { literal, md, plain } from '../escape.js';
 
 export const RULES_MODAL = 'herald-rules';
 
@@ -14,7 +14,7 @@ export function rulesModal(rules: readonly RuleView[], teams: readonly Stakehold
   const listed = rules.slice(0, 40).map((r) => ({
     type: 'section',
     block_id: `rule-${r.id}`,
-    text: md(`*${r.id}.* ${escapeSlack(ruleLine(r))}`),
+    text: literal(`${r.id}. ${ruleLine(r)}`),
     accessory: {
       type: 'button',
       action_id: 'rule-remove',

@@ -1,5 +1,5 @@
 import type { Person, StakeholderTeam } from '../../../src/domain/types.js';
-import { escapeSlack, md, plain } from '../escape.js';
+import { literal, md, plain } from '../escape.js';
 import { MODAL } from './modals.js';
 
 /** The admin team editor: every team with Edit and Delete, and a Create button. */
@@ -10,9 +10,9 @@ export function stakeholderTeamsModal(
     {
       type: 'section',
       block_id: `team-${t.id}`,
-      text: md(
-        `*${escapeSlack(t.name)}* · ${t.memberCount} member${t.memberCount === 1 ? '' : 's'}${
-          t.description ? `\n${escapeSlack(t.description)}` : ''
+      text: literal(
+        `${t.name} · ${t.memberCount} member${t.memberCount === 1 ? '' : 's'}${
+          t.description ? `\n${t.description}` : ''
         }`,
       ),
       accessory: {
@@ -124,8 +124,8 @@ export function stakeholderTeamDeleteModal(team: StakeholderTeam, memberCount: n
     blocks: [
       {
         type: 'section',
-        text: md(
-          `Delete *team:${escapeSlack(team.name)}* (${memberCount} member${memberCount === 1 ? '' : 's'})? ` +
+        text: literal(
+          `Delete team:${team.name} (${memberCount} member${memberCount === 1 ? '' : 's'})? ` +
             'Incidents it was subscribed to stop reaching its members; the people themselves are kept.',
         ),
       },
