@@ -122,7 +122,8 @@ export class SlackIdentity {
           'Slack did not answer in time; nothing was changed. Please try again.',
         );
       }
-      if (profile) this.confirmed.set(userId, { at: this.ctx.clock.now(), deleted: profile.deleted });
+      if (profile)
+        this.confirmed.set(userId, { at: this.ctx.clock.now(), deleted: profile.deleted });
       return profile && { platform, ...profile };
     },
   };
