@@ -73,11 +73,11 @@ const positiveInt = (s: string): number | null =>
  * An incident number as typed: `42` or `#42`, 1..2^31-1.
  * @throws HeraldError `USAGE` otherwise.
  */
-export function parseIncidentId(text: string): number {
+export function parseIncidentId(text: string, mentions: readonly Mention[] = []): number {
   const token = text.trim();
   if (token === '') throw usageError('Incident number missing.');
   const id = positiveInt(token.replace(/^#/, ''));
-  if (id === null) throw usageError(`${quote(token)} is not an incident number.`);
+  if (id === null) throw usageError(`${quote(token, mentions)} is not an incident number.`);
   return id;
 }
 
@@ -134,12 +134,17 @@ export function parseTargets(input: CommandInput): Target[] {
 }
 
 /** Checks a comma list against `allowed`; returns its members deduped, in canonical order. */
-function parseList<T extends string>(allowed: readonly T[], list: string, what: string): T[] {
+function parseList<T extends string>(
+  allowed: readonly T[],
+  list: string,
+  what: string,
+  mentions: readonly Mention[] = [],
+): T[] {
   const given = list.split(',').filter(Boolean);
   if (given.length === 0) throw usageError(`No ${what} given.`);
   const bad = given.find((g) => !(allowed as readonly string[]).includes(g));
   if (bad !== undefined) {
-    throw usageError(`Unknown ${what} ${quote(bad)}; use ${allowed.join(', ')}.`);
+    throw usageError(`Unknown ${what} ${quote(bad, mentions)}; use ${allowed.join(', ')}.`);
   }
   return allowed.filter((x) => given.includes(x));
 }
@@ -179,7 +184,7 @@ class Args {
 
   id(): number {
     const word = this.word('Incident number missing.');
-    return this.guard(() => parseIncidentId(word));
+    return this.guard(() => parseIncidentId(word, this.mentions));
   }
 
   team(): string {
@@ -279,7 +284,9 @@ function parseRuleAdd(a: Args): Extract<StakeholdersCommand, { name: 'rule-add' 
       if (!NAME.test(value)) throw a.fail(`${a.quote(value)} is not a service name.`);
       service = value;
     } else if (key.toLowerCase() === 'severity' && severities.length === 0) {
-      severities = a.guard(() => parseList(SEVERITIES, value.toUpperCase(), 'severity'));
+      severities = a.guard(() =>
+        parseList(SEVERITIES, value.toUpperCase(), 'severity', a.mentions),
+      );
     } else {
       throw a.fail(`Unexpected ${a.quote(cond)} after \`when\`.`);
     }
@@ -318,7 +325,7 @@ const STAKEHOLDERS: Parsers<Exclude<StakeholdersCommand, { name: 'team-edit' }>>
   prefs: (a) => a.done({ ...S, name: 'prefs', target: a.optionalPerson() }),
   'prefs-set': (a) => {
     const list = a.list('Channels missing.').toLowerCase();
-    const channels = a.guard(() => parseList(CHANNELS, list, 'channel'));
+    const channels = a.guard(() => parseList(CHANNELS, list, 'channel', a.mentions));
     return a.done({ ...S, name: 'prefs-set', channels, target: a.optionalPerson() });
   },
   role: (a) => {

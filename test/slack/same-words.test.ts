@@ -29,7 +29,8 @@ async function command(user: string, cmd: Cmd, text: string): Promise<string> {
     return r.body;
   });
   expect(reply.response_type).toBe('ephemeral');
-  return String(reply.text);
+  // As Slack shows it: message text carries `<`, `>` and `&` as entities, a plain_text field not.
+  return String(reply.text).replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
 /** Runs a command that should open a modal; returns the view Herald sent to views.open. */
@@ -86,7 +87,7 @@ describe('a Slack form and its slash command answer in the same words', () => {
     const slash = await command('URITA', '/incident', 'new Payments failing');
     expect(modal.title).toBe('Declared #1');
     expect(modal.text).toBe(
-      'Declared #1 Payments failing — SEV3 · open.\nNext: /incident summary 1 &lt;impact in plain words&gt;, then /incident subscribe 1.',
+      'Declared #1 Payments failing — SEV3 · open.\nNext: /incident summary 1 <impact in plain words>, then /incident subscribe 1.',
     );
     expect(normalised(modal.text)).toBe(normalised(slash));
     expect(slash).toMatch(/^Declared #2 /);
@@ -217,7 +218,7 @@ describe('a Slack form and its slash command answer in the same words', () => {
     });
     const slash = await command('UGUS', '/stakeholders', 'prefs set slack,email');
     expect(modal.title).toBe('Channels saved');
-    expect(modal.text).toBe('Saved. Gus &lt;gus@partner.example&gt; is told by Slack, email.');
+    expect(modal.text).toBe('Saved. Gus <gus@partner.example> is told by Slack, email.');
     expect(slash).toBe(modal.text);
   });
 
@@ -237,7 +238,7 @@ describe('a Slack form and its slash command answer in the same words', () => {
     );
     expect(modal.title).toBe('Rule added');
     expect(modal.text).toBe(
-      'Rule 1 added: SEV1 or SEV2 incidents of service payments → team:exec, Gus &lt;gus@partner.example&gt;.',
+      'Rule 1 added: SEV1 or SEV2 incidents of service payments → team:exec, Gus <gus@partner.example>.',
     );
     expect(slash).toMatch(/^Rule 2 added: /);
     expect(normalised(modal.text)).toBe(normalised(slash));

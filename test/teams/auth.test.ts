@@ -110,7 +110,7 @@ describe('Teams authentication failures answer JSON with nothing internal in the
         /127\.0\.0\.1|socket|openid|ECONN|ENOTFOUND|Failed to load/i,
       );
     }
-    expect(h.herald.ctx.store.people.byTeamsAadId(mallory.member.aadObjectId)).toBeNull();
+    expect(await h.herald.ctx.store.people.byTeamsAadId(mallory.member.aadObjectId)).toBeNull();
     // The operator learns why.
     expect(logger.text()).toMatch(/socket hang up/);
     expect(logger.text()).toMatch(/Failed to load openID config: 503/);
@@ -119,7 +119,7 @@ describe('Teams authentication failures answer JSON with nothing internal in the
     h.fake.issuer = 'up';
     const res = await h.postSigned(mallory.message('incidents'), CREDENTIALS.TEAMS_APP_ID);
     expect(res.status).toBe(200);
-    expect(h.herald.ctx.store.people.byTeamsAadId(mallory.member.aadObjectId)).not.toBeNull();
+    expect(await h.herald.ctx.store.people.byTeamsAadId(mallory.member.aadObjectId)).not.toBeNull();
   });
 
   it('forged, misaddressed and expired tokens get a JSON 401; an activity Herald has no handler for a JSON 501', async () => {
@@ -148,7 +148,7 @@ describe('Teams authentication failures answer JSON with nothing internal in the
         },
       });
     }
-    expect(h.herald.ctx.store.people.byTeamsAadId(mallory.member.aadObjectId)).toBeNull();
+    expect(await h.herald.ctx.store.people.byTeamsAadId(mallory.member.aadObjectId)).toBeNull();
 
     const invoke = await h.postSigned(mallory.activity('invoke', { name: 'task/fetch' }), appId);
     expect(await answerOf(invoke)).toEqual({
