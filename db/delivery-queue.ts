@@ -8,6 +8,7 @@ import {
   type Person,
 } from '../src/domain/types.js';
 import type { Executor } from './executor.js';
+import { inChunks } from './repositories/chunks.js';
 import { SqlOutboxRepo, deliveryKey } from './repositories/outbox.js';
 import { SqlPeopleRepo } from './repositories/people.js';
 import { toDelivery, toEvent, type DeliveryRow, type EventRow } from './rows.js';
@@ -74,6 +75,8 @@ export class SqlDeliveryQueue implements DeliveryQueue {
    * thousands of deliveries of the same few events, a few at a time.
    */
   private readonly events = new Map<number, NotificationEvent>();
+  /** Sends settled as `sent` in this event-loop turn, written together at the end of it. */
+  private sent: { ids: number[]; at: number; written: Promise<void> } | null = null;
 
   constructor(private readonly db: Executor) {
     this.people = new SqlPeopleRepo(db);
@@ -104,12 +107,34 @@ export class SqlDeliveryQueue implements DeliveryQueue {
     return this.jobs(rows);
   }
 
-  async markSent(id: number, now: number): Promise<void> {
-    await this.db.run(
-      sql`UPDATE deliveries SET state = 'sent', sent_at = ${now}, lease_until = NULL,
-                                last_error = NULL
-           WHERE id = ${id}`,
-    );
+  /**
+   * Sends that finish within one event-loop turn are marked in one statement at its end: a commit
+   * each costs more than the send's own work. Resolves once written; `sent_at` is the latest
+   * `now` of the batch.
+   */
+  markSent(id: number, now: number): Promise<void> {
+    if (!this.sent) {
+      const batch = { ids: [] as number[], at: now, written: Promise.resolve() };
+      batch.written = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        this.sent = null;
+        return this.writeSent(batch.ids, batch.at);
+      });
+      this.sent = batch;
+    }
+    this.sent.ids.push(id);
+    this.sent.at = Math.max(this.sent.at, now);
+    return this.sent.written;
+  }
+
+  private async writeSent(ids: readonly number[], at: number): Promise<void> {
+    await inChunks(ids, async (chunk) => {
+      await this.db.run(
+        sql`UPDATE deliveries SET state = 'sent', sent_at = ${at}, lease_until = NULL,
+                                  last_error = NULL
+             WHERE id IN ${chunk}`,
+      );
+      return [];
+    });
   }
 
   async release(id: number): Promise<void> {

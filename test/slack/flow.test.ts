@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
-import { slackHarness, type SlackHarness } from './harness.js';
+import { ephemeralReply, slackHarness, type SlackHarness } from './harness.js';
 
 let h: SlackHarness;
 beforeEach(async () => {
@@ -11,21 +11,8 @@ afterEach(async () => {
 });
 
 /** Runs a slash command and returns the ephemeral reply Herald sent to its response_url. */
-async function command(
-  user: string,
-  cmd: '/incident' | '/stakeholders',
-  text: string,
-): Promise<string> {
-  const { res, responseId } = await h.requests.command(user, cmd, text);
-  expect(res.status).toBe(200);
-  const reply = await eventually(() => {
-    const r = h.slack.responses.find((x) => x.id === responseId);
-    if (!r) throw new Error(`no reply to ${cmd} ${text}`);
-    return r.body;
-  });
-  expect(reply.response_type).toBe('ephemeral');
-  return String(reply.text);
-}
+const command = (user: string, cmd: '/incident' | '/stakeholders', text: string) =>
+  ephemeralReply(h, user, cmd, text);
 
 /** DMs per Slack user, as kinds in order. */
 const dmsTo = (user: string) => h.slack.dms().filter((d) => d.to === user);

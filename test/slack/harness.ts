@@ -11,6 +11,7 @@ import type { FakeClock } from '../support/fake-clock.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { RecordingMessenger } from '../support/recording-messenger.js';
 import { SlackRequests } from '../support/slack-requests.js';
+import { eventually } from '../support/eventually.js';
 
 export const SECRET = 'test-signing-secret-0123456789';
 
@@ -82,4 +83,40 @@ export async function slackHarness(opts: SlackHarnessOptions = {}): Promise<Slac
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+type SlashCommand = '/incident' | '/stakeholders';
+
+/** Sends a slash command and waits for its ephemeral reply; returns the reply's text as sent. */
+export async function ephemeralReply(
+  h: SlackHarness,
+  user: string,
+  cmd: SlashCommand,
+  text: string,
+): Promise<string> {
+  const { res, responseId } = await h.requests.command(user, cmd, text);
+  if (res.status !== 200) throw new Error(`${cmd} ${text}: HTTP ${res.status}`);
+  const reply = await eventually(() => {
+    const r = h.slack.responses.find((x) => x.id === responseId);
+    if (!r) throw new Error(`no reply to ${cmd} ${text}`);
+    return r.body;
+  });
+  if (reply.response_type !== 'ephemeral') throw new Error(`${cmd} ${text}: not ephemeral`);
+  return String(reply.text);
+}
+
+/** Sends a slash command that should open a modal; returns the view Herald sent to views.open. */
+export async function openedModal(
+  h: SlackHarness,
+  user: string,
+  cmd: SlashCommand,
+  text: string,
+): Promise<Record<string, any>> {
+  const { triggerId } = await h.requests.command(user, cmd, text);
+  const call = await eventually(() => {
+    const c = h.slack.callsOf('views.open').find((x) => x.args.trigger_id === triggerId);
+    if (!c) throw new Error(`no modal opened for ${cmd} ${text}`);
+    return c;
+  });
+  return call.args.view as Record<string, any>;
 }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
 import { blockAction, viewSubmission } from '../support/slack-requests.js';
-import { slackHarness, type SlackHarness } from './harness.js';
+import { openedModal, slackHarness, type SlackHarness } from './harness.js';
 
 let h: SlackHarness;
 beforeEach(async () => {
@@ -11,16 +11,8 @@ afterEach(async () => {
   await h.close();
 });
 
-/** Runs a command that should open a modal; returns the view Herald sent to views.open. */
-async function opens(user: string, cmd: '/incident' | '/stakeholders', text: string) {
-  const { triggerId } = await h.requests.command(user, cmd, text);
-  const call = await eventually(() => {
-    const c = h.slack.callsOf('views.open').find((x) => x.args.trigger_id === triggerId);
-    if (!c) throw new Error(`no modal opened for ${cmd} ${text}`);
-    return c;
-  });
-  return call.args.view as Record<string, any>;
-}
+const opens = (user: string, cmd: '/incident' | '/stakeholders', text: string) =>
+  openedModal(h, user, cmd, text);
 
 async function submit(
   user: string,

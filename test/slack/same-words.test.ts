@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
 import { blockAction, viewSubmission } from '../support/slack-requests.js';
-import { slackHarness, type SlackHarness } from './harness.js';
+import { ephemeralReply, openedModal, slackHarness, type SlackHarness } from './harness.js';
 
 /**
  * Each Slack form is a command: submitted, it runs through the same dispatcher as the slash
@@ -19,30 +19,14 @@ afterEach(async () => {
 
 type Cmd = '/incident' | '/stakeholders';
 
-/** The ephemeral reply text of a slash command. */
-async function command(user: string, cmd: Cmd, text: string): Promise<string> {
-  const { res, responseId } = await h.requests.command(user, cmd, text);
-  expect(res.status).toBe(200);
-  const reply = await eventually(() => {
-    const r = h.slack.responses.find((x) => x.id === responseId);
-    if (!r) throw new Error(`no reply to ${cmd} ${text}`);
-    return r.body;
-  });
-  expect(reply.response_type).toBe('ephemeral');
-  // As Slack shows it: message text carries `<`, `>` and `&` as entities, a plain_text field not.
-  return String(reply.text).replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
+/** The ephemeral reply as Slack shows it: message text carries `<`, `>`, `&` as entities. */
+const command = async (user: string, cmd: Cmd, text: string): Promise<string> =>
+  (await ephemeralReply(h, user, cmd, text))
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
-/** Runs a command that should open a modal; returns the view Herald sent to views.open. */
-async function opens(user: string, cmd: Cmd, text: string): Promise<Record<string, any>> {
-  const { triggerId } = await h.requests.command(user, cmd, text);
-  const call = await eventually(() => {
-    const c = h.slack.callsOf('views.open').find((x) => x.args.trigger_id === triggerId);
-    if (!c) throw new Error(`no modal opened for ${cmd} ${text}`);
-    return c;
-  });
-  return call.args.view as Record<string, any>;
-}
+const opens = (user: string, cmd: Cmd, text: string) => openedModal(h, user, cmd, text);
 
 /** Submits a modal and returns the text of the done view it turns into (with its title). */
 async function submitted(

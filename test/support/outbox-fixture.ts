@@ -3,7 +3,10 @@
 // of the executor is open (a write here would land inside it).
 import type Database from 'better-sqlite3';
 import type { Executor } from '../../db/executor.js';
+import type { DeliveryRow } from '../../db/rows.js';
 import { SqliteExecutor } from '../../db/sqlite-executor.js';
+
+export type { DeliveryRow } from '../../db/rows.js';
 import type { Channel, DeliveryState, EventPayload } from '../../src/domain/types.js';
 
 /** The SQLite executor, whose better-sqlite3 connection the fixture writes through. */
@@ -139,22 +142,6 @@ export function seedPendingDeliveries(
     }
     return { eventId, deliveryIds };
   })();
-}
-
-/** The raw `deliveries` row, snake_case as stored. */
-export interface DeliveryRow {
-  id: number;
-  event_id: number;
-  person_id: number;
-  channel: Channel;
-  idempotency_key: string;
-  state: DeliveryState;
-  attempts: number;
-  next_attempt_at: number;
-  lease_until: number | null;
-  last_error: string | null;
-  fallback_of: number | null;
-  sent_at: number | null;
 }
 
 export function readDelivery(db: Db, id: number): DeliveryRow {
