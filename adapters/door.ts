@@ -4,6 +4,7 @@ import type { CommandContext } from '../src/commands/execute.js';
 import type { Config } from '../src/config.js';
 import type { Messenger } from '../src/delivery/ports.js';
 import type { Logger } from '../src/logger.js';
+import type { IncidentLinker } from '../src/stakeholder-link.js';
 
 /** What the composition root hands every door. */
 export interface DoorDeps {
@@ -13,6 +14,8 @@ export interface DoorDeps {
   logger: Logger;
   /** Key for signed links (unsubscribe tokens): `HERALD_SECRET` or the generated one. */
   secret: string;
+  /** The personal link to an incident's stakeholder page, for every stakeholder message. */
+  incidentLink: IncidentLinker;
 }
 
 /**

@@ -20,7 +20,7 @@ export interface EventFigures {
   /** Everything settled (sent, failed or undeliverable) before the deadline. */
   complete: boolean;
   byChannel: Record<Channel, ChannelFigures>;
-  /** CPU seconds Herald spent meanwhile (set by the scenario; NaN across a crash). */
+  /** CPU seconds the Herald processes spent meanwhile, summed (set by the scenario; NaN across a crash). */
   cpuSeconds: number;
 }
 
@@ -41,15 +41,15 @@ export async function waitForEvent(
   let eventId: number | null = null;
   let complete = false;
   while (now() < deadline) {
-    eventId ??= outbox.eventId(incident, kind);
-    if (eventId !== null && outbox.waiting(eventId) === 0) {
+    eventId ??= await outbox.eventId(incident, kind);
+    if (eventId !== null && (await outbox.waiting(eventId)) === 0) {
       complete = true;
       break;
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   const expected =
-    eventId === null ? { slack: 0, teams: 0, email: 0 } : outbox.expectedByChannel(eventId);
+    eventId === null ? { slack: 0, teams: 0, email: 0 } : await outbox.expectedByChannel(eventId);
   const arrivals = ledger.arrivals.filter((a) => a.incident === incident && a.kind === kind);
   const figures = (channel: Channel): ChannelFigures => {
     const times = arrivals.filter((a) => a.channel === channel).map((a) => a.at);

@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import type { Channel, DeliveryState } from '../src/domain/types.js';
 import { deliveryKey, eventKey, type EventKind, type Ledger } from './emulators/ledger.js';
 
@@ -26,6 +25,16 @@ export interface Reconciliation {
 
 const WAITING: readonly DeliveryState[] = ['pending', 'sending', 'retrying'];
 
+/** Runs one read-only query with `?` placeholders and returns its rows: the only database seam. */
+export type Query = <R>(text: string, params: readonly unknown[]) => Promise<R[]>;
+
+/** A delivery lane's lease (`lane:<channel>`) and the process holding it. */
+export interface LaneHolder {
+  channel: Channel;
+  /** As Herald names itself: `<host>:<pid>:<random>`. */
+  holder: string;
+}
+
 function recipientOf(row: Row): string {
   if (row.channel === 'slack') return row.slack ?? '';
   if (row.channel === 'email') return (row.email ?? '').toLowerCase();
@@ -37,61 +46,58 @@ function recipientOf(row: Row): string {
 }
 
 /**
- * Herald's outbox, read over a read-only connection while Herald runs (WAL lets a reader in beside
- * the writer): what each event should deliver, what is still waiting, and the reconciliation of the
+ * Herald's outbox, read beside the running Herald processes (a read-only SQLite connection, which
+ * WAL lets in beside the writer, or a PostgreSQL pool of the bench's own): what each event should
+ * deliver, what is still waiting, who holds the delivery lanes, and the reconciliation of the
  * outbox against what the emulators received.
  */
 export class OutboxReader {
-  private readonly db: Database.Database;
+  constructor(private readonly query: Query) {}
 
-  constructor(path: string) {
-    this.db = new Database(path, { readonly: true, fileMustExist: true });
-  }
-
-  eventId(incident: number, kind: EventKind): number | null {
-    const row = this.db
-      .prepare<[number, string], { id: number }>(
-        'SELECT id FROM notification_events WHERE incident_id = ? AND kind = ? ORDER BY id LIMIT 1',
-      )
-      .get(incident, kind);
+  async eventId(incident: number, kind: EventKind): Promise<number | null> {
+    const [row] = await this.query<{ id: number }>(
+      'SELECT id FROM notification_events WHERE incident_id = ? AND kind = ? ORDER BY id LIMIT 1',
+      [incident, kind],
+    );
     return row?.id ?? null;
   }
 
   /** Deliveries of one event by state. */
-  states(eventId: number): Partial<Record<DeliveryState, number>> {
+  async states(eventId: number): Promise<Partial<Record<DeliveryState, number>>> {
     const out: Partial<Record<DeliveryState, number>> = {};
-    for (const { state, n } of this.db
-      .prepare<[number], { state: DeliveryState; n: number }>(
-        'SELECT state, count(*) AS n FROM deliveries WHERE event_id = ? GROUP BY state',
-      )
-      .all(eventId))
+    for (const { state, n } of await this.query<{ state: DeliveryState; n: number }>(
+      'SELECT state, count(*) AS n FROM deliveries WHERE event_id = ? GROUP BY state',
+      [eventId],
+    ))
       out[state] = n;
     return out;
   }
 
-  waiting(eventId: number): number {
-    const s = this.states(eventId);
+  async waiting(eventId: number): Promise<number> {
+    const s = await this.states(eventId);
     return WAITING.reduce((sum, state) => sum + (s[state] ?? 0), 0);
   }
 
-  /** Ids of the event's deliveries claimed (`sending`) right now. */
-  claimed(eventId: number): number[] {
-    return this.db
-      .prepare<[number], { id: number }>(
-        "SELECT id FROM deliveries WHERE event_id = ? AND state = 'sending'",
-      )
-      .all(eventId)
-      .map((r) => r.id);
+  /** Ids of the event's deliveries on `channels` claimed (`sending`) right now. */
+  async claimed(eventId: number, channels: readonly Channel[]): Promise<number[]> {
+    if (channels.length === 0) return [];
+    const rows = await this.query<{ id: number }>(
+      `SELECT id FROM deliveries WHERE event_id = ? AND state = 'sending'
+          AND channel IN (${channels.map(() => '?').join(', ')})`,
+      [eventId, ...channels],
+    );
+    return rows.map((r) => r.id);
   }
 
   /** The latest `sent_at` (epoch ms) of these deliveries; NaN if one of them is not sent. */
-  lastSentAt(ids: readonly number[]): number {
+  async lastSentAt(ids: readonly number[]): Promise<number> {
     let last = Number.NEGATIVE_INFINITY;
-    const get = this.db.prepare<[number], { sent: number | null }>(
-      'SELECT sent_at AS sent FROM deliveries WHERE id = ?',
-    );
     for (const id of ids) {
-      const sent = get.get(id)?.sent ?? null;
+      const [row] = await this.query<{ sent: number | null }>(
+        'SELECT sent_at AS sent FROM deliveries WHERE id = ?',
+        [id],
+      );
+      const sent = row?.sent ?? null;
       if (sent === null) return Number.NaN;
       last = Math.max(last, sent);
     }
@@ -99,31 +105,46 @@ export class OutboxReader {
   }
 
   /** Deliveries of one event meant to go out (not undeliverable), by channel. */
-  expectedByChannel(eventId: number): Record<Channel, number> {
+  async expectedByChannel(eventId: number): Promise<Record<Channel, number>> {
     const out: Record<Channel, number> = { slack: 0, teams: 0, email: 0 };
-    for (const { channel, n } of this.db
-      .prepare<[number], { channel: Channel; n: number }>(
-        `SELECT channel, count(*) AS n FROM deliveries
-          WHERE event_id = ? AND state <> 'undeliverable' GROUP BY channel`,
-      )
-      .all(eventId))
+    for (const { channel, n } of await this.query<{ channel: Channel; n: number }>(
+      `SELECT channel, count(*) AS n FROM deliveries
+        WHERE event_id = ? AND state <> 'undeliverable' GROUP BY channel`,
+      [eventId],
+    ))
       out[channel] = n;
     return out;
   }
 
+  /** The delivery lanes held now (leases not yet run out). */
+  async lanes(): Promise<LaneHolder[]> {
+    const rows = await this.query<{ name: string; holder: string }>(
+      "SELECT name, holder FROM leases WHERE name LIKE 'lane:%' AND expires_at > ? ORDER BY name",
+      [Date.now()],
+    );
+    return rows.map((r) => ({
+      channel: r.name.slice('lane:'.length) as Channel,
+      holder: r.holder,
+    }));
+  }
+
   /** Outbox against arrivals, for every event of `incident` (or only those of `kinds`). */
-  reconcile(ledger: Ledger, incident: number, kinds?: readonly EventKind[]): Reconciliation {
-    const rows = this.db
-      .prepare<[number], Row>(
+  async reconcile(
+    ledger: Ledger,
+    incident: number,
+    kinds?: readonly EventKind[],
+  ): Promise<Reconciliation> {
+    const rows = (
+      await this.query<Row>(
         `SELECT d.channel, d.state, e.kind, e.incident_id AS incident, p.slack_user_id AS slack,
                 p.email, p.teams_conversation_ref AS ref
            FROM deliveries d
            JOIN notification_events e ON e.id = d.event_id
            JOIN people p ON p.id = d.person_id
           WHERE e.incident_id = ?`,
+        [incident],
       )
-      .all(incident)
-      .filter((r) => !kinds || kinds.includes(r.kind));
+    ).filter((r) => !kinds || kinds.includes(r.kind));
     const out: Reconciliation = {
       expected: 0,
       lost: 0,
@@ -152,9 +173,5 @@ export class OutboxReader {
       if (!known.has(key) && events.has(`${inc}|${kind}`)) out.unexpected += n;
     }
     return out;
-  }
-
-  close(): void {
-    this.db.close();
   }
 }

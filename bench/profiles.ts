@@ -3,13 +3,17 @@ import { TEAMS_LIMITS } from './emulators/teams.js';
 import type { Population } from './seed.js';
 
 /**
- * Sends the worker has in flight at most: its default concurrency per channel lane
- * (src/delivery/worker.ts) × 3 channels. The bound on duplicates after a crash.
+ * Sends the worker has in flight at most per channel lane: its default concurrency
+ * (src/delivery/worker.ts). A crashed process's lanes × this bound its duplicates.
  */
-export const WORKER_CONCURRENCY = 16 * 3;
+export const LANE_CONCURRENCY = 16;
 
 export interface Profile extends Population {
   name: 'full' | 'quick';
+  /** Where Herald keeps its data: a SQLite file, or an embedded PostgreSQL server. */
+  database: 'sqlite' | 'postgres';
+  /** Herald processes on the database (more than one only on PostgreSQL). */
+  replicas: number;
   /** Slack workspace ceiling for chat.postMessage, and Herald's SLACK_MAX_PER_SECOND. */
   slackPerSecond: number;
   /** The SMTP relay's time to accept one message; with the pool it sets the email ceiling. */
@@ -29,6 +33,8 @@ export interface Profile extends Population {
 export const PROFILES: Record<Profile['name'], Profile> = {
   full: {
     name: 'full',
+    database: 'sqlite',
+    replicas: 1,
     people: 10_000,
     teams: 50,
     // One company, one tenant: Teams' 30 requests/s is the long pole (~111 s per event).
@@ -45,6 +51,8 @@ export const PROFILES: Record<Profile['name'], Profile> = {
   },
   quick: {
     name: 'quick',
+    database: 'sqlite',
+    replicas: 1,
     people: 1_000,
     teams: 50,
     // Two tenants halve the Teams long pole, so the quick run stays well under a minute.

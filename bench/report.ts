@@ -1,7 +1,7 @@
 import type { Channel } from '../src/domain/types.js';
 import type { AckSamples } from './ack.js';
 import type { EventFigures } from './events.js';
-import { WORKER_CONCURRENCY } from './profiles.js';
+import { LANE_CONCURRENCY } from './profiles.js';
 import type { BenchResult } from './scenario.js';
 import { median, ms, pct, percentile } from './stats.js';
 
@@ -40,6 +40,7 @@ function ackRows(label: string, a: AckSamples): Row[] {
 }
 
 function eventRows(r: BenchResult, e: EventFigures): Row[] {
+  const replicas = r.profile.replicas;
   const n = CHANNELS.reduce((sum, c) => sum + e.expected[c], 0);
   const ideal = Math.max(...CHANNELS.map((c) => (e.expected[c] * 1000) / r.ceilings[c]));
   const rows: Row[] = [
@@ -52,7 +53,7 @@ function eventRows(r: BenchResult, e: EventFigures): Row[] {
   ];
   if (!Number.isNaN(e.cpuSeconds)) {
     rows.push([
-      `\`${e.kind}\`: Herald CPU time meanwhile (per 1,000 deliveries)`,
+      `\`${e.kind}\`: Herald CPU time meanwhile${replicas > 1 ? `, sum of ${replicas} processes` : ''} (per 1,000 deliveries)`,
       '—',
       `${e.cpuSeconds.toFixed(1)} s (${((e.cpuSeconds * 1000) / n).toFixed(2)} s)`,
       null,
@@ -79,6 +80,8 @@ export function renderReport(r: BenchResult): string {
   const f = r.fanOut;
   const peak = Math.max(...r.peakRssMB);
   const k = r.kill.reconciliation;
+  const bound = r.kill.lanes.length * LANE_CONCURRENCY;
+  const many = r.profile.replicas > 1;
   const rows: Row[] = [
     ...ackRows('idle', r.ackIdle),
     ...ackRows('during the update fan-out', r.ackLoaded),
@@ -108,10 +111,10 @@ export function renderReport(r: BenchResult): string {
       r.normal.lost === 0 && r.normal.duplicated === 0 && r.normal.unfinished === 0,
     ],
     [
-      `SIGKILL mid \`resolved\` fan-out (after ${r.kill.atArrivals} arrivals, ${r.kill.inFlight} claims in flight), restart on the same DB: lost / duplicated`,
-      `0 / ≤ ${WORKER_CONCURRENCY}`,
+      `SIGKILL mid \`resolved\` fan-out${many ? ` of replica ${r.kill.replica}` : ''} (lanes ${r.kill.lanes.join(', ')}; after ${r.kill.atArrivals} arrivals, ${r.kill.inFlight} claims in flight), restart on the same DB: lost / duplicated`,
+      `0 / ≤ ${bound}`,
       `${k.lost} / ${k.duplicated} of ${k.expected}${k.unfinished ? `; ${k.unfinished} unfinished` : ''}${k.failed ? `; ${k.failed} failed` : ''}`,
-      k.lost === 0 && k.unfinished === 0 && k.duplicated <= WORKER_CONCURRENCY,
+      k.lost === 0 && k.unfinished === 0 && k.duplicated <= bound,
     ],
     [
       "SIGKILL → restarted Herald ready; → last of the dead process's claims sent again (its lease)",
@@ -138,9 +141,9 @@ export function renderReport(r: BenchResult): string {
   const met = rows.filter((row) => row[3] === true).length;
   const missed = rows.filter((row) => row[3] === false).length;
   return [
-    `## Herald bench — ${r.profile.name} (${r.profile.people.toLocaleString('en')} people, ${r.profile.teams} teams)`,
+    `## Herald bench — ${r.profile.name} (${r.profile.people.toLocaleString('en')} people, ${r.profile.teams} teams) on ${r.database}${many ? `, ${r.profile.replicas} replicas` : ''}`,
     '',
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}. Herald entry: \`${r.entry}\`.`,
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}. Herald entry: \`${r.entry}\`${many ? ` × ${r.profile.replicas}, one database; commands to each in turn, acks timed on replica 0` : ''}.`,
     `People by channel: Slack ${r.seeded.byChannel.slack}, Teams ${r.seeded.byChannel.teams}, email ${r.seeded.byChannel.email}; seeded through the core actions in ${ms(r.seeded.seedMs)}.`,
     ceilings,
     '',

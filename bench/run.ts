@@ -1,17 +1,43 @@
 /**
- * `npm run bench [-- --quick]`: Herald against loopback emulators of Slack, the Bot Framework
- * connector and an SMTP relay, with the limits those platforms enforce; prints a table of figures
- * beside their targets. Exits 0 when the bench ran, whatever it measured; 1 when it could not run.
+ * `npm run bench [-- --quick] [--postgres [--replicas <n>]]`: Herald against loopback emulators of
+ * Slack, the Bot Framework connector and an SMTP relay, with the limits those platforms enforce;
+ * prints a table of figures beside their targets. Herald keeps its data in a SQLite file, or with
+ * `--postgres` on an embedded PostgreSQL server shared by `--replicas` processes. Exits 0 when the
+ * bench ran, whatever it measured; 1 when it could not run.
  */
 import { parseArgs } from 'node:util';
 import { renderReport } from './report.js';
 import { Cleanup } from './cleanup.js';
-import { PROFILES } from './profiles.js';
+import { PROFILES, type Profile } from './profiles.js';
 import { runScenario } from './scenario.js';
 
+/** The profile the command line asks for; an error message when it asks for something else. */
+function profileFromArgs(): Profile | string {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      postgres: { type: 'boolean', default: false },
+      replicas: { type: 'string', default: '1' },
+    },
+  });
+  const replicas = Number(values.replicas);
+  if (!Number.isInteger(replicas) || replicas < 1) return '--replicas takes a whole number ≥ 1';
+  if (replicas > 1 && !values.postgres) {
+    return `--replicas ${replicas} needs --postgres: on SQLite the bench runs one Herald process`;
+  }
+  return {
+    ...PROFILES[values.quick ? 'quick' : 'full'],
+    database: values.postgres ? 'postgres' : 'sqlite',
+    replicas,
+  };
+}
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
-  const profile = PROFILES[values.quick ? 'quick' : 'full'];
+  const profile = profileFromArgs();
+  if (typeof profile === 'string') {
+    console.error(`bench: ${profile}`);
+    return 1;
+  }
   const cleanup = new Cleanup();
   const interrupted = new Promise<never>((_, reject) => {
     const stop = (signal: string) => reject(new Error(`${signal} received`));

@@ -4,6 +4,7 @@ import type { Cleanup } from './cleanup.js';
 import type { EventKind } from './emulators/ledger.js';
 import { epochMs, waitForEvent, type EventFigures } from './events.js';
 import type { FanOutTiming } from './fan-out-timing.js';
+import { describe, lanesOf, lanesSpread } from './lanes.js';
 import { machine, type Machine } from './machine.js';
 import type { Reconciliation } from './outbox.js';
 import { ceilingsOf, type Profile } from './profiles.js';
@@ -14,6 +15,8 @@ import { startStack } from './stack.js';
 export interface BenchResult {
   profile: Profile;
   machine: Machine;
+  /** `SQLite`, `PostgreSQL 18.1`. */
+  database: string;
   entry: string;
   seeded: Seeded & { seedMs: number };
   ceilings: Record<Channel, number>;
@@ -43,23 +46,32 @@ const PAUSE_BETWEEN_ACKS_MS = 20;
 
 /**
  * The responder's incident, over signed Slack requests: declare, subscribe every team, post a
- * stakeholder update (timing acks while it fans out), resolve (SIGKILLing Herald mid fan-out and
- * restarting it). Each event is waited for until the outbox has nothing left in flight.
+ * stakeholder update (timing acks while it fans out), resolve (SIGKILLing the Herald holding the
+ * most delivery lanes mid fan-out and restarting it). Each command goes to the next replica in
+ * turn; acks are timed on replica 0. Each event is waited for until the outbox has nothing left in
+ * flight.
  */
 export async function runScenario(profile: Profile, cleanup: Cleanup): Promise<BenchResult> {
   const started = epochMs();
   const stack = await startStack(profile, cleanup);
-  const { ledger, slack, outbox, seeded, bareRequests } = stack;
+  const { ledger, outbox, seeded, bareRequests, replicas } = stack;
   const ceilings = ceilingsOf(profile);
-  let { herald, requests } = await stack.startHerald();
+  const heralds = () => replicas.map((r) => r.herald);
 
+  let turn = 0;
   const command = async (text: string) => {
+    const replica = replicas[turn++ % replicas.length]!;
     const postedAt = epochMs();
-    const { res, responseId } = await requests.command(RESPONDER_SLACK_ID, '/incident', text);
+    const { res, responseId } = await replica.requests.command(
+      RESPONDER_SLACK_ID,
+      '/incident',
+      text,
+    );
     await res.arrayBuffer();
     if (res.status !== 200) throw new Error(`/incident ${text.slice(0, 30)}: HTTP ${res.status}`);
-    return { postedAt, reply: () => slack.reply(responseId, 120_000) };
+    return { postedAt, reply: () => replica.reply(responseId, 120_000) };
   };
+  const cpuSeconds = () => heralds().reduce((sum, h) => sum + h.cpuSeconds(), 0);
   // Generous: three times the slowest channel's ideal pace, plus a lease and a minute.
   const slowest = Math.max(
     ...(['slack', 'teams', 'email'] as const).map(
@@ -70,8 +82,8 @@ export async function runScenario(profile: Profile, cleanup: Cleanup): Promise<B
     postedAt + 3 * slowest + (profile.leaseMs ?? 60_000) + 60_000;
   const events: EventFigures[] = [];
   const settle = async (incident: number, kind: EventKind, postedAt: number) => {
-    // Across the SIGKILL the CPU time of one process says little: left NaN there.
-    const cpuBefore = kind === 'resolved' ? Number.NaN : herald.cpuSeconds();
+    // Across the SIGKILL the CPU time of the processes says little: left NaN there.
+    const cpuBefore = kind === 'resolved' ? Number.NaN : cpuSeconds();
     const figures = await waitForEvent(
       outbox,
       ledger,
@@ -80,13 +92,13 @@ export async function runScenario(profile: Profile, cleanup: Cleanup): Promise<B
       postedAt,
       deadlineFor(postedAt),
     );
-    figures.cpuSeconds = herald.cpuSeconds() - cpuBefore;
+    figures.cpuSeconds = cpuSeconds() - cpuBefore;
     events.push(figures);
     log(`${kind}: last delivery after ${(figures.lastDeliveryMs / 1000).toFixed(1)} s`);
   };
   const acks = () =>
     measureAcks(
-      requests,
+      replicas[0]!.requests,
       bareRequests,
       RESPONDER_SLACK_ID,
       profile.ackSamples,
@@ -95,6 +107,9 @@ export async function runScenario(profile: Profile, cleanup: Cleanup): Promise<B
 
   log(`ack latency, idle (${profile.ackSamples} commands each to Herald and bare Bolt)`);
   const ackIdle = await acks();
+  // Quick, unless one replica took every lane before the others were up (a few renewals).
+  const spread = await lanesSpread(outbox, heralds(), 4 * (profile.leaseMs ?? 60_000));
+  log(`delivery lanes: ${describe(spread)}`);
 
   const declared = await command('new Bench: checkout is failing for some customers');
   const incident = Number(/#(\d+)/.exec(await declared.reply())?.[1]);
@@ -111,17 +126,24 @@ export async function runScenario(profile: Profile, cleanup: Cleanup): Promise<B
   const notify = await command(`notify ${incident} Rolled back the deploy; errors are falling.`);
   const [ackLoaded] = await Promise.all([acks(), settle(incident, 'update', notify.postedAt)]);
 
-  log(`resolving; SIGKILL after ${Math.round(profile.killAt * 100)} % of the fan-out`);
+  // The replica holding the most lanes (the first of equals) is the one to kill.
+  const held = await lanesOf(outbox, heralds());
+  const victim = held.reduce((best, lanes, i) => (lanes.length > held[best]!.length ? i : best), 0);
+  log(
+    `resolving; SIGKILL of replica ${victim} (lanes: ${held[victim]!.join(', ')}) after ${Math.round(profile.killAt * 100)} % of the fan-out`,
+  );
   let resolvedAt = 0;
   const kill = await killMidFanOut({
-    herald,
+    herald: replicas[victim]!.herald,
+    replica: victim,
+    lanes: held[victim]!,
     ledger,
     outbox,
     incident,
     killAtArrivals: Math.max(1, Math.floor(profile.killAt * profile.people)),
     deadline: deadlineFor(epochMs()),
     post: async () => ({ postedAt: resolvedAt } = await command(`resolve ${incident} Fixed.`)),
-    restart: async () => ({ herald, requests } = await stack.startHerald()),
+    restart: () => stack.startHerald(victim),
   });
   await settle(incident, 'resolved', resolvedAt);
   const { claimedIds, ...killFigures } = kill;
@@ -129,6 +151,7 @@ export async function runScenario(profile: Profile, cleanup: Cleanup): Promise<B
   const result: BenchResult = {
     profile,
     machine: machine(),
+    database: stack.database,
     entry: stack.entry,
     seeded,
     ceilings,
@@ -138,18 +161,18 @@ export async function runScenario(profile: Profile, cleanup: Cleanup): Promise<B
     ackIdle,
     ackLoaded,
     events,
-    normal: outbox.reconcile(ledger, incident, ['subscribed', 'update']),
+    normal: await outbox.reconcile(ledger, incident, ['subscribed', 'update']),
     kill: {
       ...killFigures,
-      reclaimedMs: outbox.lastSentAt(claimedIds) - kill.killedAt,
-      reconciliation: outbox.reconcile(ledger, incident, ['resolved']),
+      reclaimedMs: (await outbox.lastSentAt(claimedIds)) - kill.killedAt,
+      reconciliation: await outbox.reconcile(ledger, incident, ['resolved']),
     },
     peakRssMB: [],
     refused: ledger.refused,
     unparsed: ledger.unparsed,
     durationMs: 0,
   };
-  await herald.stop();
+  await Promise.all(heralds().map((h) => h.stop()));
   result.peakRssMB = stack.heralds.map((h) => h.peakMB);
   result.durationMs = epochMs() - started;
   return result;

@@ -69,61 +69,72 @@ export async function seedDatabase(
 ): Promise<Seeded> {
   const db = openSqlite(dbPath);
   try {
-    const ctx = actionContext(db);
-    const byChannel: Record<Channel, number> = { slack: 0, teams: 0, email: 0 };
-    const members: Person[][] = Array.from({ length: pop.teams }, () => []);
-    // One outer transaction: each action's own transaction joins it, so seeding 10,000 people
-    // takes seconds, not a disk sync per person.
-    const admin = await ctx.store.transaction(async () => {
-      const admin = await identifySlackUser(
-        ctx,
-        slackProfile(ADMIN_SLACK_ID, 'admin@corp.example', false),
-      );
-      for (let i = 0; i < pop.people; i += 1) {
-        const email = `p${i}@corp.example`;
-        let person: Person;
-        if (i % 3 === 0) {
-          person = await identifySlackUser(ctx, slackProfile(`US${i}`, email, true));
-          byChannel.slack += 1;
-        } else if (i % 3 === 1) {
-          const tenantId = `tenant-${i % pop.tenants}`;
-          const conversationId = `a:bench-${i}`;
-          register(conversationId, tenantId);
-          person = await identifyTeamsUser(ctx, {
-            aadId: `aad-${i}`,
-            displayName: `Bench Teams ${i}`,
-            email,
-            conversationRef: JSON.stringify({
-              channelId: 'msteams',
-              serviceUrl: connectorUrl,
-              conversation: { id: conversationId, conversationType: 'personal', tenantId },
-              user: { id: `29:bench-${i}`, aadObjectId: `aad-${i}`, name: `Bench Teams ${i}` },
-              bot: { id: '28:herald-bench', name: 'Herald' },
-              locale: 'en-US',
-            }),
-          });
-          byChannel.teams += 1;
-        } else {
-          person = await personByEmail(ctx, email);
-          byChannel.email += 1;
-        }
-        members[i % pop.teams]?.push(person);
-        if (i % 10 === 0) members[(i + 1) % pop.teams]?.push(person);
-      }
-      return admin;
-    });
-    const teamNames = members.map((_, t) => `team-${String(t).padStart(2, '0')}`);
-    await ctx.store.transaction(async () => {
-      for (const [t, name] of teamNames.entries()) {
-        await createStakeholderTeam(ctx, admin, { name, description: `Bench stakeholders ${t}` });
-        const add = (members[t] ?? []).map((p): Target => ({ kind: 'person', personId: p.id }));
-        await changeStakeholderTeamMembers(ctx, admin, { team: name, add });
-      }
-    });
+    const seeded = await seedPopulation(db, pop, connectorUrl, register);
     // Fold the WAL into the file, so a copy of the file alone is the whole database.
     db.sqlite.pragma('wal_checkpoint(TRUNCATE)');
-    return { teamNames, byChannel };
+    return seeded;
   } finally {
     await db.close();
   }
+}
+
+/** {@link seedDatabase} on a database already open, SQLite or PostgreSQL (the replica tests). */
+export async function seedPopulation(
+  db: Executor,
+  pop: Population,
+  connectorUrl: string,
+  register: (conversationId: string, tenantId: string) => void,
+): Promise<Seeded> {
+  const ctx = actionContext(db);
+  const byChannel: Record<Channel, number> = { slack: 0, teams: 0, email: 0 };
+  const members: Person[][] = Array.from({ length: pop.teams }, () => []);
+  // One outer transaction: each action's own transaction joins it, so seeding 10,000 people
+  // takes seconds, not a disk sync per person.
+  const admin = await ctx.store.transaction(async () => {
+    const admin = await identifySlackUser(
+      ctx,
+      slackProfile(ADMIN_SLACK_ID, 'admin@corp.example', false),
+    );
+    for (let i = 0; i < pop.people; i += 1) {
+      const email = `p${i}@corp.example`;
+      let person: Person;
+      if (i % 3 === 0) {
+        person = await identifySlackUser(ctx, slackProfile(`US${i}`, email, true));
+        byChannel.slack += 1;
+      } else if (i % 3 === 1) {
+        const tenantId = `tenant-${i % pop.tenants}`;
+        const conversationId = `a:bench-${i}`;
+        register(conversationId, tenantId);
+        person = await identifyTeamsUser(ctx, {
+          aadId: `aad-${i}`,
+          displayName: `Bench Teams ${i}`,
+          email,
+          conversationRef: JSON.stringify({
+            channelId: 'msteams',
+            serviceUrl: connectorUrl,
+            conversation: { id: conversationId, conversationType: 'personal', tenantId },
+            user: { id: `29:bench-${i}`, aadObjectId: `aad-${i}`, name: `Bench Teams ${i}` },
+            bot: { id: '28:herald-bench', name: 'Herald' },
+            locale: 'en-US',
+          }),
+        });
+        byChannel.teams += 1;
+      } else {
+        person = await personByEmail(ctx, email);
+        byChannel.email += 1;
+      }
+      members[i % pop.teams]?.push(person);
+      if (i % 10 === 0) members[(i + 1) % pop.teams]?.push(person);
+    }
+    return admin;
+  });
+  const teamNames = members.map((_, t) => `team-${String(t).padStart(2, '0')}`);
+  await ctx.store.transaction(async () => {
+    for (const [t, name] of teamNames.entries()) {
+      await createStakeholderTeam(ctx, admin, { name, description: `Bench stakeholders ${t}` });
+      const add = (members[t] ?? []).map((p): Target => ({ kind: 'person', personId: p.id }));
+      await changeStakeholderTeamMembers(ctx, admin, { team: name, add });
+    }
+  });
+  return { teamNames, byChannel };
 }

@@ -1,9 +1,13 @@
+import type { Channel } from '../src/domain/types.js';
 import type { Ledger } from './emulators/ledger.js';
 import { epochMs } from './events.js';
 import type { OutboxReader } from './outbox.js';
 import type { Child } from './processes.js';
 
 export interface KillFigures {
+  /** The killed replica and the delivery lanes it held: its lanes × 16 bound the duplicates. */
+  replica: number;
+  lanes: Channel[];
   /** Arrivals of the event when the SIGKILL went out. */
   atArrivals: number;
   /** Claims (`sending`) the dead process held: they come back when their lease runs out. */
@@ -14,12 +18,15 @@ export interface KillFigures {
 }
 
 /**
- * Kills `herald` with SIGKILL once `killAtArrivals` deliveries of the resolve event reached the
- * emulators (from inside the emulator's handler, so the count is exact), then starts a new Herald
- * on the same database. `post` sends the command that starts the fan-out.
+ * Kills `herald` (replica `replica`, holding `lanes`) with SIGKILL once `killAtArrivals` deliveries
+ * of the resolve event reached the emulators (from inside the emulator's handler, so the count is
+ * exact), then starts it again on the same database. `post` sends the command that starts the
+ * fan-out.
  */
 export async function killMidFanOut(opts: {
   herald: Child;
+  replica: number;
+  lanes: Channel[];
   ledger: Ledger;
   outbox: OutboxReader;
   incident: number;
@@ -47,13 +54,16 @@ export async function killMidFanOut(opts: {
   if (!kill.crashed) throw new Error('the resolve fan-out never reached the kill point');
   await kill.crashed;
   const atArrivals = ledger.eventCount(incident, 'resolved');
-  const eventId = outbox.eventId(incident, 'resolved');
-  const claimedIds = eventId === null ? [] : outbox.claimed(eventId);
+  const eventId = await outbox.eventId(incident, 'resolved');
+  // A lane's claims are its owner's: those on the dead process's lanes were its own.
+  const claimedIds = eventId === null ? [] : await outbox.claimed(eventId, opts.lanes);
   console.error(
     `bench: killed with ${atArrivals} delivered and ${claimedIds.length} claims in flight; restarting`,
   );
   await opts.restart();
   return {
+    replica: opts.replica,
+    lanes: opts.lanes,
     atArrivals,
     inFlight: claimedIds.length,
     killedAt: kill.at,

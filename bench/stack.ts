@@ -1,27 +1,35 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { SlackRequests } from '../test/support/slack-requests.js';
 import { requestsTo } from './ack.js';
 import type { Cleanup } from './cleanup.js';
+import { openBenchDatabase } from './database.js';
 import { Ledger } from './emulators/ledger.js';
 import { SlackEmulator } from './emulators/slack.js';
 import { SmtpEmulator } from './emulators/smtp.js';
 import { TeamsEmulator } from './emulators/teams.js';
 import { timeFanOut, type FanOutTiming } from './fan-out-timing.js';
-import { OutboxReader } from './outbox.js';
+import type { OutboxReader } from './outbox.js';
 import { Child, freePort, HERALD_ENTRY, heraldNodeArgs } from './processes.js';
 import { ceilingsOf, type Profile } from './profiles.js';
-import { seedDatabase, type Seeded } from './seed.js';
+import type { Seeded } from './seed.js';
 import { calibrateSmtp } from './smtp-calibration.js';
 
 const log = (msg: string) => console.error(`bench: ${msg}`);
+
+/** One Herald process and the signed requests that reach it. */
+export interface Replica {
+  herald: Child;
+  requests: SlackRequests;
+  /** The first reply Herald posted for one of these requests' commands. */
+  reply(responseId: string, timeoutMs: number): Promise<string>;
+}
 
 export interface Stack {
   ledger: Ledger;
   slack: SlackEmulator;
   outbox: OutboxReader;
+  /** `SQLite`, `PostgreSQL 18.1`. */
+  database: string;
   seeded: Seeded & { seedMs: number };
   fanOut: FanOutTiming;
   /** Messages per second the SMTP emulator takes from a bare pool of Herald's size. */
@@ -29,21 +37,21 @@ export interface Stack {
   /** What runs Herald: `src/main.ts`, or the bench's entry and why. */
   entry: string;
   bareRequests: SlackRequests;
+  /** The Herald processes running now, one per replica (`profile.replicas`). */
+  replicas: Replica[];
   /** Every Herald process started so far (a restart adds one). */
   heralds: Child[];
-  /** Starts Herald on the seeded database (again, after a crash). */
-  startHerald(): Promise<{ herald: Child; requests: SlackRequests }>;
+  /** Starts replica `slot`'s Herald on the seeded database (again, after a crash). */
+  startHerald(slot: number): Promise<Replica>;
 }
 
 /**
  * Brings up everything the scenario talks to, in order: the emulators, the seeded database (and the
- * in-process fan-out timing on a copy of it), the bare Bolt reference and Herald. Each piece is
- * registered with `cleanup` as soon as it exists.
+ * in-process fan-out timing on a copy of it), the bare Bolt reference and the Herald replicas. Each
+ * piece is registered with `cleanup` as soon as it exists.
  */
 export async function startStack(profile: Profile, cleanup: Cleanup): Promise<Stack> {
-  const dir = mkdtempSync(join(tmpdir(), 'herald-bench-'));
-  cleanup.add(() => rmSync(dir, { recursive: true, force: true }));
-  const dbPath = join(dir, 'herald.db');
+  const database = await openBenchDatabase(profile, cleanup);
   const ledger = new Ledger();
   const slack = await new SlackEmulator(ledger, {
     postMessagePerSecond: profile.slackPerSecond,
@@ -59,12 +67,14 @@ export async function startStack(profile: Profile, cleanup: Cleanup): Promise<St
     profile.name === 'full' ? 1000 : 200,
   );
 
-  log(`seeding ${profile.people} people in ${profile.teams} teams`);
+  log(`seeding ${profile.people} people in ${profile.teams} teams (${database.label})`);
   const t0 = performance.now();
-  const seeded = await seedDatabase(dbPath, profile, teams.url, (c, t) => teams.register(c, t));
+  const seeded = await database.seed(profile, teams.url, (c, t) => teams.register(c, t));
   const seedMs = performance.now() - t0;
   log(`seeded in ${(seedMs / 1000).toFixed(1)} s; timing the fan-out write in-process`);
-  const fanOut = await timeFanOut(dbPath, seeded.teamNames, profile.fanOutRuns);
+  const fanOut = await database.withCopy((db) =>
+    timeFanOut(db, seeded.teamNames, profile.fanOutRuns),
+  );
 
   const signingSecret = randomBytes(16).toString('hex');
   const bare = new Child('bare Bolt', 'bench/bare-bolt.ts', await freePort(), {
@@ -75,7 +85,7 @@ export async function startStack(profile: Profile, cleanup: Cleanup): Promise<St
   const ceilings = ceilingsOf(profile);
   const env: Record<string, string> = {
     HOST: '127.0.0.1',
-    DATABASE_PATH: dbPath,
+    ...database.env,
     SLACK_SIGNING_SECRET: signingSecret,
     SLACK_BOT_TOKEN: 'xoxb-bench',
     SLACK_API_URL: slack.apiUrl,
@@ -90,20 +100,29 @@ export async function startStack(profile: Profile, cleanup: Cleanup): Promise<St
     ...(profile.leaseMs ? { DELIVERY_LEASE_MS: String(profile.leaseMs) } : {}),
   };
   const heralds: Child[] = [];
-  const startHerald = async () => {
-    const herald = new Child('Herald', HERALD_ENTRY, await freePort(), env, heraldNodeArgs());
-    heralds.push(herald);
+  const replicas: Replica[] = [];
+  const startHerald = async (slot: number) => {
+    const name = profile.replicas > 1 ? `Herald ${slot}` : 'Herald';
+    const herald = new Child(name, HERALD_ENTRY, await freePort(), env, heraldNodeArgs());
+    // Response ids are counted per process: prefixed, so replies to two processes never mix.
+    const tag = `h${heralds.push(herald)}`;
     cleanup.add(() => herald.stop());
     await herald.ready('/readyz', 30_000);
-    return { herald, requests: requestsTo(herald.url, signingSecret, slack.responseUrl) };
+    return (replicas[slot] = {
+      herald,
+      requests: requestsTo(herald.url, signingSecret, (id) => slack.responseUrl(`${tag}-${id}`)),
+      reply: (id, timeoutMs) => slack.reply(`${tag}-${id}`, timeoutMs),
+    });
   };
   await bare.ready('/slack/events', 30_000);
-  const outbox = new OutboxReader(dbPath);
-  cleanup.add(() => outbox.close());
+  const outbox = await database.openOutbox();
+  log(`starting ${profile.replicas} Herald process${profile.replicas > 1 ? 'es' : ''}`);
+  await Promise.all(Array.from({ length: profile.replicas }, (_, slot) => startHerald(slot)));
   return {
     ledger,
     slack,
     outbox,
+    database: database.label,
     seeded: { ...seeded, seedMs },
     fanOut,
     smtpCalibrated,
@@ -112,6 +131,7 @@ export async function startStack(profile: Profile, cleanup: Cleanup): Promise<St
       ...(profile.leaseMs ? [`DELIVERY_LEASE_MS=${profile.leaseMs}`] : []),
     ].join(', '),
     bareRequests: requestsTo(bare.url, signingSecret, slack.responseUrl),
+    replicas,
     heralds,
     startHerald,
   };

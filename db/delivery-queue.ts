@@ -57,6 +57,9 @@ const nextDue = (channel: Channel) => sql`SELECT min(at) AS at FROM (
 
 const EVENT_CACHE_SIZE = 64;
 
+/** The notification channel that says "deliveries were enqueued". */
+const OUTBOX_CHANNEL = 'herald_outbox';
+
 type FinishOutcome = Parameters<DeliveryQueue['finish']>[1];
 
 /**
@@ -135,6 +138,24 @@ export class SqlDeliveryQueue implements DeliveryQueue {
       );
       return [];
     });
+  }
+
+  async renew(ids: readonly number[], leaseUntil: number): Promise<void> {
+    await inChunks(ids, async (chunk) => {
+      await this.db.run(
+        sql`UPDATE deliveries SET lease_until = ${leaseUntil}
+             WHERE id IN ${chunk} AND state = 'sending'`,
+      );
+      return [];
+    });
+  }
+
+  announce(): Promise<void> {
+    return this.db.notify(OUTBOX_CHANNEL);
+  }
+
+  listen(onAnnounce: () => void): Promise<() => Promise<void>> {
+    return this.db.listen(OUTBOX_CHANNEL, onAnnounce);
   }
 
   async release(id: number): Promise<void> {

@@ -28,6 +28,13 @@ export interface Executor {
   lock(key: string): Promise<void>;
   /** Whether the calling async context is inside a transaction of this executor. */
   inTransaction(): boolean;
+  /** Wakes every process listening on `channel` (PostgreSQL `NOTIFY`); a no-op on SQLite. */
+  notify(channel: string): Promise<void>;
+  /**
+   * Calls `onNotify` for each notification on `channel`, across reconnections; resolves with a
+   * function that stops listening. A no-op on SQLite (one process).
+   */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   /** True when the database answers a trivial query and every migration has been applied. */
   ready(): Promise<boolean>;
   close(): Promise<void>;

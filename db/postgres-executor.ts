@@ -24,6 +24,8 @@ export class PostgresExecutor implements Executor {
   constructor(
     readonly pool: pg.Pool,
     private readonly isMigrated: (client: pg.Pool) => Promise<boolean>,
+    /** The client class for the LISTEN connection (pg's own). */
+    private readonly pgClient: typeof pg.Client,
   ) {}
 
   async all<R>(query: SQL): Promise<R[]> {
@@ -53,6 +55,13 @@ export class PostgresExecutor implements Executor {
     const client = await this.pool.connect();
     const scope: Scope = { client, open: true };
     let broken: Error | undefined;
+    // A checked-out client has no 'error' listener (the pool's is only on idle ones): the server
+    // going away between two statements of this transaction would otherwise end the process.
+    // The failure reaches the transaction through its next statement; the client is not reused.
+    const onError = (err: Error) => {
+      broken ??= err;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       try {
@@ -71,8 +80,54 @@ export class PostgresExecutor implements Executor {
       throw err;
     } finally {
       scope.open = false;
+      client.off('error', onError);
       client.release(broken);
     }
+  }
+
+  async notify(channel: string): Promise<void> {
+    await this.pool.query('SELECT pg_notify($1, $2)', [channel, '']);
+  }
+
+  /**
+   * LISTEN on a connection of its own (a pooled one would be handed to others between queries),
+   * opened again a second after it drops, for as long as the listener is wanted.
+   */
+  async listen(channel: string, onNotify: () => void): Promise<() => Promise<void>> {
+    let stopped = false;
+    let client: pg.Client | null = null;
+    let retry: NodeJS.Timeout | null = null;
+    const connect = async (): Promise<void> => {
+      if (stopped) return;
+      const c = new this.pgClient(this.pool.options);
+      client = c;
+      const reconnect = () => {
+        if (client !== c || stopped) return;
+        client = null;
+        c.end().catch(() => undefined);
+        retry = setTimeout(() => void connect(), 1_000);
+        retry.unref();
+      };
+      c.on('error', reconnect);
+      c.on('end', reconnect);
+      c.on('notification', (n) => {
+        if (n.channel === channel) onNotify();
+      });
+      try {
+        await c.connect();
+        await c.query(`LISTEN ${quoteIdentifier(channel)}`);
+      } catch {
+        reconnect();
+      }
+    };
+    await connect();
+    return async () => {
+      stopped = true;
+      if (retry) clearTimeout(retry);
+      const c = client;
+      client = null;
+      await c?.end().catch(() => undefined);
+    };
   }
 
   async ready(): Promise<boolean> {
@@ -104,6 +159,8 @@ export class PostgresExecutor implements Executor {
     return name;
   }
 }
+
+const quoteIdentifier = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /** Errors that mean the connection itself is gone, not that a statement failed. */
 function isConnectionError(err: unknown): boolean {

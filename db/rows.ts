@@ -16,6 +16,8 @@ import {
   type StatusUpdate,
   type Subscription,
 } from '../src/domain/types.js';
+import { profileUserId, type Platform, type PlatformProfile } from '../src/domain/targets.js';
+import type { StoredProfile } from '../src/ports.js';
 
 /**
  * Rows as both databases return them, and the one mapping of each to its domain type. Columns
@@ -199,3 +201,27 @@ export const toDelivery = (row: DeliveryRow): Delivery => ({
   sentAt: row.sent_at,
   createdAt: row.created_at,
 });
+
+export interface PlatformProfileRow {
+  platform: Platform;
+  user_id: string;
+  profile: string;
+  fetched_at: number;
+}
+
+/**
+ * A stored platform profile, or null when the stored JSON is not one for this row's user (a row
+ * written by hand, a format Herald no longer reads): the profile is then fetched again.
+ */
+export function toStoredProfile(row: PlatformProfileRow): StoredProfile | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(row.profile);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const profile = value as PlatformProfile;
+  if (profile.platform !== row.platform || profileUserId(profile) !== row.user_id) return null;
+  return { profile, fetchedAt: Number(row.fetched_at) };
+}

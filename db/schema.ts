@@ -264,3 +264,46 @@ export const settings = sqliteTable('settings', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
 });
+
+/** Time-limited exclusive holds shared by the processes on one database: a delivery lane, a job. */
+export const leases = sqliteTable('leases', {
+  name: text('name').primaryKey(),
+  holder: text('holder').notNull(),
+  expiresAt: integer('expires_at').notNull(),
+});
+
+/** The Herald processes sharing the database, by their last sign of life. */
+export const replicas = sqliteTable('replicas', {
+  id: text('id').primaryKey(),
+  seenAt: integer('seen_at').notNull(),
+});
+
+/** Requests acted on once (a replayed Slack request, a retried event), remembered until expiry. */
+export const onceKeys = sqliteTable(
+  'once_keys',
+  {
+    key: text('key').primaryKey(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [index('once_keys_expiry').on(t.expiresAt)],
+);
+
+/**
+ * What a chat platform last said about one of its users (Slack's `users.info` and `users.list`),
+ * shared by every process on the database so a user is looked up once an hour, not once per
+ * request and replica. `profile` is the JSON platform profile; `user_id` the platform's id (Slack
+ * user id, Entra ID object id).
+ */
+export const platformProfiles = sqliteTable(
+  'platform_profiles',
+  {
+    platform: text('platform', { enum: ['slack', 'teams'] }).notNull(),
+    userId: text('user_id').notNull(),
+    profile: text('profile').notNull(),
+    fetchedAt: integer('fetched_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.platform, t.userId] }),
+    index('platform_profiles_fetched').on(t.fetchedAt),
+  ],
+);

@@ -17,12 +17,28 @@ interface Scope {
 const bindable = (value: unknown): unknown =>
   value === true ? 1 : value === false ? 0 : value === undefined ? null : value;
 
+/** Another connection (another process, or another executor on the file) holds the write lock. */
+const isBusy = (err: unknown): boolean => {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_'));
+};
+
+const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /**
  * The executor on one better-sqlite3 connection. SQLite has one writer and this process one
  * connection, so a transaction holds the connection from `BEGIN IMMEDIATE` to `COMMIT` across
  * awaits: queries from other async contexts wait for it (in order), those from inside it run at
  * once. A query when no transaction is open runs synchronously, so it can never land inside one.
  * Statements are prepared once per SQL text.
+ *
+ * Another connection to the file (another process; another executor in this one) may hold the
+ * write lock across awaits too. SQLite's own busy handler would wait for it by sleeping the thread:
+ * every request of this process stalls meanwhile, and a holder in this same thread can never
+ * finish, so the wait always ends in SQLITE_BUSY. The executor takes the connection's busy timeout
+ * over and waits between event-loop turns instead.
  */
 export class SqliteExecutor implements Executor {
   readonly dialect = 'sqlite';
@@ -32,11 +48,16 @@ export class SqliteExecutor implements Executor {
   /** True while a transaction (or a query queued behind one) holds the connection. */
   private held = false;
   private readonly waiting: Array<() => void> = [];
+  /** How long a statement waits for another connection's write lock before SQLITE_BUSY. */
+  private readonly lockWaitMs: number;
 
   constructor(
     readonly sqlite: Database.Database,
     private readonly isMigrated: () => boolean,
-  ) {}
+  ) {
+    this.lockWaitMs = Number(sqlite.pragma('busy_timeout', { simple: true }));
+    sqlite.pragma('busy_timeout = 0');
+  }
 
   all<R>(query: SQL): Promise<R[]> {
     return this.exec(query, (stmt, params) => stmt.all(...params) as R[]);
@@ -66,7 +87,7 @@ export class SqliteExecutor implements Executor {
     await this.acquire();
     const scope: Scope = { open: true };
     try {
-      this.sqlite.exec('BEGIN IMMEDIATE');
+      await this.whenUnlocked(() => this.sqlite.exec('BEGIN IMMEDIATE'));
       try {
         const result = await this.scope.run(scope, fn);
         this.sqlite.exec('COMMIT');
@@ -79,6 +100,15 @@ export class SqliteExecutor implements Executor {
       scope.open = false;
       this.release();
     }
+  }
+
+  /** One process per file: an in-process wake-up is all there is to send. */
+  notify(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  listen(): Promise<() => Promise<void>> {
+    return Promise.resolve(() => Promise.resolve());
   }
 
   ready(): Promise<boolean> {
@@ -111,23 +141,45 @@ export class SqliteExecutor implements Executor {
       }
       return step(stmt, params.map(bindable));
     };
-    if (this.inTransaction() || !this.held) {
+    if (this.inTransaction()) {
       try {
         return Promise.resolve(now());
       } catch (err) {
-        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+        return Promise.reject(asError(err));
       }
     }
-    return this.acquire().then(
-      () => {
-        try {
-          return now();
-        } finally {
-          this.release();
-        }
-      },
-      (err: unknown) => Promise.reject(err as Error),
-    );
+    if (!this.held) {
+      try {
+        return Promise.resolve(now());
+      } catch (err) {
+        if (!isBusy(err)) return Promise.reject(asError(err));
+        // Another connection is writing: wait for it holding ours, so no transaction of this
+        // executor begins meanwhile and takes the statement in.
+      }
+    }
+    return this.acquire().then(async () => {
+      try {
+        return await this.whenUnlocked(now);
+      } finally {
+        this.release();
+      }
+    });
+  }
+
+  /**
+   * Runs `step`; while another connection holds the write lock, runs it again after a pause (the
+   * statement failed without effect), until the busy timeout has passed.
+   */
+  private async whenUnlocked<T>(step: () => T): Promise<T> {
+    const deadline = Date.now() + this.lockWaitMs;
+    for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
+      try {
+        return step();
+      } catch (err) {
+        if (!isBusy(err) || Date.now() >= deadline) throw asError(err);
+      }
+      await pause(wait);
+    }
   }
 
   /** Takes the connection, waiting in line when a transaction holds it. */

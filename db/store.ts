@@ -1,9 +1,11 @@
 import type { Store } from '../src/ports.js';
 import type { Executor } from './executor.js';
 import { SqlAuditRepo } from './repositories/audit.js';
+import { SqlLeasesRepo, SqlOnceRepo, SqlReplicasRepo } from './repositories/coordination.js';
 import { SqlIncidentsRepo } from './repositories/incidents.js';
 import { SqlOutboxRepo } from './repositories/outbox.js';
 import { SqlPeopleRepo } from './repositories/people.js';
+import { SqlPlatformProfilesRepo } from './repositories/platform-profiles.js';
 import { SqlRulesRepo } from './repositories/rules.js';
 import { SqlSettingsRepo } from './repositories/settings.js';
 import { SqlStakeholderTeamsRepo } from './repositories/stakeholder-teams.js';
@@ -26,6 +28,10 @@ export function createStore(db: Executor): Store {
     audit: new SqlAuditRepo(db),
     settings: new SqlSettingsRepo(db),
     rules: new SqlRulesRepo(db),
+    leases: new SqlLeasesRepo(db),
+    replicas: new SqlReplicasRepo(db),
+    once: new SqlOnceRepo(db),
+    platformProfiles: new SqlPlatformProfilesRepo(db),
     transaction: (fn) => db.transaction(() => fn(store)),
     lock: (key) => db.lock(key),
   };

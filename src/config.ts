@@ -34,6 +34,16 @@ const databasePath = z
   })
   .default('./data/herald.db');
 
+/** A PostgreSQL connection URL; anything else (a typo, another database) stops start-up. */
+const databaseUrl = z
+  .string()
+  .trim()
+  .refine((v) => v === '' || (/^postgres(ql)?:\/\//i.test(v) && URL.canParse(v)), {
+    message: 'must be a postgres:// or postgresql:// URL',
+  })
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
 const schema = z.object({
   PORT: z.coerce
     .number({ message: 'must be a whole number' })
@@ -43,6 +53,13 @@ const schema = z.object({
     .default(3000),
   HOST: z.string().trim().min(1).default('0.0.0.0'),
   DATABASE_PATH: databasePath,
+  DATABASE_URL: databaseUrl,
+  DATABASE_POOL_SIZE: z.coerce
+    .number({ message: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(2, 'must be at least 2')
+    .max(100, 'must be at most 100')
+    .default(10),
   PUBLIC_URL: url('e.g. https://herald.example.com').optional(),
   ADMINS: z.string().default(''),
   RESPONDER_POLICY: z.enum(['members', 'granted']).default('members'),
@@ -90,9 +107,9 @@ const schema = z.object({
   DELIVERY_LEASE_MS: z.coerce
     .number({ message: 'must be a whole number of milliseconds' })
     .int('must be a whole number of milliseconds')
-    .min(1_000, 'must be at least 1000')
+    .min(3_000, 'must be at least 3000')
     .max(3_600_000, 'must be at most 3600000')
-    .default(60_000),
+    .default(15_000),
   REMINDER_MINUTES: z.coerce
     .number({ message: 'must be a whole number of minutes' })
     .int('must be a whole number of minutes')
@@ -114,7 +131,11 @@ export type AdminRef =
 export interface Config {
   port: number;
   host: string;
+  /** The SQLite file, when `databaseUrl` is not set. */
   databasePath: string;
+  /** `DATABASE_URL`: run on this PostgreSQL instead of SQLite. */
+  databaseUrl: string | null;
+  databasePoolSize: number;
   publicUrl: string;
   admins: AdminRef[];
   responderPolicy: 'members' | 'granted';
@@ -170,7 +191,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   if (!result.success) {
     const issue = result.error.issues[0];
     const name = String(issue?.path[0] ?? 'environment');
-    const value = env[name];
+    // A URL's password is not repeated back (logs keep what stderr shows).
+    const value = env[name]?.replace(/(\/\/[^/:@\s]*:)[^@/\s]*@/, '$1***@');
     const detail =
       issue?.code === 'invalid_value'
         ? `must be one of ${issue.values.join(', ')}`
@@ -215,6 +237,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     port: e.PORT,
     host: e.HOST,
     databasePath: e.DATABASE_PATH,
+    databaseUrl: e.DATABASE_URL ?? null,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     admins: parseAdmins(e.ADMINS),
     responderPolicy: e.RESPONDER_POLICY,

@@ -1,7 +1,9 @@
 /**
  * The composition root: the one file in `src/` that wires the database and the adapters to the core.
  */
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
+import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import type { Door, DoorFactory } from '../adapters/door.js';
@@ -12,22 +14,21 @@ import { HeraldMetrics } from '../adapters/http/metrics.js';
 import { createHttpApp, finishHttpApp, listen } from '../adapters/http/server.js';
 import { createSlackDoor } from '../adapters/slack/index.js';
 import { createTeamsDoor } from '../adapters/teams/index.js';
-import { openSqlite } from '../db/client.js';
 import { SqlDeliveryQueue } from '../db/delivery-queue.js';
 import type { Executor } from '../db/executor.js';
+import { openDatabase } from '../db/open.js';
 import { createStore } from '../db/store.js';
 import { bootstrapAdmins } from './actions/identify-person.js';
 import { systemClock, type Clock } from './clock.js';
 import type { CommandContext } from './commands/execute.js';
 import { loadConfig, type Config } from './config.js';
+import { LaneOwnership } from './delivery/lanes.js';
 import { DeliveryWorker, type DeliveryWorkerOptions } from './delivery/worker.js';
 import type { Messenger } from './delivery/ports.js';
 import type { Channel } from './domain/types.js';
 import type { Logger } from './logger.js';
 import { heraldSecret } from './secret.js';
-
-/** The longest a send may take before it fails: the SMTP socket timeout (30 s) and a margin. */
-const SLOWEST_SEND_MS = 45_000;
+import { incidentLinker } from './stakeholder-link.js';
 
 export interface Herald {
   server: Server;
@@ -81,27 +82,40 @@ function adapterStatus(config: Config): Array<{ adapter: string; on: boolean; en
 export async function startHerald(config: Config, opts: StartOptions = {}): Promise<Herald> {
   const clock = opts.clock ?? systemClock;
   const logger: Logger = opts.logger ?? pino({ level: config.logLevel });
-  let db: Executor;
-  try {
-    db = openSqlite(config.databasePath);
-  } catch (err) {
-    throw new Error(
-      `DATABASE_PATH="${config.databasePath}": cannot open the database (${(err as Error).message})`,
-    );
-  }
+  const { db, migrated, where } = await openDatabase(config, (err) =>
+    logger.warn({ err: err.message }, 'database: a pooled connection failed'),
+  );
+  if (migrated > 0) logger.info({ migrated }, `database: ${migrated} migrations applied`);
+  // This process among others on the same database: names its leases and heartbeats.
+  const replica = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const store = createStore(db);
   const secret = await heraldSecret(config.heraldSecret, store.settings);
+  const incidentLink = incidentLinker(secret, config.publicUrl, () => clock.now());
 
   const messengers: Partial<Record<Channel, Messenger>> = { ...opts.messengers };
   const channels = new Set<Channel>();
   const queue = new SqlDeliveryQueue(db);
   const metrics = new HeraldMetrics(() => queue.counts());
-  const worker = new DeliveryWorker({
+  const lanes: LaneOwnership = new LaneOwnership(
+    {
+      leases: store.leases,
+      replicas: store.replicas,
+      holder: replica,
+      clock,
+      ttlMs: config.deliveryLeaseMs,
+      logger,
+      onAcquired: () => worker.wake(),
+    },
+    () => Object.keys(messengers) as Channel[],
+    (channel): number => worker.inFlight(channel),
+  );
+  const worker: DeliveryWorker = new DeliveryWorker({
     queue,
     messengers,
     clock,
     logger,
     leaseMs: config.deliveryLeaseMs,
+    lanes,
     onSettled: metrics.settled,
     onRateLimitWait: metrics.rateLimitWait,
     ...opts.worker,
@@ -112,7 +126,12 @@ export async function startHerald(config: Config, opts: StartOptions = {}): Prom
     channels,
     admins: config.admins,
     responderPolicy: config.responderPolicy,
-    onQueued: () => worker.wake(),
+    replica,
+    onQueued: () => {
+      worker.wake();
+      // Another process may own the lane: it hears of the work at once, not at its next poll.
+      queue.announce().catch((err: unknown) => logger.warn({ err }, 'database: NOTIFY failed'));
+    },
     observeCommand: metrics.command,
   };
   await bootstrapAdmins(ctx);
@@ -122,7 +141,7 @@ export async function startHerald(config: Config, opts: StartOptions = {}): Prom
   const doors: Door[] = [];
   try {
     for (const factory of opts.doors ?? DOORS) {
-      const door = await factory({ config, ctx, clock, logger, secret });
+      const door = await factory({ config, ctx, clock, logger, secret, incidentLink });
       if (!door) continue;
       doors.push(door);
       door.mount?.(app);
@@ -139,12 +158,6 @@ export async function startHerald(config: Config, opts: StartOptions = {}): Prom
     if (s.on) logger.info({ adapter: s.adapter }, `${s.adapter}: on`);
     else logger.info({ adapter: s.adapter }, `${s.adapter}: off — set ${s.enable} to turn it on`);
   }
-  if (config.deliveryLeaseMs < SLOWEST_SEND_MS) {
-    logger.warn(
-      { deliveryLeaseMs: config.deliveryLeaseMs },
-      `DELIVERY_LEASE_MS=${config.deliveryLeaseMs} is shorter than the slowest send (${SLOWEST_SEND_MS / 1000} s): a second Herald on this database could send a slow message again`,
-    );
-  }
   let server: Server;
   try {
     server = await listen(app, config.port, config.host);
@@ -152,13 +165,16 @@ export async function startHerald(config: Config, opts: StartOptions = {}): Prom
     await db.close();
     throw err;
   }
+  const unlisten = await queue.listen(() => worker.wake());
+  await lanes.start();
   worker.start();
   for (const door of doors) await door.start?.();
   const address = server.address();
   logger.info(
     {
       port: typeof address === 'object' && address ? address.port : config.port,
-      database: config.databasePath,
+      database: where,
+      replica,
     },
     'Herald is listening',
   );
@@ -170,6 +186,9 @@ export async function startHerald(config: Config, opts: StartOptions = {}): Prom
       server.closeIdleConnections();
       // In-flight sends finish first: the doors' transports are still open for them.
       await worker.stop(10_000);
+      // The lanes go back at once: another replica need not wait out their leases.
+      await lanes.stop();
+      await unlisten();
       for (const door of doors) await door.stop?.();
       // Requests still open by now (a client holding a refused upload) are cut.
       await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);

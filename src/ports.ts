@@ -13,6 +13,7 @@ import type {
   StatusUpdate,
   Subscription,
 } from './domain/types.js';
+import type { Platform, PlatformProfile } from './domain/targets.js';
 
 /**
  * Storage ports, implemented in `db/` for SQLite and PostgreSQL alike; the core knows only these
@@ -37,6 +38,10 @@ export interface PeopleRepo {
   byEmail(email: string): Promise<Person | null>;
   bySlackUserId(userId: string): Promise<Person | null>;
   byTeamsAadId(aadId: string): Promise<Person | null>;
+  /**
+   * Creates a person — or, when another holds one of its unique keys (email, Slack id, Teams id)
+   * already, returns that one: of processes meeting someone at once, one creates them.
+   */
   create(person: NewPerson, now: number): Promise<Person>;
   update(id: number, patch: PersonPatch): Promise<Person>;
   isRoleExplicit(id: number): Promise<boolean>;
@@ -221,6 +226,61 @@ export interface RulesRepo {
 }
 
 /**
+ * Time-limited exclusive holds shared by every process on the database: a delivery lane (one
+ * sender per platform, so its limits hold for all replicas together), a scheduled job.
+ */
+export interface LeasesRepo {
+  /**
+   * Takes `name` for `holder` until `now + ttlMs`, or extends it when `holder` already has it —
+   * unless another holder's lease has not run out. Resolves true when `holder` has it now.
+   */
+  acquire(name: string, holder: string, now: number, ttlMs: number): Promise<boolean>;
+  /** Gives `name` up if `holder` has it. */
+  release(name: string, holder: string): Promise<void>;
+  /** The live leases whose names start with `prefix`, and who holds each. */
+  held(prefix: string, now: number): Promise<Array<{ name: string; holder: string }>>;
+}
+
+/** The Herald processes sharing the database, by their last sign of life. */
+export interface ReplicasRepo {
+  /** Records that `id` is alive at `now`; resolves with every id seen within `withinMs`. */
+  heartbeat(id: string, now: number, withinMs: number): Promise<string[]>;
+  /** `id` is stopping: it no longer counts among the living. */
+  leave(id: string): Promise<void>;
+}
+
+/** Things to act on once across every process (a replayed request), each remembered a while. */
+export interface OnceRepo {
+  /**
+   * Records `key` until `expiresAt`. Resolves true the first time (or once an earlier record
+   * expired), false for a repeat: of processes racing with one key, exactly one gets true.
+   */
+  claim(key: string, now: number, expiresAt: number): Promise<boolean>;
+}
+
+/** A platform profile as it was stored, and when the platform said it. */
+export interface StoredProfile {
+  profile: PlatformProfile;
+  fetchedAt: number;
+}
+
+/**
+ * What the chat platforms last said about their users, shared by every process on the database:
+ * a lookup paced under a platform's limits is made once, not once per request and replica.
+ */
+export interface PlatformProfilesRepo {
+  /** The stored profiles of these users, by user id; users never stored are left out. */
+  get(platform: Platform, userIds: readonly string[]): Promise<Map<string, StoredProfile>>;
+  /**
+   * Stores each profile as the platform said it at `fetchedAt`, unless a newer answer is stored
+   * already (a late answer never undoes a newer one).
+   */
+  put(profiles: readonly PlatformProfile[], fetchedAt: number): Promise<void>;
+  /** Forgets the profiles fetched before `before`; resolves with how many. */
+  prune(before: number): Promise<number>;
+}
+
+/**
  * All repositories plus a transaction: `fn` runs atomically — every repository call made while it
  * runs, through `tx` or not, is part of it — and a nested call joins the outer transaction.
  */
@@ -234,6 +294,10 @@ export interface Store {
   audit: AuditRepo;
   settings: SettingsRepo;
   rules: RulesRepo;
+  leases: LeasesRepo;
+  replicas: ReplicasRepo;
+  once: OnceRepo;
+  platformProfiles: PlatformProfilesRepo;
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /**
    * Inside a transaction: waits until no other transaction — in this process or another sharing

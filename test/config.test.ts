@@ -24,7 +24,17 @@ describe('configuration (PRODUCT §7)', () => {
       email: null,
       intakeToken: null,
       reminderMinutes: 30,
+      databaseUrl: null,
+      deliveryLeaseMs: 15_000,
     });
+  });
+
+  it('DATABASE_URL runs on PostgreSQL; its password never appears in an error', () => {
+    const c = loadConfig({ DATABASE_URL: 'postgresql://herald:s3cret@db.example:5432/herald' });
+    expect(c.databaseUrl).toBe('postgresql://herald:s3cret@db.example:5432/herald');
+    expect(c.databasePoolSize).toBe(10);
+    const m = fails({ DATABASE_URL: 'postgres://herald:s3cret@', DATABASE_POOL_SIZE: 'x' });
+    expect(m).not.toContain('s3cret');
   });
 
   it.each([
@@ -59,7 +69,12 @@ describe('configuration (PRODUCT §7)', () => {
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL="loud": must be one of/],
     [{ SLACK_MAX_PER_SECOND: '0' }, /^SLACK_MAX_PER_SECOND="0": must be above 0$/],
     [{ SMTP_MAX_PER_SECOND: 'fast' }, /^SMTP_MAX_PER_SECOND="fast": must be a number$/],
-    [{ DELIVERY_LEASE_MS: '500' }, /^DELIVERY_LEASE_MS="500": must be at least 1000$/],
+    [{ DELIVERY_LEASE_MS: '500' }, /^DELIVERY_LEASE_MS="500": must be at least 3000$/],
+    [
+      { DATABASE_URL: 'mysql://herald:pw@db.example/herald' },
+      /^DATABASE_URL="mysql:\/\/herald:\*\*\*@db.example\/herald": must be a postgres:\/\/ or postgresql:\/\/ URL$/,
+    ],
+    [{ DATABASE_POOL_SIZE: '1' }, /^DATABASE_POOL_SIZE="1": must be at least 2$/],
   ])('%o fails with one line naming the variable', (env, message) => {
     const m = fails(env);
     expect(m).toMatch(message);

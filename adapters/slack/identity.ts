@@ -5,10 +5,12 @@ import {
   personBySlackUser,
   type SlackProfile,
 } from '../../src/actions/identify-person.js';
-import type { Directory } from '../../src/domain/targets.js';
+import type { Directory, PlatformProfile } from '../../src/domain/targets.js';
 import type { Person } from '../../src/domain/types.js';
 import { HeraldError, isHeraldError } from '../../src/errors.js';
 import type { Logger } from '../../src/logger.js';
+import { NOT_NEEDED, SlackPacer } from './pacer.js';
+import { SlackProfiles, type Fetched, type SlackProfilesOptions } from './profiles.js';
 import { toSlackProfile } from './slack-user.js';
 
 export interface SlackIdentityOptions {
@@ -17,12 +19,23 @@ export interface SlackIdentityOptions {
    * deactivation in Slack applies to the next request after this, even if `user_change` is lost.
    */
   authorizationMaxAgeMs: number;
-  /** How long a target's profile (name, email) is used before it is refreshed in the background. */
+  /**
+   * How long a profile (name, email) is used before it is asked for again: a target's, from the
+   * shared cache; a known person's, before it is refreshed in the background.
+   */
   profileMaxAgeMs: number;
   /** How long an actor waits for Slack to confirm them before the known record acts. */
   refreshWaitMs: number;
-  /** How long a user Herald has never met waits for `users.info` before the request is refused. */
+  /**
+   * How long a user Herald has never met waits for Slack before the request is refused — an actor,
+   * or a person picked in a modal, whose submission must be answered within three seconds. A slash
+   * command's targets wait as long as Slack's pace takes (the reply goes to `response_url`).
+   */
   lookupTimeoutMs: number;
+  /** More unknown targets than this in one request are looked for in `users.list` first. */
+  listAbove: number;
+  /** Users per `users.list` page. */
+  pageSize: number;
 }
 
 const DEFAULTS: SlackIdentityOptions = {
@@ -31,6 +44,8 @@ const DEFAULTS: SlackIdentityOptions = {
   // Modal submissions are answered within Slack's three seconds, after this wait.
   refreshWaitMs: 1_000,
   lookupTimeoutMs: 2_000,
+  listAbove: 5,
+  pageSize: 200,
 };
 
 const TIMED_OUT = Symbol('timed out');
@@ -44,7 +59,8 @@ interface Confirmation {
 /**
  * Slack users as Herald people. `users.info` gives the email (linking to Teams and email
  * identities), the guest flag (stakeholder) and deactivation; the `user_change` event brings the
- * same news as it happens.
+ * same news as it happens. Every Web API call goes through the door's one pacer (`pacer.ts`), and
+ * every answer is kept in the shared profile cache (`profiles.ts`).
  *
  * An actor's role is at most `authorizationMaxAgeMs` old: past that, Slack is asked again before
  * the request is acted on. If Slack does not answer within `refreshWaitMs`, the known record acts
@@ -57,25 +73,35 @@ export class SlackIdentity {
   private readonly confirmed = new Map<string, Confirmation>();
   private readonly lookups = new Map<string, Promise<Person>>();
   private readonly opts: SlackIdentityOptions;
+  /** Profiles from the cache, `users.list` and `users.info`, paced. */
+  readonly profiles: SlackProfiles;
 
   constructor(
-    private readonly client: WebClient,
+    client: WebClient,
     private readonly ctx: ActionContext,
     private readonly logger: Logger,
-    opts: Partial<SlackIdentityOptions> = {},
+    opts: Partial<SlackIdentityOptions> & {
+      /** The door's pacer, shared with anything else calling these methods; by default its own. */
+      pacer?: SlackPacer;
+      profiles?: Partial<SlackProfilesOptions>;
+    } = {},
   ) {
     this.opts = { ...DEFAULTS, ...opts };
+    const pacer = opts.pacer ?? new SlackPacer(ctx.clock, undefined, logger);
+    this.profiles = new SlackProfiles(client, pacer, ctx, logger, {
+      maxAgeMs: this.opts.profileMaxAgeMs,
+      listAbove: this.opts.listAbove,
+      pageSize: this.opts.pageSize,
+      ...opts.profiles,
+    });
+    this.directory = this.slackDirectory(null);
+    this.boundedDirectory = this.slackDirectory(this.opts.lookupTimeoutMs);
   }
 
-  /** The profile Slack reports, or null for an unknown user. */
+  /** The profile Slack reports now (`users.info`, paced, ahead of bulk look-ups), or null. */
   async profile(userId: string): Promise<SlackProfile | null> {
-    try {
-      const res = await this.client.users.info({ user: userId });
-      return res.user ? toSlackProfile(res.user) : null;
-    } catch (err) {
-      if ((err as { data?: { error?: string } }).data?.error === 'user_not_found') return null;
-      throw err;
-    }
+    const fetched = await this.profiles.info(userId, { urgent: true });
+    return fetched === NOT_NEEDED ? null : (fetched?.profile ?? null);
   }
 
   /**
@@ -87,7 +113,7 @@ export class SlackIdentity {
     const person =
       known && this.age(userId) < this.opts.authorizationMaxAgeMs
         ? known
-        : await this.confirm(userId, known);
+        : ((await this.confirmedElsewhere(userId)) ?? (await this.confirm(userId, known)));
     if (this.confirmed.get(userId)?.deleted) {
       throw new HeraldError('FORBIDDEN', 'Your Slack account is deactivated.');
     }
@@ -109,24 +135,46 @@ export class SlackIdentity {
   }
 
   /**
-   * Slack users Herald has not met, looked up for the core when a command or form names them;
-   * bounded like any stranger's lookup.
+   * Slack users Herald has not met, for a slash command: its reply goes through `response_url`,
+   * so it waits as long as Slack's pace takes — fifty strangers cost a `users.list` page or two,
+   * or, in a large workspace, tens of seconds of paced `users.info` — and never times out.
    */
-  readonly directory: Directory = {
-    profile: async (platform, userId) => {
-      if (platform !== 'slack') return null;
-      const profile = await this.within(this.profile(userId), this.opts.lookupTimeoutMs);
-      if (profile === TIMED_OUT) {
+  readonly directory: Directory;
+
+  /**
+   * The same for a modal, whose submission must be answered within Slack's three seconds: past
+   * `lookupTimeoutMs` the submission is refused with a request to try again; the look-ups go on
+   * and fill the cache, so the next try is quick.
+   */
+  readonly boundedDirectory: Directory;
+
+  private slackDirectory(timeoutMs: number | null): Directory {
+    const many = async (
+      platform: PlatformProfile['platform'],
+      userIds: readonly string[],
+    ): Promise<Map<string, PlatformProfile>> => {
+      const out = new Map<string, PlatformProfile>();
+      if (platform !== 'slack') return out;
+      const lookup = this.profiles.many(userIds, { urgent: timeoutMs !== null });
+      const found = timeoutMs === null ? await lookup : await this.within(lookup, timeoutMs);
+      if (found === TIMED_OUT) {
+        lookup.catch(() => undefined);
         throw new HeraldError(
           'INVALID_INPUT',
           'Slack did not answer in time; nothing was changed. Please try again.',
         );
       }
-      if (profile)
-        this.confirmed.set(userId, { at: this.ctx.clock.now(), deleted: profile.deleted });
-      return profile && { platform, ...profile };
-    },
-  };
+      for (const [id, fetched] of found) {
+        this.noteConfirmed(fetched);
+        out.set(id, { platform, ...fetched.profile });
+      }
+      return out;
+    };
+    return {
+      profile: async (platform, userId) => (await many(platform, [userId])).get(userId) ?? null,
+      profiles: many,
+    };
+  }
 
   /**
    * A `user_change` event: Slack's news about a user, applied at once to someone Herald knows.
@@ -135,15 +183,39 @@ export class SlackIdentity {
    */
   async observe(user: unknown, eventTime: number): Promise<void> {
     const profile = toSlackProfile(user);
-    if (!profile || profile.isBot) return;
-    if (!(await personBySlackUser(this.ctx, profile.userId))) return;
+    if (!profile) return;
     // `event_time` has whole seconds: the event happened at the latest at the end of that second.
-    await this.apply(profile, Math.min(this.ctx.clock.now(), eventTime * 1000 + 999));
+    const at = Math.min(this.ctx.clock.now(), eventTime * 1000 + 999);
+    // The cache is Slack's news for everyone (a bot's profile too: it is refused when named).
+    await this.profiles.remember([profile], at);
+    if (profile.isBot) return;
+    if (!(await personBySlackUser(this.ctx, profile.userId))) return;
+    await this.apply(profile, at);
   }
 
   private age(userId: string): number {
     const c = this.confirmed.get(userId);
     return c === undefined ? Infinity : this.ctx.clock.now() - c.at;
+  }
+
+  /** A directory answer, as new as this process's own confirmation or newer: recorded as one. */
+  private noteConfirmed({ profile, at }: Fetched): void {
+    const last = this.confirmed.get(profile.userId);
+    if (!last || last.at <= at) {
+      this.confirmed.set(profile.userId, { at, deleted: profile.deleted });
+    }
+  }
+
+  /**
+   * The person as Slack described them within `authorizationMaxAgeMs` to any replica (the shared
+   * cache: another replica's confirmation, a `users.list` page, a `user_change` event), applied
+   * now; null when no answer is that recent. Saves a `users.info` per replica and request.
+   */
+  private async confirmedElsewhere(userId: string): Promise<Person | null> {
+    const cached = (await this.profiles.cached([userId], this.opts.authorizationMaxAgeMs)).get(
+      userId,
+    );
+    return cached ? this.apply(cached.profile, cached.at) : null;
   }
 
   private async confirm(userId: string, known: Person | null): Promise<Person> {
@@ -178,17 +250,20 @@ export class SlackIdentity {
     return Promise.race([lookup, this.ctx.clock.sleep(ms).then((): typeof TIMED_OUT => TIMED_OUT)]);
   }
 
-  /** `users.info`, applied when it answers; one at a time per user, however many requests wait. */
+  /**
+   * `users.info` (paced, ahead of bulk look-ups), applied when it answers; one at a time per user,
+   * however many requests wait.
+   */
   private lookup(userId: string): Promise<Person> {
     const running = this.lookups.get(userId);
     if (running) return running;
-    const asked = this.ctx.clock.now();
-    const lookup = this.profile(userId)
-      .then((profile) => {
-        if (!profile) {
+    const lookup = this.profiles
+      .info(userId, { urgent: true })
+      .then((fetched) => {
+        if (!fetched || fetched === NOT_NEEDED) {
           throw new HeraldError('PERSON_NOT_FOUND', `Slack does not know the user ${userId}.`);
         }
-        return this.apply(profile, asked);
+        return this.apply(fetched.profile, fetched.at);
       })
       .finally(() => this.lookups.delete(userId));
     this.lookups.set(userId, lookup);

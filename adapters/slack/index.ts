@@ -5,6 +5,7 @@ import { unhandledSlackRequests } from './answer-unhandled.js';
 import { boltLogger } from './bolt-logger.js';
 import type { SlackDeps } from './deps.js';
 import { SlackIdentity } from './identity.js';
+import { SlackPacer } from './pacer.js';
 import { registerActions } from './listeners/actions.js';
 import { registerCommands } from './listeners/commands.js';
 import { registerHome } from './listeners/home.js';
@@ -12,7 +13,7 @@ import { registerUserChange } from './listeners/user-change.js';
 import { registerViews } from './listeners/views.js';
 import { SlackDirectMessenger } from './messenger.js';
 import { SLACK_BODY_LIMIT_BYTES, SLACK_WINDOW_MS, slackRequestGuard } from './request-guard.js';
-import { MemorySeenRequests } from './seen-requests.js';
+import { sharedSeenRequests } from './seen-requests.js';
 
 /**
  * How long a signature or event id is remembered: a request is accepted up to five minutes either
@@ -20,8 +21,6 @@ import { MemorySeenRequests } from './seen-requests.js';
  * one and five minutes.
  */
 const SEEN_RETENTION_MS = 2 * SLACK_WINDOW_MS;
-/** Far above what one workspace sends in ten minutes; bounds memory if something floods. */
-const SEEN_MAX_KEYS = 50_000;
 
 /**
  * The Slack door: Bolt on Herald's HTTP server at `/slack/events` (signed requests only), the
@@ -32,7 +31,8 @@ export const createSlackDoor: DoorFactory = ({ config, ctx, clock, logger }): Do
   if (!config.slack) return null;
   const { signingSecret, botToken, apiUrl, maxPerSecond } = config.slack;
   const log = boltLogger(logger);
-  // The delivery engine owns retries and rate-limit waits: the client must fail fast instead.
+  // The delivery engine and the pacer (pacer.ts) own retries and rate-limit waits: the client must
+  // fail fast instead.
   const clientOptions: WebClientOptions = {
     slackApiUrl: apiUrl,
     retryConfig: { retries: 0 },
@@ -42,9 +42,12 @@ export const createSlackDoor: DoorFactory = ({ config, ctx, clock, logger }): Do
   };
   const client = new WebClient(botToken, clientOptions);
   const doorLogger = logger.child({ door: 'slack' });
+  // The process's one pace for the Web API methods Herald calls, under Slack's tiers: the actor's
+  // confirmation and the directory's look-ups share it. (DMs are paced by the delivery engine.)
+  const pacer = new SlackPacer(ctx.clock, undefined, doorLogger);
   const deps: SlackDeps = {
     ctx,
-    identity: new SlackIdentity(client, ctx, doorLogger),
+    identity: new SlackIdentity(client, ctx, doorLogger, { pacer }),
     logger: doorLogger,
   };
 
@@ -58,11 +61,8 @@ export const createSlackDoor: DoorFactory = ({ config, ctx, clock, logger }): Do
         slackRequestGuard({
           signingSecret,
           clock,
-          // One process's memory; several replicas would share it through the database.
-          seen: new MemorySeenRequests(clock, {
-            retentionMs: SEEN_RETENTION_MS,
-            maxKeys: SEEN_MAX_KEYS,
-          }),
+          // In the shared database: a replay may reach any replica.
+          seen: sharedSeenRequests(ctx, SEEN_RETENTION_MS),
           logger: deps.logger,
         }),
       );

@@ -65,13 +65,15 @@ export function classifySlackError(err: unknown): DeliveryError {
 }
 
 /**
- * Sends stakeholder DMs: `conversations.open` (cached per user) then `chat.postMessage` with Block
- * Kit and a plain-text fallback. The client must not retry on its own: the engine owns retries.
+ * Sends stakeholder DMs: `chat.postMessage` with the person's user id as the channel, which posts
+ * into the app's DM with them — no `conversations.open` per person (a Tier 3 call, about 50 a
+ * minute, that would pace a first fan-out to thousands at that rate), and no DM channel to
+ * remember in one process's memory. Block Kit with a plain-text fallback. The client must not
+ * retry on its own: the engine owns retries.
  */
 export class SlackDirectMessenger implements Messenger {
   readonly channel = 'slack' as const;
   readonly limits: RateLimit[];
-  private readonly dmChannels = new Map<string, string>();
 
   constructor(
     private readonly client: WebClient,
@@ -89,29 +91,17 @@ export class SlackDirectMessenger implements Messenger {
     const userId = job.person.slackUserId;
     if (!userId) throw new DeliveryError('permanent', 'no Slack identity', { unreachable: true });
     try {
-      const channel = await this.dmChannel(userId);
       await this.client.chat.postMessage({
-        channel,
+        channel: userId,
         text: notificationText(job.event.payload),
+        // The fallback text is user text: shown as typed, never as formatting.
+        mrkdwn: false,
         blocks: notificationBlocks(job.event.payload) as never,
         unfurl_links: false,
         unfurl_media: false,
       });
     } catch (err) {
-      if (err instanceof DeliveryError) throw err;
-      const classified = classifySlackError(err);
-      if (classified.options.unreachable) this.dmChannels.delete(userId);
-      throw classified;
+      throw classifySlackError(err);
     }
-  }
-
-  private async dmChannel(userId: string): Promise<string> {
-    const cached = this.dmChannels.get(userId);
-    if (cached) return cached;
-    const res = await this.client.conversations.open({ users: userId });
-    const id = res.channel?.id;
-    if (!id) throw new DeliveryError('transient', 'slack: conversations.open returned no channel');
-    this.dmChannels.set(userId, id);
-    return id;
   }
 }

@@ -148,7 +148,9 @@ export class SlackEmulator {
       case 'chat.postMessage': {
         const channel = args.channel ?? '';
         const event = parseSlackText(args.text ?? '');
-        if (event) this.ledger.record({ channel: 'slack', recipient: channel.slice(1), ...event });
+        // A DM is addressed to the user id (the app's DM with them) or, once opened, its D… id.
+        const recipient = channel.startsWith('D') ? channel.slice(1) : channel;
+        if (event) this.ledger.record({ channel: 'slack', recipient, ...event });
         else this.ledger.unparsed += 1;
         return { ok: true, channel, ts: `${Date.now() / 1000}` };
       }

@@ -1,6 +1,7 @@
 import type { SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import { LoopbackRelay } from '../../test/support/smtp-server.js';
 import type { EventKind, Ledger } from './ledger.js';
+import { admit, TokenBucket } from './token-bucket.js';
 
 /** The `Subject:` header of a raw message (unfolded), without parsing the whole MIME tree. */
 function subjectOf(raw: string): string {
@@ -29,22 +30,34 @@ function parseSubject(subject: string): { incident: number; kind: EventKind } | 
  * A relay on loopback (smtp-server) that takes `latencyMs` to accept each message, as a remote
  * relay's queueing and disk write would: a transaction (MAIL FROM to the reply after DATA) lasts at
  * least that long, the dialogue's own round trips included. Its ceiling follows from Herald's pool:
- * connections ÷ latency messages per second.
+ * connections ÷ latency messages per second; with `rate`, also a sending rate as hosted relays
+ * enforce one: a token bucket checked at MAIL FROM, answered `451 4.7.1` past it.
  */
 export class SmtpEmulator extends LoopbackRelay {
   /** When each session's current transaction began (its MAIL FROM). */
   private readonly started = new Map<string, number>();
+  private readonly bucket: TokenBucket | null;
 
   constructor(
     private readonly ledger: Ledger,
     readonly latencyMs: number,
+    readonly rate?: { perSecond: number; burst: number },
   ) {
     super();
+    this.bucket = rate ? new TokenBucket(rate.perSecond, rate.burst) : null;
   }
 
   protected override hooks(): Partial<SMTPServerOptions> {
     return {
       onMailFrom: (_address, session, callback) => {
+        // Called from the constructor (see LoopbackRelay.hooks): `this.bucket` is read per call.
+        if (this.bucket && admit([this.bucket]) > 0) {
+          this.ledger.refuse('smtp 451');
+          const refused = Object.assign(new Error('4.7.1 Sending rate exceeded, try again later'), {
+            responseCode: 451,
+          });
+          return callback(refused);
+        }
         this.started.set(session.id, performance.now());
         callback();
       },

@@ -46,8 +46,11 @@ export class SqlPeopleRepo implements PeopleRepo {
   }
 
   async byEmail(email: string): Promise<Person | null> {
+    // Lowered by the database on both sides, as its unique index on lower(email) is: JavaScript's
+    // toLowerCase lowers letters (É) that SQLite's lower(), or PostgreSQL's under the C locale,
+    // keeps, and the stored address would then not even match itself.
     const row = await this.db.get<PersonRow>(
-      sql`SELECT * FROM people WHERE lower(email) = ${email.toLowerCase()}`,
+      sql`SELECT * FROM people WHERE lower(email) = lower(${email})`,
     );
     return row ? toPerson(row) : null;
   }
@@ -67,14 +70,25 @@ export class SqlPeopleRepo implements PeopleRepo {
   }
 
   async create(person: NewPerson, now: number): Promise<Person> {
+    const email = person.email ?? null;
+    const slack = person.slackUserId ?? null;
+    const teams = person.teamsAadId ?? null;
+    // Another process may meet the same person at the same moment: the unique keys (email,
+    // Slack id, Teams id) decide, and the loser gets the person the winner made.
     const row = await this.db.get<PersonRow>(
       sql`INSERT INTO people (display_name, email, slack_user_id, teams_aad_id, role, created_at)
-          VALUES (${person.displayName}, ${person.email ?? null}, ${person.slackUserId ?? null},
-                  ${person.teamsAadId ?? null}, ${person.role ?? 'stakeholder'}, ${now})
+          VALUES (${person.displayName}, ${email}, ${slack}, ${teams},
+                  ${person.role ?? 'stakeholder'}, ${now})
+          ON CONFLICT DO NOTHING
           RETURNING *`,
     );
-    if (!row) throw new Error('people: INSERT returned no row');
-    return toPerson(row);
+    if (row) return toPerson(row);
+    const holder =
+      (slack && (await this.bySlackUserId(slack))) ||
+      (teams && (await this.byTeamsAadId(teams))) ||
+      (email && (await this.byEmail(email)));
+    if (!holder) throw new Error('people: INSERT conflicted but no one holds its keys');
+    return holder;
   }
 
   async update(id: number, patch: PersonPatch): Promise<Person> {

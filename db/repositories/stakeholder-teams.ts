@@ -17,7 +17,8 @@ export class SqlStakeholderTeamsRepo implements StakeholderTeamsRepo {
 
   async byName(name: string): Promise<StakeholderTeam | null> {
     const row = await this.db.get<TeamRow>(
-      sql`SELECT id, name, description FROM stakeholder_teams WHERE lower(name) = ${name.toLowerCase()}`,
+      // Lowered by the database on both sides, as the unique index is (see people's byEmail).
+      sql`SELECT id, name, description FROM stakeholder_teams WHERE lower(name) = lower(${name})`,
     );
     return row ? toTeam(row) : null;
   }

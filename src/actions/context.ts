@@ -12,6 +12,11 @@ export interface ActionContext {
   channels: ReadonlySet<Channel>;
   admins: readonly AdminRef[];
   responderPolicy: 'members' | 'granted';
+  /**
+   * This process among the Herald processes sharing the database: it names the leases of
+   * once-at-a-time work (the reminder job). Default `local`.
+   */
+  replica?: string;
   /** Wakes the delivery worker once an action's deliveries are committed. */
   onQueued(): void;
   /**

@@ -1,5 +1,5 @@
 import type { Person, StakeholderTeam } from '../domain/types.js';
-import type { PlatformProfile, Target } from '../domain/targets.js';
+import type { Platform, PlatformProfile, Target } from '../domain/targets.js';
 import { HeraldError } from '../errors.js';
 import type { ActionContext } from './context.js';
 import { identifySlackUser, identifyTeamsUser, personByEmail } from './identify-person.js';
@@ -31,19 +31,37 @@ const knownUser = (ctx: ActionContext, platform: string, userId: string) =>
 
 /**
  * Looks up, through the door's directory, the platform users among `targets` that Herald has not
- * met. Writes nothing and holds no transaction (it waits on the platform): call it before the
- * action's transaction and hand the result to {@link resolveTargets}.
+ * met — all of one platform in one batch when the directory takes batches, so fifty mentions cost
+ * the door a few calls, not fifty. Writes nothing and holds no transaction (it waits on the
+ * platform): call it before the action's transaction and hand the result to {@link resolveTargets}.
  */
 export async function meetTargets(
   ctx: ActionContext,
   targets: readonly Target[],
 ): Promise<MetUsers> {
-  const met = new Map<string, PlatformProfile>();
+  const strangers = new Map<Platform, Set<string>>();
   for (const t of targets) {
-    if (t.kind !== 'user' || met.has(userKey(t.platform, t.userId))) continue;
-    if (await knownUser(ctx, t.platform, t.userId)) continue;
-    const profile = await ctx.directory?.profile(t.platform, t.userId);
-    if (profile) met.set(userKey(t.platform, t.userId), profile);
+    if (t.kind !== 'user') continue;
+    const ids = strangers.get(t.platform) ?? new Set<string>();
+    if (ids.has(t.userId) || (await knownUser(ctx, t.platform, t.userId))) continue;
+    strangers.set(t.platform, ids.add(t.userId));
+  }
+  const met = new Map<string, PlatformProfile>();
+  const directory = ctx.directory;
+  if (!directory) return met;
+  for (const [platform, ids] of strangers) {
+    if (directory.profiles) {
+      const found = await directory.profiles(platform, [...ids]);
+      for (const id of ids) {
+        const profile = found.get(id);
+        if (profile) met.set(userKey(platform, id), profile);
+      }
+    } else {
+      for (const id of ids) {
+        const profile = await directory.profile(platform, id);
+        if (profile) met.set(userKey(platform, id), profile);
+      }
+    }
   }
   return met;
 }

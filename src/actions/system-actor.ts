@@ -16,6 +16,8 @@ export async function systemActor(ctx: ActionContext): Promise<Person> {
   const known = await store.people.byId(Number(await store.settings.get(SYSTEM_ACTOR_KEY)) || 0);
   if (known) return known;
   return store.transaction(async () => {
+    // Processes starting together on one database make one system person between them.
+    await store.lock(SYSTEM_ACTOR_KEY);
     const id = Number(await store.settings.get(SYSTEM_ACTOR_KEY));
     const existing = Number.isInteger(id) && id > 0 ? await store.people.byId(id) : null;
     if (existing) return existing;

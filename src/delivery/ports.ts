@@ -59,6 +59,15 @@ export interface DeliveryQueue {
    */
   claimDue(channel: Channel, now: number, limit: number, leaseMs: number): Promise<DeliveryJob[]>;
   markSent(id: number, now: number): Promise<void>;
+  /** Extends the leases of claims still being sent (only rows still `sending`). */
+  renew(ids: readonly number[], leaseUntil: number): Promise<void>;
+  /**
+   * Tells every process on the database that deliveries were enqueued (PostgreSQL `NOTIFY`), so
+   * whichever owns the lane claims at once. A no-op where there is one process.
+   */
+  announce(): Promise<void>;
+  /** Calls `onAnnounce` when another process announces; returns a function that stops it. */
+  listen(onAnnounce: () => void): Promise<() => Promise<void>>;
   /** Gives a claim back untouched (the worker stopped before sending it): due again at once. */
   release(id: number): Promise<void>;
   scheduleRetry(id: number, at: number, error: string): Promise<void>;

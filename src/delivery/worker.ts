@@ -35,8 +35,19 @@ export interface DeliveryWorkerOptions {
   clock: Clock;
   /** Sends in flight at once, per channel (each channel is a lane of its own). Default 16. */
   concurrency?: number;
-  /** How long a claim holds before another worker may take it over. Default 60 s. */
+  /**
+   * How long a claim holds before another worker may take it over. Renewed every third of it
+   * while the send runs, so it can be short: a dead worker's claims go out again within it.
+   * Default 15 s.
+   */
   leaseMs?: number;
+  /**
+   * Which channels this worker may claim on now (see `LaneOwnership`); by default all. Several
+   * Herald processes on one database each send on the lanes they own.
+   */
+  lanes?: { owns(channel: Channel): boolean };
+  /** How long a settlement (`sent`, a retry) is retried while the database is away. Default 10 min. */
+  settleRetryMs?: number;
   /** Longest idle sleep; `wake()` and due times cut it short. Default 500 ms. */
   pollMs?: number;
   /** Attempts, the first included, before a transient failure becomes final. Default 8. */
@@ -81,6 +92,9 @@ export class DeliveryWorker {
   /** Claims on their way from the queue: each resolves once its sends are in their lane. */
   private readonly claiming = new Set<Promise<unknown>>();
   private running = false;
+  private renewal: NodeJS.Timeout | null = null;
+  private lastOutageLog = 0;
+  private readonly settleRetryMs: number;
   /** Bumped by each stop(): a claim from an earlier epoch is given back instead of sent. */
   private epoch = 0;
   /** The turn the latest send was given (see `nextTurn`). */
@@ -97,19 +111,50 @@ export class DeliveryWorker {
     this.clock = options.clock;
     this.concurrency = Math.max(1, options.concurrency ?? 16);
     this.claimBatch = Math.ceil(this.concurrency / 4);
-    this.leaseMs = options.leaseMs ?? 60_000;
+    this.leaseMs = options.leaseMs ?? 15_000;
     this.pollMs = options.pollMs ?? 500;
     this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.limiter = options.rateLimiter ?? new RateLimiter();
     this.logger = options.logger ?? silent;
+    this.settleRetryMs = options.settleRetryMs ?? 600_000;
   }
 
-  /** Starts the claim loop. Idempotent. */
+  /** Starts the claim loop and the lease renewal of sends in flight. Idempotent. */
   start(): void {
     if (this.running) return;
     this.running = true;
     this.loopDone = this.loop(++this.generation);
+    // A real timer: leases are held in wall time against other processes.
+    this.renewal = setInterval(() => void this.renewLeases(), Math.max(100, this.leaseMs / 3));
+    this.renewal.unref();
+  }
+
+  /**
+   * Extends the lease of every send in flight, so a slow send (an SMTP relay taking its time) is
+   * never taken over by another worker while this one is still on it.
+   */
+  private async renewLeases(): Promise<void> {
+    const ids = CHANNELS.flatMap((channel) => [...this.lanes[channel].keys()]);
+    if (ids.length === 0) return;
+    try {
+      await this.queue.renew(ids, this.clock.now() + this.leaseMs);
+    } catch (err) {
+      this.outage('renewing leases', err);
+    }
+  }
+
+  /** Logs a database failure once, then at most every 30 s while it lasts. */
+  private outage(what: string, err: unknown): void {
+    const now = Date.now();
+    if (now - this.lastOutageLog < 30_000) return;
+    this.lastOutageLog = now;
+    this.logger.error({ err }, `delivery worker: ${what} failed; retrying`);
+  }
+
+  /** Sends in flight on one channel's lane. */
+  inFlight(channel: Channel): number {
+    return this.lanes[channel].size;
   }
 
   /** New deliveries were enqueued: claim now instead of at the next poll. */
@@ -125,6 +170,8 @@ export class DeliveryWorker {
    */
   async stop(timeoutMs: number): Promise<void> {
     this.running = false;
+    if (this.renewal) clearInterval(this.renewal);
+    this.renewal = null;
     this.epoch += 1;
     this.wake();
     // The loop's last round, and any claim still on its way from the queue (of the earlier epoch:
@@ -175,6 +222,8 @@ export class DeliveryWorker {
         // Under load, claim a few at a time: a transaction per freed slot costs more than it
         // gains. A slot freeing wakes us, so the lane is looked at again soon.
         if (free < (busy === 0 ? 1 : this.claimBatch)) continue;
+        // Another process sends on this channel: its limits are that process's to keep.
+        if (this.options.lanes && !this.options.lanes.owns(channel)) continue;
         try {
           const claimed = (await this.claimLane(channel)).length;
           // A full batch means more may be due: go round again once a slot frees (which wakes us).
@@ -183,8 +232,9 @@ export class DeliveryWorker {
             if (next !== null) delay = Math.min(delay, Math.max(1, next - this.clock.now()));
           }
         } catch (err) {
-          // One lane's failure (SQLITE_BUSY) does not hold up the others; it is tried next round.
-          this.logger.error({ err, channel }, 'delivery worker: claiming failed');
+          // One lane's failure (SQLITE_BUSY, the database away) does not hold up the others; it
+          // is tried next round.
+          this.outage(`claiming on ${channel}`, err);
         }
       }
       if (current() && !this.woken) await this.idle(delay);
@@ -291,15 +341,34 @@ export class DeliveryWorker {
           this.clock.now() + error.options.retryAfterMs,
         );
       }
-      await this.settleFailure(job, error);
+      await this.persist(() => this.settleFailure(job, error));
       return;
     }
-    await this.queue.markSent(job.delivery.id, this.clock.now());
+    const sentAt = this.clock.now();
+    await this.persist(() => this.queue.markSent(job.delivery.id, sentAt));
     this.logger.debug?.(
       { deliveryId: job.delivery.id, incident: job.event.incidentId, channel },
       'delivery sent',
     );
     this.report(job, 'sent');
+  }
+
+  /**
+   * Writes a settlement, retrying while the database is away: a send that happened must be
+   * recorded, or its lease would run out and another worker would send it again.
+   */
+  private async persist(write: () => Promise<void>): Promise<void> {
+    const deadline = this.clock.now() + this.settleRetryMs;
+    for (let wait = 100; ; wait = Math.min(wait * 2, 5_000)) {
+      try {
+        await write();
+        return;
+      } catch (err) {
+        if (this.clock.now() + wait > deadline) throw err;
+        this.outage('settling', err);
+        await this.clock.sleep(wait);
+      }
+    }
   }
 
   private async settleFailure(job: DeliveryJob, error: DeliveryError): Promise<void> {

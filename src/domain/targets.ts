@@ -36,6 +36,10 @@ export interface TeamsProfile {
 export type PlatformProfile =
   ({ platform: 'slack' } & SlackProfile) | ({ platform: 'teams' } & TeamsProfile);
 
+/** The platform's id of the user a profile describes (Slack user id, Entra ID object id). */
+export const profileUserId = (p: PlatformProfile): string =>
+  p.platform === 'slack' ? p.userId : p.aadId;
+
 /**
  * Looks up platform users Herald has not met yet (a mention of someone new). Provided by the door
  * the request came through, for the length of that request.
@@ -43,4 +47,13 @@ export type PlatformProfile =
 export interface Directory {
   /** The platform's profile, or null when the platform does not know the user. */
   profile(platform: Platform, userId: string): Promise<PlatformProfile | null>;
+  /**
+   * Several users of one platform at once (a command naming fifty people), so a door can look them
+   * up in as few calls as its platform allows. The users the platform does not know are left out.
+   * Without it, `profile` is asked for each.
+   */
+  profiles?(
+    platform: Platform,
+    userIds: readonly string[],
+  ): Promise<ReadonlyMap<string, PlatformProfile>>;
 }

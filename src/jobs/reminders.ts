@@ -3,6 +3,10 @@ import type { Channel, Incident, Person } from '../domain/types.js';
 import { reaches } from '../notify/channels.js';
 import { fanOut } from '../notify/fan-out.js';
 
+const JOB_LEASE = 'job:reminders';
+/** Longer than the minute between runs, so a running holder never loses it. */
+const JOB_LEASE_MS = 150_000;
+
 /** Open incidents looked at per run: far more than any organisation has open at once. */
 const SCAN_LIMIT = 10_000;
 /** A reminder is a nudge to act: the first chat channel that reaches the declarer, else email. */
@@ -47,9 +51,16 @@ export async function runReminders(
   const reminded: number[] = [];
   if (minutes <= 0) return { reminded };
   const { store } = ctx;
+  // One process at a time runs the job: the lease passes to another only once its holder stops
+  // renewing it (each run renews it; runs are a minute apart).
+  if (!(await store.leases.acquire(JOB_LEASE, ctx.replica ?? 'local', now, JOB_LEASE_MS))) {
+    return { reminded };
+  }
   for (const candidate of await store.incidents.list({ status: 'open', limit: SCAN_LIMIT })) {
     if (!reminderDue(candidate, now, windowMs) || candidate.declaredBy === null) continue;
     const sent = await store.transaction(async () => {
+      // Belt and braces: two runs overlapping at a lease's handover still nudge once.
+      await store.lock(`reminder:${candidate.id}`);
       const incident = await store.incidents.byId(candidate.id);
       if (!incident || !reminderDue(incident, now, windowMs) || incident.declaredBy === null) {
         return false;

@@ -76,7 +76,7 @@ describe('fan-out under injected faults', () => {
     const delivered = new Map<string, number>();
     for (const c of slack.callsOf('chat.postMessage')) {
       const channel = String(c.args.channel);
-      if (channel.startsWith('DUOK')) delivered.set(channel, (delivered.get(channel) ?? 0) + 1);
+      if (channel.startsWith('UOK')) delivered.set(channel, (delivered.get(channel) ?? 0) + 1);
     }
     expect(delivered.size).toBe(280);
     expect([...delivered.values()].every((n) => n === 1)).toBe(true);

@@ -576,6 +576,9 @@ describe('DeliveryWorker loop', () => {
     );
     w.start();
     await waitFor(() => readDelivery(db, id).state === 'sent', 'the delivery');
-    expect(logger.error).toHaveBeenCalledTimes(2);
+    // Both failures happened; while the database keeps failing, one line says so (not one a poll).
+    expect(failures).toBeLessThan(0);
+    expect(logger.error).toHaveBeenCalledTimes(1);
+    expect(String(logger.error.mock.calls[0]?.[1])).toMatch(/claiming on slack failed; retrying/);
   });
 });

@@ -1,3 +1,4 @@
+import { incidentLinker } from '../../src/stakeholder-link.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +34,7 @@ describe('the reminder door', () => {
         config: loadConfig({ REMINDER_MINUTES: '0' }),
         ctx: h.ctx,
         clock: h.clock,
+        incidentLink: incidentLinker('x'.repeat(32), 'http://localhost:3000', Date.now),
         logger: silentLogger,
         secret: 'x'.repeat(32),
       });

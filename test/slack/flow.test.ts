@@ -75,7 +75,7 @@ describe('the responder flow over signed Slack requests', () => {
       'cfo@corp.example:resolved',
       'pr@partner.example:resolved',
     ]);
-    // The DM went to the channel conversations.open returned, with Block Kit and the facts.
+    // The DM went into the app's DM with the user, with Block Kit and the facts.
     const update = dmsTo('UGUS')[1]!;
     expect(JSON.stringify(update.blocks)).toContain('EU customers cannot pay by card');
     // Typed mentions stay text: escaped, never a live <!channel> or <@U…>.

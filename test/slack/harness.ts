@@ -29,13 +29,17 @@ export interface SlackHarness {
 }
 
 export interface SlackHarnessOptions {
-  /** Herald's clock, which also signs the requests; by default the system's. */
+  /**
+   * Herald's clock, which also signs the requests and runs the fake Slack's rate limits; by default
+   * the system's.
+   */
   clock?: FakeClock;
 }
 
 export async function slackHarness(opts: SlackHarnessOptions = {}): Promise<SlackHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'herald-slack-'));
-  const slack = await new FakeSlack().start();
+  const clock = opts.clock;
+  const slack = await new FakeSlack(clock ? { now: () => clock.now() } : {}).start();
   slack.addUser({ id: 'UADA', name: 'Ada', email: 'ada@corp.example' });
   slack.addUser({ id: 'URITA', name: 'Rita', email: 'rita@corp.example' });
   slack.addUser({ id: 'UANN', name: 'Ann', email: 'ann@corp.example' });
@@ -81,6 +85,13 @@ export async function slackHarness(opts: SlackHarnessOptions = {}): Promise<Slac
       await herald.stop();
       await slack.stop();
       rmSync(dir, { recursive: true, force: true });
+      // Every Slack test, whatever it is about: Herald never calls a method Slack told it to leave
+      // alone for a while (a 429's Retry-After, injected or from the tiers).
+      if (slack.earlyRetries.length > 0) {
+        throw new Error(
+          `requests sent into a 429's Retry-After: ${JSON.stringify(slack.earlyRetries)}`,
+        );
+      }
     },
   };
 }

@@ -28,14 +28,18 @@ const delivery = (person: string) =>
     .all(person);
 
 describe('SlackDirectMessenger', () => {
-  it('opens the DM once per person and reuses it', async () => {
+  it('posts into the DM by user id, never opening a conversation (a Tier 3 call per person)', async () => {
     await run('URITA', 'new Outage');
     await run('URITA', 'subscribe 1 <@UGUS>');
     await run('URITA', 'notify 1 first');
     await run('URITA', 'notify 1 second');
     await eventually(() => expect(h.slack.dms()).toHaveLength(3));
-    expect(h.slack.callsOf('conversations.open')).toHaveLength(1);
-    expect(h.slack.callsOf('chat.postMessage').every((c) => c.args.channel === 'DUGUS')).toBe(true);
+    expect(h.slack.callsOf('conversations.open')).toHaveLength(0);
+    expect(h.slack.callsOf('chat.postMessage').map((c) => c.args.channel)).toEqual([
+      'UGUS',
+      'UGUS',
+      'UGUS',
+    ]);
   });
 
   it('a 429 is retried after Retry-After by the engine, not by the SDK', async () => {
@@ -67,7 +71,7 @@ describe('SlackDirectMessenger', () => {
       expect(h.email.log()).toEqual(['ann@corp.example:subscribed', 'ann@corp.example:update']),
     );
     expect(
-      h.slack.callsOf('chat.postMessage').filter((c) => c.args.channel === 'DUANN'),
+      h.slack.callsOf('chat.postMessage').filter((c) => c.args.channel === 'UANN'),
     ).toHaveLength(1);
     expect(await run('URITA', 'stakeholders 1')).toContain(
       'Ann &lt;ann@corp.example&gt; — via direct — email sent, Slack failed (slack: user_disabled)',

@@ -6,6 +6,95 @@ import { readSpec, specsAvailable } from './specs.js';
 export interface SlackCall {
   method: string;
   args: Record<string, unknown>;
+  /** Refused with 429 because the method's tier was spent. */
+  limited?: boolean;
+}
+
+/**
+ * A method's limit as Slack applies it, per method per workspace per app: `perMinute` requests a
+ * minute on average, with bursts of up to `burst` (a token bucket of `burst` tokens refilled at
+ * `perMinute / 60` a second). Slack publishes the tiers' rates, not their bursts.
+ */
+export interface SlackTier {
+  perMinute: number;
+  burst: number;
+}
+
+/**
+ * Slack's documented tiers (docs.slack.dev/apis/web-api/rate-limits: Tier 1 "1+ per minute",
+ * Tier 2 "20+", Tier 3 "50+", Tier 4 "100+"), each method under the tier its reference page gives
+ * (docs.slack.dev/reference/methods/<method>, "Rate limits"). The rates are the documented floors;
+ * the bursts are this fake's choice, smaller than Slack's "occasional" (Tier 2), "sporadic"
+ * (Tier 3) and "generous" (Tier 4) bursts are likely to be, so the fake is at least as strict.
+ * Deliberately independent of Herald's own pacing (adapters/slack/pacer.ts): the fake judges it.
+ */
+const TIER = {
+  2: { perMinute: 20, burst: 5 },
+  3: { perMinute: 50, burst: 10 },
+  4: { perMinute: 100, burst: 20 },
+} as const satisfies Record<number, SlackTier>;
+
+export const SLACK_TIERS: Readonly<Record<string, SlackTier>> = {
+  'users.list': TIER[2],
+  'users.lookupByEmail': TIER[3],
+  'conversations.open': TIER[3],
+  'users.info': TIER[4],
+  'views.open': TIER[4],
+  'views.update': TIER[4],
+  'views.push': TIER[4],
+  'views.publish': TIER[4],
+  'chat.postEphemeral': TIER[4],
+  // "Special": "allows hundreds of requests per minute".
+  'auth.test': { perMinute: 200, burst: 50 },
+  // chat.postMessage ("Special": about one a second per channel, plus an unpublished workspace
+  // limit) is not limited here: the delivery engine's own limits are tested on their own.
+};
+
+export interface FakeSlackOptions {
+  /**
+   * The fake's time in ms, for its rate limits and `Retry-After` windows: by default the process's
+   * monotonic clock; a test that drives Herald's clock passes the same one.
+   */
+  now?: () => number;
+  /** Replaces the limits of some methods (`null`: none); every other method keeps Slack's. */
+  tiers?: Readonly<Record<string, SlackTier | null>>;
+}
+
+/** A token bucket, checked when a request arrives; a refused request costs nothing. */
+class Bucket {
+  private tokens: number;
+  constructor(
+    private readonly tier: SlackTier,
+    private last: number,
+  ) {
+    this.tokens = tier.burst;
+  }
+
+  /** Takes a token and returns 0, or returns the ms until one is there. */
+  take(now: number): number {
+    const rate = this.tier.perMinute / 60_000;
+    this.tokens = Math.min(this.tier.burst, this.tokens + Math.max(0, now - this.last) * rate);
+    this.last = Math.max(this.last, now);
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return 0;
+    }
+    return (1 - this.tokens) / rate;
+  }
+}
+
+/**
+ * How long after a 429 was answered a request of the same method still counts as already in flight
+ * (sent before the caller could read the 429) rather than sent into the window: real time, since
+ * it is about the sockets, not the fake's clock.
+ */
+const IN_FLIGHT_GRACE_MS = 100;
+
+/** A request that arrived while a `Retry-After` the fake had answered for its method still ran. */
+export interface EarlyRetry {
+  method: string;
+  /** How much of the window was left, ms on the fake's clock. */
+  earlyByMs: number;
 }
 
 export interface SlackUserFixture {
@@ -158,14 +247,29 @@ async function readBody(
 /**
  * A fake Slack Web API on loopback. It records every call, answers the methods Herald uses, checks
  * each call against Slack's OpenAPI description (method exists, required arguments present) and
- * Block Kit limits, and can be told to fail. `respond()` posts (response_url) land in `responses`.
+ * Block Kit limits, and can be told to fail. It limits each method by its tier as Slack does
+ * ({@link SLACK_TIERS}: 429 with `Retry-After` past it) and records any request sent while a
+ * `Retry-After` it answered still runs (`earlyRetries`). `respond()` posts (response_url) land in
+ * `responses`.
  */
 export class FakeSlack {
   readonly calls: SlackCall[] = [];
   readonly responses: Array<{ id: string; body: Record<string, unknown> }> = [];
   /** Conformance problems; tests assert it stays empty. */
   readonly problems: string[] = [];
+  /** 429s answered because a method's tier was spent. */
+  readonly limited: Array<{ method: string; retryAfter: number }> = [];
+  /**
+   * Requests that arrived while their method was still under a `Retry-After` the fake had sent
+   * (injected or from a tier): a caller that honours 429s leaves this empty.
+   */
+  readonly earlyRetries: EarlyRetry[] = [];
   private readonly users = new Map<string, SlackUserFixture>();
+  private readonly now: () => number;
+  private readonly tiers: Readonly<Record<string, SlackTier | null>>;
+  private readonly buckets = new Map<string, Bucket>();
+  /** Per workspace and method: until when (fake's clock) its last 429 holds, and when sent. */
+  private readonly windows = new Map<string, { until: number; answeredAt: number }>();
   private readonly failures = new Map<string, Failure[]>();
   private readonly failuresFor = new Map<string, Failure>();
   private readonly holds = new Map<string, Array<{ gate: Promise<void>; open: () => void }>>();
@@ -178,6 +282,11 @@ export class FakeSlack {
   /** Faults injected so far, by kind. */
   readonly injected: Record<string, number> = {};
   url = '';
+
+  constructor(opts: FakeSlackOptions = {}) {
+    this.now = opts.now ?? (() => performance.now());
+    this.tiers = { ...SLACK_TIERS, ...opts.tiers };
+  }
 
   /** Injects random faults into `chat.postMessage` from now on (`null` stops them). */
   faults(plan: FaultPlan | null): void {
@@ -207,9 +316,15 @@ export class FakeSlack {
         return;
       }
       void this.handle(req).then(
-        ({ status, body, headers }) => {
+        ({ status, body, headers, window }) => {
           res.writeHead(status, { 'content-type': 'application/json', ...headers });
           res.end(JSON.stringify(body));
+          if (window) {
+            this.windows.set(window.key, {
+              until: window.until,
+              answeredAt: performance.now(),
+            });
+          }
         },
         (err: Error) => {
           res.writeHead(500);
@@ -231,7 +346,7 @@ export class FakeSlack {
     return `${this.url}/respond/${id}`;
   }
 
-  /** Adds a user, or replaces one: what `users.info` answers from now on. */
+  /** Adds a user, or replaces one: what `users.info`, `users.list` answer from now on. */
   addUser(user: SlackUserFixture): void {
     this.users.set(user.id, user);
   }
@@ -274,8 +389,8 @@ export class FakeSlack {
 
   /** Every `chat.postMessage` to this user's DM fails as given, until cleared. */
   failDmsTo(userId: string, failure: Failure | null): void {
-    if (failure) this.failuresFor.set(`D${userId}`, failure);
-    else this.failuresFor.delete(`D${userId}`);
+    if (failure) this.failuresFor.set(userId, failure);
+    else this.failuresFor.delete(userId);
   }
 
   private pickFault(req: IncomingMessage): FaultPlan['kinds'][number] | null {
@@ -307,9 +422,13 @@ export class FakeSlack {
     );
   }
 
-  private async handle(
-    req: IncomingMessage,
-  ): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
+  private async handle(req: IncomingMessage): Promise<{
+    status: number;
+    body: unknown;
+    headers?: Record<string, string>;
+    /** A 429: the window it opens for its workspace and method. */
+    window?: { key: string; until: number };
+  }> {
     const { args } = await readBody(req);
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path.startsWith('/respond/')) {
@@ -317,21 +436,54 @@ export class FakeSlack {
       return { status: 200, body: { ok: true } };
     }
     const method = path.replace(/^\/api\//, '');
-    this.calls.push({ method, args });
+    const call: SlackCall = { method, args };
+    this.calls.push(call);
     this.conform(method, args, req);
+    // Limits are per method per workspace per app (the bot token stands for that pair here);
+    // chat.postMessage's are per channel.
+    const key = [
+      req.headers.authorization ?? String(args.token),
+      method,
+      ...(method === 'chat.postMessage' ? [String(args.channel)] : []),
+    ].join(' ');
+    const now = this.now();
+    const window = this.windows.get(key);
+    if (
+      window &&
+      now < window.until &&
+      performance.now() - window.answeredAt > IN_FLIGHT_GRACE_MS
+    ) {
+      this.earlyRetries.push({ method, earlyByMs: window.until - now });
+    }
+    const tooMany = (retryAfter: number) => ({
+      status: 429,
+      body: { ok: false, error: 'ratelimited' },
+      headers: { 'retry-after': String(retryAfter) },
+      window: { key, until: now + retryAfter * 1000 },
+    });
+    const tier = this.tiers[method];
+    if (tier) {
+      let bucket = this.buckets.get(key);
+      if (!bucket) this.buckets.set(key, (bucket = new Bucket(tier, now)));
+      const waitMs = bucket.take(now);
+      if (waitMs > 0) {
+        // Whole seconds, at least one, as Slack sends them.
+        const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
+        call.limited = true;
+        this.limited.push({ method, retryAfter });
+        return tooMany(retryAfter);
+      }
+    }
     const held = this.holds.get(method)?.shift();
     if (held) await held.gate;
     const failure =
       this.failures.get(method)?.shift() ??
-      (method === 'chat.postMessage' ? this.failuresFor.get(String(args.channel)) : undefined);
+      (method === 'chat.postMessage'
+        ? this.failuresFor.get(String(args.channel).replace(/^D/, 'U'))
+        : undefined);
     if (failure) {
       if ('error' in failure) return { status: 200, body: { ok: false, error: failure.error } };
-      if (failure.status === 429)
-        return {
-          status: 429,
-          body: { ok: false, error: 'ratelimited' },
-          headers: { 'retry-after': String(failure.retryAfter) },
-        };
+      if (failure.status === 429) return tooMany(failure.retryAfter);
       return { status: 500, body: { ok: false } };
     }
     return { status: 200, body: this.answer(method, args) };
@@ -376,6 +528,31 @@ export class FakeSlack {
         const id = String(args.user);
         if (!this.users.has(id)) return { ok: false, error: 'user_not_found' };
         return { ok: true, user: this.userObject(id) };
+      }
+      case 'users.lookupByEmail': {
+        const email = String(args.email).toLowerCase();
+        const user = [...this.users.values()].find((u) => u.email?.toLowerCase() === email);
+        if (!user) return { ok: false, error: 'users_not_found' };
+        return { ok: true, user: this.userObject(user.id) };
+      }
+      case 'users.list': {
+        // Cursor pagination as Slack does it: an opaque cursor, an empty one after the last page.
+        const ids = [...this.users.keys()];
+        const cursor = typeof args.cursor === 'string' && args.cursor ? args.cursor : null;
+        const start = cursor === null ? 0 : Number(Buffer.from(cursor, 'base64url').toString());
+        if (!Number.isInteger(start) || start < 0 || start > ids.length)
+          return { ok: false, error: 'invalid_cursor' };
+        const limit = Math.min(1000, Number(args.limit) > 0 ? Number(args.limit) : ids.length);
+        const page = ids.slice(start, start + limit);
+        const next = start + page.length;
+        return {
+          ok: true,
+          members: page.map((id) => this.userObject(id)),
+          cache_ts: Math.floor(Date.now() / 1000),
+          response_metadata: {
+            next_cursor: next < ids.length ? Buffer.from(String(next)).toString('base64url') : '',
+          },
+        };
       }
       case 'conversations.open':
         return { ok: true, channel: { id: `D${String(args.users)}` } };

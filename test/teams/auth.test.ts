@@ -1,3 +1,4 @@
+import { incidentLinker } from '../../src/stakeholder-link.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTeamsDoor } from '../../adapters/teams/index.js';
 import { loadConfig } from '../../src/config.js';
@@ -77,6 +78,7 @@ describe('Teams HTTP endpoint and authentication', () => {
       clock: systemClock,
       logger: silentLogger,
       secret: 'x'.repeat(32),
+      incidentLink: incidentLinker('x'.repeat(32), 'http://localhost:3000', Date.now),
     };
     expect(await createTeamsDoor({ ...deps, config: loadConfig({}) })).toBeNull();
     const door = await createTeamsDoor({
@@ -182,6 +184,7 @@ describe('Teams configuration at start-up', () => {
       let outcome: string;
       try {
         const door = await createTeamsDoor({
+          incidentLink: incidentLinker('x'.repeat(32), 'http://localhost:3000', Date.now),
           ctx: {} as CommandContext,
           clock: systemClock,
           logger: silentLogger,

@@ -14,7 +14,10 @@ const ROOTS: Record<string, CommandRoot> = {
 
 /**
  * `/incident` and `/stakeholders`: ack at once (Slack allows three seconds), then decode Slack's
- * markup, run the command through the one dispatcher and answer ephemerally through `respond`.
+ * markup, run the command through the one dispatcher and answer ephemerally through `respond` —
+ * once: `response_url` takes five replies within thirty minutes. A command naming many people
+ * Herald has not met waits for Slack's pace (the directory never times out); a rate limit is
+ * waited out, never the reply.
  */
 export function registerCommands(app: App, deps: SlackDeps): void {
   for (const [name, root] of Object.entries(ROOTS)) {

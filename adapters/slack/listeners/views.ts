@@ -55,7 +55,8 @@ interface Submission {
  * Modal submissions. Each form is a command: it runs through the same dispatcher as the slash
  * commands, so it does what they do and answers in their words. The command runs before the ack
  * so a refusal shows on the field it is about (`response_action: errors`); only people Herald has
- * never met need `users.info` first. Refreshing a list under the modal happens after the ack.
+ * never met need Slack first (the shared cache, else a paced look-up within the time left).
+ * Refreshing a list under the modal happens after the ack.
  */
 export function registerViews(app: App, deps: SlackDeps): void {
   const handle = (
@@ -99,8 +100,15 @@ export function registerViews(app: App, deps: SlackDeps): void {
     });
   };
 
+  // People picked here whom Herald has not met are looked up within the three seconds, or the
+  // submission asks to try again (the look-up goes on and is cached for the next try).
   const run = (actor: Person, command: Command) =>
-    executeCommand({ ...deps.ctx, directory: deps.identity.directory }, actor, command, 'slack');
+    executeCommand(
+      { ...deps.ctx, directory: deps.identity.boundedDirectory },
+      actor,
+      command,
+      'slack',
+    );
 
   const incidentOf = (meta: string | undefined): number => {
     const id = metadata(incidentMeta, meta)?.incidentId;
