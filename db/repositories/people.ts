@@ -39,9 +39,15 @@ export class SqlPeopleRepo implements PeopleRepo {
   }
 
   async byIds(ids: readonly number[]): Promise<Person[]> {
-    const rows = await inChunks(ids, (chunk) =>
-      this.db.all<PersonRow>(sql`SELECT * FROM people WHERE id IN ${chunk}`),
-    );
+    // PostgreSQL takes the whole list as one array parameter; SQLite's IN list is capped.
+    const rows =
+      this.db.dialect === 'postgres'
+        ? await this.db.all<PersonRow>(
+            sql`SELECT * FROM people WHERE id = ANY(${sql.param([...ids])}::integer[]) ORDER BY id`,
+          )
+        : await inChunks(ids, (chunk) =>
+            this.db.all<PersonRow>(sql`SELECT * FROM people WHERE id IN ${chunk}`),
+          );
     return rows.map(toPerson);
   }
 
