@@ -315,3 +315,31 @@ export const platformProfiles = pgTable(
     index('platform_profiles_fetched').on(t.fetchedAt),
   ],
 );
+
+/** Sessions of the stakeholder pages (see `schema.ts`). */
+export const webSessions = pgTable(
+  'web_sessions',
+  {
+    idHash: text('id_hash').primaryKey(),
+    personId: integer('person_id')
+      .notNull()
+      .references(() => people.id, { onDelete: 'cascade' }),
+    createdAt: ms('created_at').notNull(),
+    expiresAt: ms('expires_at').notNull(),
+  },
+  (t) => [
+    index('web_sessions_by_person').on(t.personId),
+    index('web_sessions_expiry').on(t.expiresAt),
+  ],
+);
+
+/** Fixed-window counters for limits shared by the replicas (see `schema.ts`). */
+export const rateLimits = pgTable(
+  'rate_limits',
+  {
+    key: text('key').primaryKey(),
+    hits: integer('hits').notNull(),
+    windowEnds: ms('window_ends').notNull(),
+  },
+  (t) => [index('rate_limits_window').on(t.windowEnds)],
+);

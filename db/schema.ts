@@ -307,3 +307,38 @@ export const platformProfiles = sqliteTable(
     index('platform_profiles_fetched').on(t.fetchedAt),
   ],
 );
+
+/**
+ * Sessions of the stakeholder pages, opened by a signed link. Only a hash of the session id is
+ * kept: a copy of the database opens no one's session. Shared by every replica, so any of them
+ * may serve any page; "stop everything" deletes a person's sessions.
+ */
+export const webSessions = sqliteTable(
+  'web_sessions',
+  {
+    idHash: text('id_hash').primaryKey(),
+    personId: integer('person_id')
+      .notNull()
+      .references(() => people.id, { onDelete: 'cascade' }),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [
+    index('web_sessions_by_person').on(t.personId),
+    index('web_sessions_expiry').on(t.expiresAt),
+  ],
+);
+
+/**
+ * Fixed-window counters for limits that must hold across replicas ("email me a new link"): one
+ * row per key, its hits in the window that ends at `window_ends`.
+ */
+export const rateLimits = sqliteTable(
+  'rate_limits',
+  {
+    key: text('key').primaryKey(),
+    hits: integer('hits').notNull(),
+    windowEnds: integer('window_ends').notNull(),
+  },
+  (t) => [index('rate_limits_window').on(t.windowEnds)],
+);

@@ -11,6 +11,7 @@ import { SqlSettingsRepo } from './repositories/settings.js';
 import { SqlStakeholderTeamsRepo } from './repositories/stakeholder-teams.js';
 import { SqlSubscriptionsRepo } from './repositories/subscriptions.js';
 import { SqlUpdatesRepo } from './repositories/updates.js';
+import { SqlRateLimitsRepo, SqlWebSessionsRepo } from './repositories/web-sessions.js';
 
 /**
  * The core's `Store` on either database. Every repository runs on the one executor, which scopes
@@ -32,6 +33,8 @@ export function createStore(db: Executor): Store {
     replicas: new SqlReplicasRepo(db),
     once: new SqlOnceRepo(db),
     platformProfiles: new SqlPlatformProfilesRepo(db),
+    webSessions: new SqlWebSessionsRepo(db),
+    rateLimits: new SqlRateLimitsRepo(db),
     transaction: (fn) => db.transaction(() => fn(store)),
     lock: (key) => db.lock(key),
   };

@@ -14,6 +14,7 @@ import { HeraldMetrics } from '../adapters/http/metrics.js';
 import { createHttpApp, finishHttpApp, listen } from '../adapters/http/server.js';
 import { createSlackDoor } from '../adapters/slack/index.js';
 import { createTeamsDoor } from '../adapters/teams/index.js';
+import { createWebDoor } from '../adapters/web/index.js';
 import { SqlDeliveryQueue } from '../db/delivery-queue.js';
 import type { Executor } from '../db/executor.js';
 import { openDatabase } from '../db/open.js';
@@ -55,6 +56,7 @@ export const DOORS: readonly DoorFactory[] = [
   createSlackDoor,
   createTeamsDoor,
   createEmailDoor,
+  createWebDoor,
   createIntakeDoor,
   createReminderDoor,
 ];

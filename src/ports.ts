@@ -280,6 +280,43 @@ export interface PlatformProfilesRepo {
   prune(before: number): Promise<number>;
 }
 
+/** A session of the stakeholder pages, as stored: only a hash of its id is kept. */
+export interface NewWebSession {
+  idHash: string;
+  personId: number;
+  expiresAt: number;
+}
+
+/**
+ * Sessions of the stakeholder pages, shared by every process on the database so any replica may
+ * serve any page, and so "stop everything" ends them everywhere at once.
+ */
+export interface WebSessionsRepo {
+  create(session: NewWebSession, now: number): Promise<void>;
+  /** The person of a session that has not expired at `now`; null for anything else. */
+  personOf(idHash: string, now: number): Promise<number | null>;
+  delete(idHash: string): Promise<void>;
+  /** Ends every session of the person; resolves with how many there were. */
+  deleteForPerson(personId: number): Promise<number>;
+  /** Forgets the sessions expired by `now`; resolves with how many. */
+  prune(now: number): Promise<number>;
+}
+
+/**
+ * Counters for limits that must hold for every process together (a per-process counter would let
+ * `n` replicas allow `n` times the limit).
+ */
+export interface RateLimitsRepo {
+  /**
+   * Counts one hit on `key` in its fixed window of `windowMs` (a window starts with the first hit
+   * after the last one ended) and resolves with the hits in that window, this one included. One
+   * statement: of processes hitting at once, each sees a distinct count.
+   */
+  hit(key: string, now: number, windowMs: number): Promise<number>;
+  /** Forgets the windows ended by `now`; resolves with how many. */
+  prune(now: number): Promise<number>;
+}
+
 /**
  * All repositories plus a transaction: `fn` runs atomically — every repository call made while it
  * runs, through `tx` or not, is part of it — and a nested call joins the outer transaction.
@@ -298,6 +335,8 @@ export interface Store {
   replicas: ReplicasRepo;
   once: OnceRepo;
   platformProfiles: PlatformProfilesRepo;
+  webSessions: WebSessionsRepo;
+  rateLimits: RateLimitsRepo;
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /**
    * Inside a transaction: waits until no other transaction — in this process or another sharing

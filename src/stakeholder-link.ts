@@ -39,3 +39,15 @@ export const incidentLinker =
   (secret: string, publicUrl: string, now: () => number): IncidentLinker =>
   (subject) =>
     `${publicUrl}${LINK_PATH}${signIncidentLink(secret, subject, now())}`;
+
+/**
+ * The "View incident" link a notification carries to its reader, or null: none without a linker,
+ * and none in a reminder, which goes to the declarer whether or not they follow the incident.
+ */
+export function messageLink(
+  linker: IncidentLinker | null | undefined,
+  job: { person: { id: number }; event: { incidentId: number; kind: string } },
+): string | null {
+  if (!linker || job.event.kind === 'reminder') return null;
+  return linker({ personId: job.person.id, incidentId: job.event.incidentId });
+}

@@ -11,6 +11,7 @@ import {
   type Messenger,
   type RateLimit,
 } from '../../src/delivery/ports.js';
+import { messageLink, type IncidentLinker } from '../../src/stakeholder-link.js';
 import { signUnsubscribeToken } from '../../src/unsubscribe-token.js';
 import { isPlainAddress, mailbox } from './header-text.js';
 import { messageIdFactory } from './message-id.js';
@@ -28,6 +29,8 @@ export interface EmailMessengerOptions {
   secret: string;
   /** Channel-wide sending rate (token bucket). Default 10 per second, bursts of 20; the door passes `SMTP_MAX_PER_SECOND`. */
   rate?: { perSecond: number; burst: number };
+  /** The reader's personal link to an incident's page; without it, mails carry none. */
+  incidentLink?: IncidentLinker;
   /** How long `close()` lets sends in flight finish. Default 10 s. */
   closeGraceMs?: number;
 }
@@ -74,7 +77,8 @@ export class EmailMessenger implements Messenger {
             personId: person.id,
             incidentId: event.incidentId,
           })}`;
-    const { subject, text, html } = renderEmail(event.payload, unsubscribeUrl);
+    const viewUrl = messageLink(this.options.incidentLink, job);
+    const { subject, text, html } = renderEmail(event.payload, unsubscribeUrl, viewUrl);
     const first = job.threadRootId;
     const parent = first !== null && first !== delivery.id ? this.messageId(first) : null;
     const mail: SendMailOptions = {

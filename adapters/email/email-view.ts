@@ -22,6 +22,8 @@ export interface EmailView {
   summary: string | null;
   /** Where the reader stops these mails; `null` when a link would promise what it cannot do. */
   unsubscribeUrl: string | null;
+  /** The reader's personal link to the incident's page ("View incident"); `null` for none. */
+  viewUrl: string | null;
   /** Why the reader gets this mail. */
   reason: string;
 }
@@ -42,7 +44,11 @@ export function formatUtc(at: number): string {
  * Builds the view of one event. User text gets its links broken here (mail clients linkify bare
  * URLs and addresses) and is escaped by each part's renderer; the subject is built apart.
  */
-export function emailView(payload: EventPayload, unsubscribeUrl: string | null): EmailView {
+export function emailView(
+  payload: EventPayload,
+  unsubscribeUrl: string | null,
+  viewUrl: string | null = null,
+): EmailView {
   const { incident } = payload;
   const by = payload.by ? inertText(headerText(payload.by, 100)) : null;
   const text = payload.text ? inertText(bodyText(payload.text).trim()) : '';
@@ -62,6 +68,7 @@ export function emailView(payload: EventPayload, unsubscribeUrl: string | null):
     ],
     summary: incident.summary.trim() === '' ? null : inertText(bodyText(incident.summary).trim()),
     unsubscribeUrl,
+    viewUrl,
     reason:
       payload.kind === 'reminder'
         ? `You receive this because you declared incident #${incident.id}.`

@@ -32,6 +32,10 @@ export function htmlBody(view: EmailView): string {
       `<div style="color:${MUTED};font-size:12px;font-weight:bold;text-transform:uppercase;letter-spacing:0.5px;margin:0 0 4px;">What this means for you</div>` +
       `${escapeMultiline(view.summary)}</div></td></tr>`
     : '';
+  const viewLink = view.viewUrl
+    ? `<tr><td style="padding:0 24px 20px;${FONT}">` +
+      `<a href="${escapeHtml(view.viewUrl)}" style="display:inline-block;padding:10px 18px;border-radius:4px;background-color:#0c66e4;color:#ffffff;font-size:15px;font-weight:bold;text-decoration:none;">View incident</a></td></tr>`
+    : '';
   const unsubscribe = view.unsubscribeUrl
     ? `<br><a href="${escapeHtml(view.unsubscribeUrl)}" style="color:${MUTED};text-decoration:underline;">Unsubscribe from this incident</a>`
     : '';
@@ -59,6 +63,7 @@ ${facts}
 </table>
 </td></tr>
 ${summary}
+${viewLink}
 <tr><td style="padding:14px 24px 20px;border-top:1px solid #dcdfe4;${FONT}color:${MUTED};font-size:12px;line-height:18px;">${escapeHtml(view.reason)}${unsubscribe}</td></tr>
 </table>
 </td></tr>

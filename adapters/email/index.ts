@@ -7,13 +7,14 @@ import { EmailMessenger } from './email-messenger.js';
 import { mountUnsubscribe } from './unsubscribe-routes.js';
 
 /** Builds the email door. Never `null`: the unsubscribe routes are always mounted. */
-export const createEmailDoor: DoorFactory = ({ config, ctx, logger, secret }) => {
+export const createEmailDoor: DoorFactory = ({ config, ctx, logger, secret, incidentLink }) => {
   const messenger = config.email
     ? new EmailMessenger({
         smtpUrl: config.email.smtpUrl,
         from: config.email.from,
         publicUrl: config.publicUrl,
         secret,
+        incidentLink,
         rate: {
           perSecond: config.email.maxPerSecond,
           burst: Math.max(1, Math.ceil(config.email.maxPerSecond)),

@@ -12,9 +12,13 @@ export interface RenderedEmail {
 
 /**
  * Renders one notification event. `unsubscribeUrl` is the one-click link for this reader and
- * incident, or `null` to leave it out.
+ * incident, `viewUrl` their personal link to its page; `null` leaves either out.
  */
-export function renderEmail(payload: EventPayload, unsubscribeUrl: string | null): RenderedEmail {
-  const view = emailView(payload, unsubscribeUrl);
+export function renderEmail(
+  payload: EventPayload,
+  unsubscribeUrl: string | null,
+  viewUrl: string | null = null,
+): RenderedEmail {
+  const view = emailView(payload, unsubscribeUrl, viewUrl);
   return { subject: view.subject, text: textBody(view), html: htmlBody(view) };
 }

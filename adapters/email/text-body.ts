@@ -11,6 +11,7 @@ export function textBody(view: EmailView): string {
   }
   lines.push('', ...view.facts.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}`));
   if (view.summary) lines.push('', 'What this means for you:', view.summary);
+  if (view.viewUrl) lines.push('', `View incident: ${view.viewUrl}`);
   lines.push('', '-- ', view.reason);
   if (view.unsubscribeUrl) lines.push(`Unsubscribe from this incident: ${view.unsubscribeUrl}`);
   return `${lines.join('\n')}\n`;

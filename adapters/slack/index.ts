@@ -27,7 +27,13 @@ const SEEN_RETENTION_MS = 2 * SLACK_WINDOW_MS;
  * slash commands, modals and App Home, and the stakeholder DM messenger. On when both
  * `SLACK_SIGNING_SECRET` and `SLACK_BOT_TOKEN` are set.
  */
-export const createSlackDoor: DoorFactory = ({ config, ctx, clock, logger }): Door | null => {
+export const createSlackDoor: DoorFactory = ({
+  config,
+  ctx,
+  clock,
+  logger,
+  incidentLink,
+}): Door | null => {
   if (!config.slack) return null;
   const { signingSecret, botToken, apiUrl, maxPerSecond } = config.slack;
   const log = boltLogger(logger);
@@ -53,7 +59,7 @@ export const createSlackDoor: DoorFactory = ({ config, ctx, clock, logger }): Do
 
   return {
     name: 'slack',
-    messenger: new SlackDirectMessenger(client, { workspacePerSecond: maxPerSecond }),
+    messenger: new SlackDirectMessenger(client, { workspacePerSecond: maxPerSecond, incidentLink }),
     mount(app) {
       // In front of Bolt: signature, timestamp window, body limit and shape, replays (see there).
       app.post(

@@ -5,6 +5,7 @@ import {
   type Messenger,
   type RateLimit,
 } from '../../src/delivery/ports.js';
+import { messageLink, type IncidentLinker } from '../../src/stakeholder-link.js';
 import { notificationBlocks, notificationText } from './views/message.js';
 
 /** Slack errors that mean this person cannot be reached on Slack, however often we try. */
@@ -74,11 +75,13 @@ export function classifySlackError(err: unknown): DeliveryError {
 export class SlackDirectMessenger implements Messenger {
   readonly channel = 'slack' as const;
   readonly limits: RateLimit[];
+  private readonly incidentLink: IncidentLinker | null;
 
   constructor(
     private readonly client: WebClient,
-    opts: { workspacePerSecond?: number } = {},
+    opts: { workspacePerSecond?: number; incidentLink?: IncidentLinker } = {},
   ) {
+    this.incidentLink = opts.incidentLink ?? null;
     const workspace = opts.workspacePerSecond ?? 20;
     this.limits = [
       // Slack allows about one message per second per channel, with short bursts.
@@ -96,7 +99,7 @@ export class SlackDirectMessenger implements Messenger {
         text: notificationText(job.event.payload),
         // The fallback text is user text: shown as typed, never as formatting.
         mrkdwn: false,
-        blocks: notificationBlocks(job.event.payload) as never,
+        blocks: notificationBlocks(job.event.payload, messageLink(this.incidentLink, job)) as never,
         unfurl_links: false,
         unfurl_media: false,
       });

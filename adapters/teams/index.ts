@@ -26,7 +26,10 @@ export const teamsDoor =
 /** The Teams door against the public cloud's Bot Framework. */
 export const createTeamsDoor: DoorFactory = teamsDoor();
 
-function openTeamsDoor({ config, ctx, logger }: DoorDeps, options: TeamsDoorOptions): Door | null {
+function openTeamsDoor(
+  { config, ctx, logger, incidentLink }: DoorDeps,
+  options: TeamsDoorOptions,
+): Door | null {
   const teams = config.teams;
   if (!teams) return null;
   const authenticated = teams.appId !== null && teams.appPassword !== null;
@@ -49,7 +52,7 @@ function openTeamsDoor({ config, ctx, logger }: DoorDeps, options: TeamsDoorOpti
 
   return {
     name: 'teams',
-    messenger: new TeamsDirectMessenger(adapter, appId),
+    messenger: new TeamsDirectMessenger(adapter, appId, incidentLink),
     mount(app) {
       app.post(
         '/api/messages',

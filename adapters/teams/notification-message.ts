@@ -47,7 +47,10 @@ function plainLines(p: EventPayload): string[] {
  * `text` and `summary` for the notification feed and clients without cards, and the whole message
  * as the card's `fallbackText`. Every piece of user text is escaped.
  */
-export function notificationMessage(p: EventPayload): Partial<Activity> {
+export function notificationMessage(
+  p: EventPayload,
+  viewUrl: string | null = null,
+): Partial<Activity> {
   const i = p.incident;
   const headline = `${HEADLINE[p.kind](i.id)}: ${i.title}`;
   const body: CardElement[] = [
@@ -84,6 +87,16 @@ export function notificationMessage(p: EventPayload): Partial<Activity> {
     type: 'message',
     text: escapeMarkdown(headline),
     summary: inertPlain(headline),
-    attachments: [attachment(card(body, { fallbackText }))],
+    attachments: [
+      attachment(
+        card(body, {
+          fallbackText,
+          // The reader's personal link to the incident's page: Herald's URL, no user text.
+          ...(viewUrl
+            ? { actions: [{ type: 'Action.OpenUrl', title: 'View incident', url: viewUrl }] }
+            : {}),
+        }),
+      ),
+    ],
   };
 }

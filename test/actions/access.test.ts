@@ -33,6 +33,9 @@ import { resolveIncident } from '../../src/actions/resolve-incident.js';
 import { getPreferences, isSelf, setPreferences } from '../../src/actions/set-preferences.js';
 import { setRole } from '../../src/actions/set-role.js';
 import { setSummary } from '../../src/actions/set-summary.js';
+import { leaveIncident } from '../../src/actions/leave-incident.js';
+import { myIncidents, stakeholderIncident } from '../../src/actions/stakeholder-view.js';
+import { stopEverything } from '../../src/actions/stop-everything.js';
 import { subscribeToIncident } from '../../src/actions/subscribe-to-incident.js';
 import { unsubscribeFromIncident } from '../../src/actions/unsubscribe-from-incident.js';
 import { listIncidents, showIncident } from '../../src/actions/view-incidents.js';
@@ -128,6 +131,10 @@ const actions: Record<string, (ctx: ActionContext, actor: Person, id: number) =>
     'new stakeholder team form': (ctx, a) => stakeholderTeamForm(ctx, a, null),
     'rules form': (ctx, a) => rulesForm(ctx, a),
     'alertmanager firing': (ctx, a) => receiveAlertmanager(ctx, a, firing),
+    'stakeholder page': (ctx, a, id) => stakeholderIncident(ctx, a, id),
+    'my incidents page': (ctx, a) => myIncidents(ctx, a),
+    'leave incident': (ctx, a, id) => leaveIncident(ctx, a, id),
+    'stop everything': (ctx, a) => stopEverything(ctx, a),
   };
 
 type Outcome = 'ok' | 'FORBIDDEN' | 'INCIDENT_NOT_FOUND';
@@ -169,6 +176,12 @@ const matrix: Record<string, [Outcome, Outcome, Outcome]> = {
   'rules form': ['ok', 'FORBIDDEN', 'FORBIDDEN'],
   // The Alertmanager receiver acts as the system responder; any other actor is held to its role.
   'alertmanager firing': ['ok', 'ok', 'FORBIDDEN'],
+  // The stakeholder pages show anyone — whatever their role — only the incidents they follow;
+  // the admin and the responder here do not follow this one.
+  'stakeholder page': ['INCIDENT_NOT_FOUND', 'INCIDENT_NOT_FOUND', 'ok'],
+  'my incidents page': ['ok', 'ok', 'ok'],
+  'leave incident': ['INCIDENT_NOT_FOUND', 'INCIDENT_NOT_FOUND', 'ok'],
+  'stop everything': ['ok', 'ok', 'ok'],
 };
 
 /** A new alert group firing: the receiver declares its incident as the actor. */
@@ -269,6 +282,8 @@ describe('stakeholder isolation', () => {
       'subscribe form',
       'update form',
       'resolve form',
+      'stakeholder page',
+      'leave incident',
     ].includes(a),
   );
 

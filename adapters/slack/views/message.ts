@@ -1,6 +1,6 @@
 import type { EventPayload } from '../../../src/domain/types.js';
 import { inertText } from '../../../src/text/inert-text.js';
-import { clip, escapeSlack, literal } from '../escape.js';
+import { clip, escapeSlack, literal, md } from '../escape.js';
 
 /** Text for a stakeholder, who did not type it: literal, and with links broken as well. */
 const shown = (text: string, max?: number) => literal(inertText(text), max);
@@ -26,9 +26,11 @@ export function notificationText(p: EventPayload): string {
 
 /**
  * Block Kit for one stakeholder notification: the incident facts of PRODUCT §3 and the event.
- * Every block that holds user text is `plain_text`, so it shows exactly as typed.
+ * Every block that holds user text is `plain_text`, so it shows exactly as typed. `viewUrl`, the
+ * reader's personal link to the incident's page, is the one `mrkdwn` block: Herald's own words
+ * and URL (a link rather than a URL button, which would post an interaction Herald has no use for).
  */
-export function notificationBlocks(p: EventPayload): object[] {
+export function notificationBlocks(p: EventPayload, viewUrl: string | null = null): object[] {
   const i = p.incident;
   const blocks: object[] = [
     { type: 'header', text: shown(`#${i.id} ${i.title}`, 150) },
@@ -53,6 +55,8 @@ export function notificationBlocks(p: EventPayload): object[] {
             `No stakeholder update on #${i.id} for a while: post one with /incident notify ${i.id} <text>.`)
           : null;
   if (event) blocks.push({ type: 'section', text: shown(event) });
+  if (viewUrl)
+    blocks.push({ type: 'section', text: md(`*<${escapeSlack(viewUrl)}|View incident>*`) });
   blocks.push({
     type: 'context',
     elements: [
