@@ -116,6 +116,15 @@ export class OutboxReader {
     return out;
   }
 
+  /** Slack profiles Herald has stored (look-ups it cached) of users whose id starts so. */
+  async storedSlackProfiles(idPrefix: string): Promise<number> {
+    const [row] = await this.query<{ n: number }>(
+      "SELECT count(*) AS n FROM platform_profiles WHERE platform = 'slack' AND user_id LIKE ?",
+      [`${idPrefix}%`],
+    );
+    return Number(row?.n ?? 0);
+  }
+
   /** The delivery lanes held now (leases not yet run out). */
   async lanes(): Promise<LaneHolder[]> {
     const rows = await this.query<{ name: string; holder: string }>(

@@ -53,6 +53,20 @@ export function heraldNodeArgs(): string[] {
   return [...startNodeArgs(), ...extra];
 }
 
+/** Every child process the bench started that has not exited yet. */
+const live = new Set<ChildProcess>();
+
+/**
+ * SIGKILLs every child still running, at once and synchronously: the last resort when the bench
+ * must exit before its clean-up could stop them in order (a second Ctrl-C, `process.exit`).
+ */
+export function killAllNow(): void {
+  for (const child of live) child.kill('SIGKILL');
+}
+
+/** Pids of the children still running (for the log, and the test that checks none is left). */
+export const livePids = (): number[] => [...live].map((c) => c.pid ?? 0);
+
 /** A TypeScript entry of this repo run as `node <nodeArgs> <entry>`, listening on `port`. */
 export class Child {
   private readonly child: ChildProcess;
@@ -78,7 +92,20 @@ export class Child {
     const keep = (chunk: Buffer) => (this.tail = (this.tail + chunk.toString()).slice(-8000));
     this.child.stdout?.on('data', keep);
     this.child.stderr?.on('data', keep);
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+    // A spawn that fails emits `error` (and no `exit`): kept for the message, never thrown.
+    this.child.on('error', (err) => keep(Buffer.from(`\n${name}: ${err.message}\n`)));
+    live.add(this.child);
+    this.exited = new Promise((resolve) => {
+      const done = (code: number | null) => {
+        live.delete(this.child);
+        resolve(code);
+      };
+      this.child.once('exit', done);
+      this.child.once('error', () => {
+        if (this.child.pid === undefined) done(null);
+      });
+    });
+    console.error(`bench: ${name} started (pid ${this.child.pid ?? '?'})`);
     this.sampler = setInterval(() => this.sample(), 250);
     this.sampler.unref();
     void this.exited.then(() => clearInterval(this.sampler));

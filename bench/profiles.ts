@@ -10,6 +10,8 @@ export const LANE_CONCURRENCY = 16;
 
 export interface Profile extends Population {
   name: 'full' | 'quick';
+  /** `--people` asked for this population instead of the profile's own. */
+  scaled: boolean;
   /** Where Herald keeps its data: a SQLite file, or an embedded PostgreSQL server. */
   database: 'sqlite' | 'postgres';
   /** Herald processes on the database (more than one only on PostgreSQL). */
@@ -33,6 +35,7 @@ export interface Profile extends Population {
 export const PROFILES: Record<Profile['name'], Profile> = {
   full: {
     name: 'full',
+    scaled: false,
     database: 'sqlite',
     replicas: 1,
     people: 10_000,
@@ -51,6 +54,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
   },
   quick: {
     name: 'quick',
+    scaled: false,
     database: 'sqlite',
     replicas: 1,
     people: 1_000,
@@ -75,3 +79,39 @@ export const ceilingsOf = (p: Profile) => ({
   teams: TEAMS_LIMITS.perTenant * p.tenants,
   email: (SMTP_POOL.maxConnections * 1000) / p.smtpLatencyMs,
 });
+
+/** The command line's options, as `bench/run.ts` parses them. */
+export interface BenchArgs {
+  quick?: boolean;
+  postgres?: boolean;
+  replicas?: string;
+  people?: string;
+}
+
+/**
+ * The profile the command line asks for; an error message when it asks for something else.
+ * `--people <n>` scales the population of either profile (teams and tenants stay), and the
+ * deadline with it.
+ */
+export function profileFromArgs(args: BenchArgs): Profile | string {
+  const replicas = Number(args.replicas ?? '1');
+  if (!Number.isInteger(replicas) || replicas < 1) return '--replicas takes a whole number ≥ 1';
+  if (replicas > 1 && !args.postgres) {
+    return `--replicas ${replicas} needs --postgres: on SQLite the bench runs one Herald process`;
+  }
+  const base = PROFILES[args.quick ? 'quick' : 'full'];
+  const people = args.people === undefined ? base.people : Number(args.people);
+  // At least one person per team and channel, so every fan-out has each channel.
+  const least = base.teams * 3;
+  if (!Number.isInteger(people) || people < least) {
+    return `--people takes a whole number ≥ ${least} (${base.teams} teams × 3 channels)`;
+  }
+  return {
+    ...base,
+    database: args.postgres ? 'postgres' : 'sqlite',
+    replicas,
+    people,
+    scaled: people !== base.people,
+    deadlineMs: base.deadlineMs * Math.max(1, people / base.people),
+  };
+}

@@ -4,6 +4,7 @@ import type { Cleanup } from './cleanup.js';
 import type { EventKind } from './emulators/ledger.js';
 import { epochMs, waitForEvent, type EventFigures } from './events.js';
 import type { FanOutTiming } from './fan-out-timing.js';
+import { runFirstContact, type FirstContactFigures } from './first-contact.js';
 import { describe, lanesOf, lanesSpread } from './lanes.js';
 import { machine, type Machine } from './machine.js';
 import type { Reconciliation } from './outbox.js';
@@ -27,6 +28,8 @@ export interface BenchResult {
   subscribeCommandMs: number;
   ackIdle: AckSamples;
   ackLoaded: AckSamples;
+  /** The first-contact fan-out to every Slack-only person, before any other incident. */
+  firstContact: FirstContactFigures;
   events: EventFigures[];
   /** Subscribe and update events: normal operation. */
   normal: Reconciliation;
@@ -37,6 +40,8 @@ export interface BenchResult {
   };
   peakRssMB: number[];
   refused: Record<string, number>;
+  /** Requests sent into a running `Retry-After`, by emulator and operation. */
+  violations: Record<string, number>;
   unparsed: number;
   durationMs: number;
 }
@@ -54,7 +59,7 @@ const PAUSE_BETWEEN_ACKS_MS = 20;
 export async function runScenario(profile: Profile, cleanup: Cleanup): Promise<BenchResult> {
   const started = epochMs();
   const stack = await startStack(profile, cleanup);
-  const { ledger, outbox, seeded, bareRequests, replicas } = stack;
+  const { ledger, outbox, seeded, bareRequests, replicas, slack } = stack;
   const ceilings = ceilingsOf(profile);
   const heralds = () => replicas.map((r) => r.herald);
 
@@ -111,6 +116,17 @@ export async function runScenario(profile: Profile, cleanup: Cleanup): Promise<B
   const spread = await lanesSpread(outbox, heralds(), 4 * (profile.leaseMs ?? 60_000));
   log(`delivery lanes: ${describe(spread)}`);
 
+  log(`first contact: ${seeded.firstContact} Slack users Herald has never messaged`);
+  const firstContact = await runFirstContact({
+    slack,
+    ledger,
+    outbox,
+    users: seeded.firstContact,
+    command,
+    deadlineFor,
+    cpuSeconds,
+  });
+
   const declared = await command('new Bench: checkout is failing for some customers');
   const incident = Number(/#(\d+)/.exec(await declared.reply())?.[1]);
   if (!incident) throw new Error('could not read the declared incident number');
@@ -160,6 +176,7 @@ export async function runScenario(profile: Profile, cleanup: Cleanup): Promise<B
     subscribeCommandMs,
     ackIdle,
     ackLoaded,
+    firstContact,
     events,
     normal: await outbox.reconcile(ledger, incident, ['subscribed', 'update']),
     kill: {
@@ -169,6 +186,7 @@ export async function runScenario(profile: Profile, cleanup: Cleanup): Promise<B
     },
     peakRssMB: [],
     refused: ledger.refused,
+    violations: ledger.violations,
     unparsed: ledger.unparsed,
     durationMs: 0,
   };

@@ -26,8 +26,17 @@ export interface Population {
   tenants: number;
 }
 
+/** Slack ids of the seeded Slack-only people start so: `US<i>`. */
+export const SLACK_STAKEHOLDER_PREFIX = 'US';
+
+/** The team of every Slack-only person: the first-contact scenario's audience. */
+export const FIRST_CONTACT_TEAM = 'first-contact';
+
 export interface Seeded {
+  /** The teams the main incident subscribes (the first-contact team is not among them). */
   teamNames: string[];
+  /** Members of {@link FIRST_CONTACT_TEAM}: Slack users Herald knows by id and never messaged. */
+  firstContact: number;
   /** People per channel they are reachable on (and so will be messaged on). */
   byChannel: Record<Channel, number>;
 }
@@ -88,6 +97,7 @@ export async function seedPopulation(
   const ctx = actionContext(db);
   const byChannel: Record<Channel, number> = { slack: 0, teams: 0, email: 0 };
   const members: Person[][] = Array.from({ length: pop.teams }, () => []);
+  const slackOnly: Person[] = [];
   // One outer transaction: each action's own transaction joins it, so seeding 10,000 people
   // takes seconds, not a disk sync per person.
   const admin = await ctx.store.transaction(async () => {
@@ -99,8 +109,12 @@ export async function seedPopulation(
       const email = `p${i}@corp.example`;
       let person: Person;
       if (i % 3 === 0) {
-        person = await identifySlackUser(ctx, slackProfile(`US${i}`, email, true));
+        person = await identifySlackUser(
+          ctx,
+          slackProfile(`${SLACK_STAKEHOLDER_PREFIX}${i}`, email, true),
+        );
         byChannel.slack += 1;
+        slackOnly.push(person);
       } else if (i % 3 === 1) {
         const tenantId = `tenant-${i % pop.tenants}`;
         const conversationId = `a:bench-${i}`;
@@ -135,6 +149,16 @@ export async function seedPopulation(
       const add = (members[t] ?? []).map((p): Target => ({ kind: 'person', personId: p.id }));
       await changeStakeholderTeamMembers(ctx, admin, { team: name, add });
     }
+    // Known to Herald by their Slack id only, as the seed met them: no stored Slack profile, no
+    // DM channel, no message yet.
+    await createStakeholderTeam(ctx, admin, {
+      name: FIRST_CONTACT_TEAM,
+      description: 'Every Slack-only stakeholder, for the first-contact fan-out',
+    });
+    await changeStakeholderTeamMembers(ctx, admin, {
+      team: FIRST_CONTACT_TEAM,
+      add: slackOnly.map((p): Target => ({ kind: 'person', personId: p.id })),
+    });
   });
-  return { teamNames, byChannel };
+  return { teamNames, byChannel, firstContact: slackOnly.length };
 }

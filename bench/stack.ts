@@ -13,8 +13,17 @@ import { Child, freePort, HERALD_ENTRY, heraldNodeArgs } from './processes.js';
 import { ceilingsOf, type Profile } from './profiles.js';
 import type { Seeded } from './seed.js';
 import { calibrateSmtp } from './smtp-calibration.js';
+import { median } from './stats.js';
 
 const log = (msg: string) => console.error(`bench: ${msg}`);
+
+/**
+ * How long after a 429 a request on its limit still counts as sent before Herald could read the
+ * 429 (not a violation): generous, as Herald, the emulators and the bench share two busy cores.
+ */
+const IN_FLIGHT_GRACE_MS = 250;
+/** How late the emulators may read an arrival on those cores (see `LimitBook`). */
+export const ARRIVAL_JITTER_MS = 25;
 
 /** One Herald process and the signed requests that reach it. */
 export interface Replica {
@@ -55,9 +64,13 @@ export async function startStack(profile: Profile, cleanup: Cleanup): Promise<St
   const ledger = new Ledger();
   const slack = await new SlackEmulator(ledger, {
     postMessagePerSecond: profile.slackPerSecond,
+    inFlightGraceMs: IN_FLIGHT_GRACE_MS,
   }).start();
   cleanup.add(() => slack.stop());
-  const teams = await new TeamsEmulator(ledger).start();
+  const teams = await new TeamsEmulator(ledger, {
+    inFlightGraceMs: IN_FLIGHT_GRACE_MS,
+    arrivalJitterMs: ARRIVAL_JITTER_MS,
+  }).start();
   cleanup.add(() => teams.stop());
   const smtp = await new SmtpEmulator(ledger, profile.smtpLatencyMs).start();
   cleanup.add(() => smtp.stop());
@@ -74,6 +87,11 @@ export async function startStack(profile: Profile, cleanup: Cleanup): Promise<St
   log(`seeded in ${(seedMs / 1000).toFixed(1)} s; timing the fan-out write in-process`);
   const fanOut = await database.withCopy((db) =>
     timeFanOut(db, seeded.teamNames, profile.fanOutRuns),
+  );
+  const { claims } = fanOut;
+  log(
+    `outbox write of ${fanOut.deliveries} deliveries: median ${median(fanOut.subscribeMs).toFixed(0)} ms; ` +
+      `claims of ${claims.batch}: first ${median(claims.firstMs).toFixed(2)} ms, last ${median(claims.lastMs).toFixed(2)} ms (${claims.batches} claims)`,
   );
 
   const signingSecret = randomBytes(16).toString('hex');

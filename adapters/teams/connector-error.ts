@@ -29,6 +29,16 @@ export function retryAfterMs(value: string | undefined, now = Date.now()): numbe
   return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
 }
 
+/** The HTTP status of a connector failure; undefined when no response came back. */
+export function connectorStatus(err: unknown): number | undefined {
+  const failure = (typeof err === 'object' && err !== null ? err : {}) as ConnectorFailure;
+  return failure.statusCode ?? failure.response?.status;
+}
+
+/** A 429's `Retry-After` in milliseconds, when it carried one. */
+export const connectorRetryAfterMs = (err: unknown): number | undefined =>
+  typeof err === 'object' && err !== null ? retryAfterMs(header(err, 'retry-after')) : undefined;
+
 /**
  * Classifies a failed send for the delivery engine. 429 (with its `Retry-After`), 5xx, 408 and
  * network errors are transient; 403 (`MessageWritesBlocked`: the user blocked or removed the app)
@@ -39,7 +49,7 @@ export function retryAfterMs(value: string | undefined, now = Date.now()): numbe
 export function connectorDeliveryError(err: unknown): DeliveryError {
   if (err instanceof DeliveryError) return err;
   const failure = (typeof err === 'object' && err !== null ? err : {}) as ConnectorFailure;
-  const status = failure.statusCode ?? failure.response?.status;
+  const status = connectorStatus(err);
   const code = typeof failure.code === 'string' ? failure.code : undefined;
   const what = `Teams connector ${status ?? 'unreachable'}${code ? ` ${code}` : ''}${
     failure.message ? `: ${failure.message.slice(0, 300)}` : ''

@@ -7,6 +7,7 @@ import { teamsDirectory } from './directory.js';
 import { identifySender, isInstall, isPersonalChat } from './identify-sender.js';
 import { SAVE_PREFERENCES } from './preferences-card.js';
 import { savePreferences } from './save-preferences.js';
+import { sendReply } from './send-reply.js';
 import {
   errorReply,
   fromCommandReply,
@@ -63,7 +64,7 @@ export function createTeamsBot(
       reply =
         friendly ?? textReply('Sorry, something went wrong on my side. Please try again later.');
     }
-    await turn.sendActivity(replyActivity(reply));
+    await sendReply(turn, replyActivity(reply));
   };
 
   return {
@@ -73,7 +74,7 @@ export function createTeamsBot(
       if (!actor) {
         if (activity.type === 'message') {
           const why = isPersonalChat(activity) ? NO_IDENTITY : NOT_PERSONAL;
-          await turn.sendActivity(replyActivity(textReply(why)));
+          await sendReply(turn, replyActivity(textReply(why)));
         }
         return false;
       }

@@ -29,15 +29,30 @@ export function json(
   res.end(JSON.stringify(body));
 }
 
-/** An HTTP server on 127.0.0.1 at a free port; loopback only, by design. */
+/**
+ * An HTTP server on 127.0.0.1 at a free port; loopback only, by design. It outlives a client that
+ * dies mid-request: a body cut short is dropped (`onAborted`), a malformed request gets a 400, a
+ * reset socket is closed, and none of them reaches the process as an unhandled error.
+ */
 export async function listenLoopback(
   handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  onAborted: () => void = () => {},
 ): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
   const server = createServer((req, res) => {
     handler(req, res).catch((err: unknown) => {
-      if (!res.headersSent) json(res, 500, { ok: false, error: (err as Error).message });
+      // The client went away before its body was whole: nobody is left to answer.
+      if (req.destroyed || (err as NodeJS.ErrnoException).code === 'ECONNRESET') {
+        onAborted();
+        res.destroy();
+      } else if (!res.headersSent) json(res, 500, { ok: false, error: (err as Error).message });
       else res.destroy();
     });
+  });
+  // A request that is not HTTP, or a socket reset mid-headers: answer 400 if the socket still
+  // takes it, otherwise just close it.
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
   });
   // Herald keeps connections alive; the emulators must not cut them between sends.
   server.keepAliveTimeout = 30_000;

@@ -30,6 +30,11 @@ export class Ledger {
   private readonly byKey = new Map<string, number>();
   private readonly byEvent = new Map<string, number>();
   readonly refused: Record<string, number> = {};
+  /**
+   * Requests sent while a `Retry-After` the emulator answered for their limit still ran (after a
+   * short grace for those already on their way): a sender that honours 429s leaves this empty.
+   */
+  readonly violations: Record<string, number> = {};
   /** Messages the emulators could not attribute to an event (a rendering change would show here). */
   unparsed = 0;
   private readonly listeners = new Set<(a: Arrival) => void>();
@@ -46,6 +51,10 @@ export class Ledger {
 
   refuse(what: string): void {
     this.refused[what] = (this.refused[what] ?? 0) + 1;
+  }
+
+  violate(what: string): void {
+    this.violations[what] = (this.violations[what] ?? 0) + 1;
   }
 
   /** How many times this delivery key arrived. */

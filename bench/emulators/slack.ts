@@ -1,20 +1,25 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  LimitBook,
+  SLACK_METHOD_LIMITS,
+  SLACK_POST_MESSAGE_PER_CHANNEL,
+  slackDmOf,
+  slackWorkspacePostMessage,
+  type Limit,
+} from '../../test/support/platform-limits.js';
 import { fields, json, listenLoopback, readText } from './http.js';
 import type { EventKind, Ledger } from './ledger.js';
-import { admit, KeyedBuckets, retryAfterSeconds, TokenBucket } from './token-bucket.js';
 
 export interface SlackEmulatorOptions {
   /**
-   * The workspace ceiling of `chat.postMessage`, messages per second; the bucket holds as many
-   * (one second of burst), as Herald's own workspace bucket does. Slack publishes no number.
+   * The workspace ceiling of `chat.postMessage`, messages per second (one second of it as burst),
+   * as Herald's own workspace bucket is set. Slack publishes no number: the bench picks one.
    */
   postMessagePerSecond: number;
-  /**
-   * `conversations.open` per second. Slack files it under Tier 3 (50+ per minute); the bench
-   * defaults to the `chat.postMessage` ceiling so the DM opening Herald does once per person does
-   * not become the measured bottleneck (see BENCHMARKS.md for what the real tier would do).
-   */
-  openPerSecond?: number;
+  /** The emulator's clock, ms (default: the monotonic clock): tests drive the tiers with it. */
+  now?: () => number;
+  /** See {@link LimitBook}: how long after a 429 a request still counts as on its way. */
+  inFlightGraceMs?: number;
 }
 
 /** Slack's message headlines (adapters/slack/views/message.ts) back to event kinds. */
@@ -34,15 +39,28 @@ function parseSlackText(text: string): { incident: number; kind: EventKind } | n
   return kind ? { incident: Number(m[2]), kind } : null;
 }
 
+/** Every method the emulator answers (its limit from the shared table, or chat.postMessage's). */
+const ANSWERED = new Set([...Object.keys(SLACK_METHOD_LIMITS), 'chat.postMessage']);
+
 /**
- * The Slack Web API methods Herald calls, on loopback, with Slack's limits: a token bucket per
- * method for the workspace (429 + `Retry-After` past it) and about one message per second per DM
- * channel. `response_url` posts (`respond()`) are kept so the bench can read command replies.
+ * The Slack Web API methods Herald calls, on loopback, limited as Slack documents them
+ * (test/support/platform-limits.ts): each method by its tier; `chat.postMessage` about one a second
+ * per channel plus the workspace ceiling the bench sets. Past any limit: 429 with `Retry-After`; a
+ * request sent while a `Retry-After` for its key still runs is counted as a violation. A
+ * `chat.postMessage` to a user id posts into the app's DM with that user, as Slack does, with no
+ * `conversations.open` needed. `response_url` posts (`respond()`) are kept so the bench can read
+ * command replies.
  */
 export class SlackEmulator {
   readonly replies: Array<{ id: string; text: string; at: number }> = [];
-  private readonly methods: Record<string, TokenBucket>;
-  private readonly perChannel = new KeyedBuckets(1, 3);
+  /** DM channels that exist: opened by `conversations.open` or a first post to a user id. */
+  readonly dms = new Set<string>();
+  /** Calls per method, refused ones included. */
+  readonly calls: Record<string, number> = {};
+  /** Requests whose body never arrived whole (the client went away mid-request). */
+  aborted = 0;
+  private readonly book: LimitBook;
+  private readonly workspace: Limit;
   private readonly waiters = new Set<() => void>();
   private closeServer: () => Promise<void> = () => Promise.resolve();
   url = '';
@@ -51,19 +69,20 @@ export class SlackEmulator {
     private readonly ledger: Ledger,
     readonly options: SlackEmulatorOptions,
   ) {
-    const post = options.postMessagePerSecond;
-    const open = options.openPerSecond ?? post;
-    this.methods = {
-      'chat.postMessage': new TokenBucket(post, post),
-      'conversations.open': new TokenBucket(open, open),
-      // Tier 4 (100+ per minute) and a generous bucket for the one call Herald makes at start.
-      'users.info': new TokenBucket(100 / 60, 20),
-      'auth.test': new TokenBucket(100 / 60, 20),
-    };
+    this.book = new LimitBook({
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.inFlightGraceMs !== undefined
+        ? { inFlightGraceMs: options.inFlightGraceMs }
+        : {}),
+    });
+    this.workspace = slackWorkspacePostMessage(options.postMessagePerSecond);
   }
 
   async start(): Promise<this> {
-    const { url, close } = await listenLoopback((req, res) => this.handle(req, res));
+    const { url, close } = await listenLoopback(
+      (req, res) => this.handle(req, res),
+      () => (this.aborted += 1),
+    );
     this.url = url;
     this.closeServer = close;
     return this;
@@ -96,6 +115,21 @@ export class SlackEmulator {
     return this.closeServer();
   }
 
+  /** The limits one call is judged by, each under its key. */
+  private limitsOf(method: string, args: Record<string, string>) {
+    if (method === 'chat.postMessage') {
+      return [
+        {
+          key: `chat.postMessage ${slackDmOf(args.channel ?? '')}`,
+          limit: SLACK_POST_MESSAGE_PER_CHANNEL,
+        },
+        { key: 'chat.postMessage workspace', limit: this.workspace },
+      ];
+    }
+    const limit = SLACK_METHOD_LIMITS[method];
+    return limit ? [{ key: method, limit }] : [];
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const args = fields(req, await readText(req));
@@ -106,56 +140,71 @@ export class SlackEmulator {
       return json(res, 200, { ok: true });
     }
     const method = path.replace(/^\/api\//, '');
-    const bucket = this.methods[method];
-    if (!bucket) return json(res, 200, { ok: false, error: 'unknown_method' });
-    const buckets = [bucket];
-    if (method === 'chat.postMessage') buckets.push(this.perChannel.get(args.channel ?? ''));
-    const wait = admit(buckets);
-    if (wait > 0) {
+    if (!ANSWERED.has(method)) return json(res, 200, { ok: false, error: 'unknown_method' });
+    this.calls[method] = (this.calls[method] ?? 0) + 1;
+    const verdict = this.book.check(this.limitsOf(method, args));
+    if (verdict.violation) this.ledger.violate(`slack ${method}`);
+    if (!verdict.admitted) {
       this.ledger.refuse(`slack ${method} 429`);
       return json(
         res,
         429,
         { ok: false, error: 'ratelimited' },
-        { 'retry-after': retryAfterSeconds(wait) },
+        { 'retry-after': String(verdict.retryAfterS) },
       );
     }
     json(res, 200, this.answer(method, args));
+  }
+
+  private userObject(id: string) {
+    // Every user is a full member (a responder under RESPONDER_POLICY=members).
+    return {
+      id,
+      team_id: 'T1',
+      name: id.toLowerCase(),
+      real_name: `Bench ${id}`,
+      deleted: false,
+      is_bot: false,
+      is_restricted: false,
+      profile: { email: `${id.toLowerCase()}@corp.example`, display_name: `Bench ${id}` },
+    };
   }
 
   private answer(method: string, args: Record<string, string>): unknown {
     switch (method) {
       case 'auth.test':
         return { ok: true, team: 'Bench', team_id: 'T1', user: 'herald', user_id: 'UHERALD' };
-      case 'users.info': {
-        const id = args.user ?? '';
-        // Every user is a full member (a responder under RESPONDER_POLICY=members).
-        return {
-          ok: true,
-          user: {
-            id,
-            name: id.toLowerCase(),
-            real_name: `Bench ${id}`,
-            deleted: false,
-            is_bot: false,
-            is_restricted: false,
-            profile: { email: `${id.toLowerCase()}@corp.example`, display_name: `Bench ${id}` },
-          },
-        };
+      case 'users.info':
+        return { ok: true, user: this.userObject(args.user ?? '') };
+      case 'users.lookupByEmail': {
+        const local = /^(u[a-z0-9]+)@corp\.example$/i.exec(args.email ?? '')?.[1];
+        return local
+          ? { ok: true, user: this.userObject(local.toUpperCase()) }
+          : { ok: false, error: 'users_not_found' };
       }
-      case 'conversations.open':
-        return { ok: true, channel: { id: `D${args.users ?? ''}` } };
+      case 'users.list':
+        // The bench's workspace lists nobody: Herald meets its people through the seed.
+        return { ok: true, members: [], response_metadata: { next_cursor: '' } };
+      case 'conversations.open': {
+        const dm = slackDmOf(args.users ?? '');
+        this.dms.add(dm);
+        return { ok: true, channel: { id: dm } };
+      }
       case 'chat.postMessage': {
-        const channel = args.channel ?? '';
+        const channel = slackDmOf(args.channel ?? '');
+        // A user id posts into the app's DM with them, opening it the first time.
+        this.dms.add(channel);
         const event = parseSlackText(args.text ?? '');
-        // A DM is addressed to the user id (the app's DM with them) or, once opened, its D… id.
-        const recipient = channel.startsWith('D') ? channel.slice(1) : channel;
+        const recipient = channel.replace(/^D/, '');
         if (event) this.ledger.record({ channel: 'slack', recipient, ...event });
         else this.ledger.unparsed += 1;
         return { ok: true, channel, ts: `${Date.now() / 1000}` };
       }
+      case 'chat.postEphemeral':
+        return { ok: true, message_ts: `${Date.now() / 1000}` };
       default:
-        return { ok: true };
+        // views.*: the view back with an id.
+        return { ok: true, view: { id: 'VBENCH', hash: 'h' } };
     }
   }
 }

@@ -1,7 +1,8 @@
 /**
- * The limit a platform enforces, as the platform sees it: a bucket of `burst` tokens refilled at
- * `perSecond`, checked when a request arrives. Deliberately independent of Herald's own limiter
+ * The SMTP relay's sending rate, as a hosted relay enforces it: a bucket of `burst` tokens refilled
+ * at `perSecond`, checked when a request arrives. Deliberately independent of Herald's own limiter
  * (src/delivery/rate-limiter.ts): the emulator must judge Herald's pacing, not share its maths.
+ * The chat platforms' limits are in test/support/platform-limits.ts, shared with the test fakes.
  */
 export class TokenBucket {
   private tokens: number;
@@ -33,25 +34,6 @@ export class TokenBucket {
   }
 }
 
-/** Several buckets by key (per conversation, per tenant), created full on first use. */
-export class KeyedBuckets {
-  private readonly buckets = new Map<string, TokenBucket>();
-
-  constructor(
-    readonly perSecond: number,
-    readonly burst: number,
-  ) {}
-
-  get(key: string): TokenBucket {
-    let bucket = this.buckets.get(key);
-    if (!bucket) {
-      bucket = new TokenBucket(this.perSecond, this.burst);
-      this.buckets.set(key, bucket);
-    }
-    return bucket;
-  }
-}
-
 /**
  * Checks every bucket and spends from all of them only when all have a token, so a refused request
  * costs nothing (as on the real platforms). Returns the wait in ms, 0 when admitted.
@@ -61,7 +43,3 @@ export function admit(buckets: readonly TokenBucket[], now = performance.now()):
   if (wait === 0) for (const b of buckets) b.take();
   return wait;
 }
-
-/** `Retry-After` as the platforms send it: whole seconds, at least 1. */
-export const retryAfterSeconds = (waitMs: number): string =>
-  String(Math.max(1, Math.ceil(waitMs / 1000)));

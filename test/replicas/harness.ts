@@ -138,7 +138,9 @@ export async function startEmulators(): Promise<Emulators> {
   const slack = await new SlackEmulator(ledger, {
     postMessagePerSecond: LIMITS.slackPerSecond,
   }).start();
-  const teams = await new TeamsEmulator(ledger).start();
+  // Three replicas, PostgreSQL and this process share two cores: arrivals are read late and
+  // bunched by up to a few tens of milliseconds (see LimitBook).
+  const teams = await new TeamsEmulator(ledger, { arrivalJitterMs: 25 }).start();
   const smtp = await new SmtpEmulator(ledger, 5, {
     perSecond: LIMITS.smtpPerSecond,
     burst: LIMITS.smtpPerSecond,

@@ -3,6 +3,27 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { BotFrameworkEndpoints } from '../../adapters/teams/create-adapter.js';
 import { adaptiveCardErrors } from './adaptive-card-schema.js';
+import {
+  LimitBook,
+  TEAMS_CREATE_PER_THREAD,
+  TEAMS_MEMBERS_PER_THREAD,
+  TEAMS_PER_TENANT,
+  TEAMS_SEND_PER_THREAD,
+  type Limit,
+  type Violation,
+} from './platform-limits.js';
+
+export interface FakeConnectorOptions {
+  /**
+   * The fake's time in ms, for Teams' rate limits and `Retry-After` windows: by default the
+   * process's monotonic clock; a test that drives Herald's clock passes the same one.
+   */
+  now?: () => number;
+  /** `false` turns Teams' rate limits off (for a test about something else that needs a flood). */
+  limits?: boolean;
+  /** How long after a 429 a request still counts as on its way (see {@link LimitBook}). */
+  inFlightGraceMs?: number;
+}
 
 /** A Teams user as the connector's member lookup returns them. */
 export interface FakeMember {
@@ -80,7 +101,9 @@ const MEMBER = /^\/v3\/conversations\/([^/]+)\/members\/([^/]+)\/?$/;
 
 /**
  * A fake Bot Framework connector (the `serviceUrl` of Teams activities) on 127.0.0.1: records what
- * the bot posts, answers member look-ups from a registry, fails sends on request, and checks every
+ * the bot posts, answers member look-ups from a registry, fails sends on request, limits sends,
+ * 1:1 creation and member look-ups as Teams documents it (test/support/platform-limits.ts: 429
+ * with `Retry-After` past any, requests sent into one recorded in `earlyRetries`), and checks every
  * Adaptive Card attachment against the official 1.5 schema (`cardErrors`, which tests assert empty).
  * It is also the channel's token issuer: it signs the bearer tokens Teams would put on activities
  * (`token`) and serves the OpenID metadata and keys the bot checks them with (`botFramework`).
@@ -95,21 +118,47 @@ export class FakeConnector {
   cardsChecked = 0;
   /** `unreachable` drops the connection (as with no route to it), `failing` answers 503. */
   issuer: IssuerState = 'up';
+  /** 429s answered because a Teams limit was spent: which operation, and its `Retry-After`. */
+  readonly limited: Array<{ operation: Operation; retryAfter: number }> = [];
+  /**
+   * Requests that arrived while a `Retry-After` the fake had answered for their limit still ran
+   * (injected or from the limits): a caller that honours 429s leaves this empty.
+   */
+  readonly earlyRetries: Array<Violation & { operation: Operation }> = [];
+  /** Requests whose body never arrived whole (the client went away mid-request). */
+  aborted = 0;
+  private readonly book: LimitBook;
+  private readonly limitsOn: boolean;
   private readonly signingKey: KeyObject;
   private readonly publicJwk: JsonWebKey;
   private readonly members = new Map<string, FakeMember>();
   private readonly failures = new Map<string, Failure[]>();
+  /** Each conversation's tenant, as its activities gave it. */
+  private readonly tenants = new Map<string, string>();
   private nextId = 1;
   private port = 0;
   private readonly server: Server = createServer((req, res) => {
     this.handle(req, res).catch((err: unknown) => {
+      // The client went away mid-request: nobody is left to answer, and the fake is fine.
+      if (req.destroyed) {
+        this.aborted += 1;
+        res.destroy();
+        return;
+      }
       // A bug in the fake (or a schema that will not compile) must fail the test, not hang it.
       this.cardErrors.push(`fake connector: ${(err as Error).message}`);
       if (!res.headersSent) res.writeHead(500).end();
     });
   });
 
-  private constructor() {
+  private constructor(opts: FakeConnectorOptions) {
+    this.book = new LimitBook(opts);
+    this.limitsOn = opts.limits ?? true;
+    // A malformed request or a socket reset mid-headers: a 400 if the socket still takes it.
+    this.server.on('clientError', (_err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      else socket.destroy();
+    });
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     this.signingKey = privateKey;
     this.publicJwk = publicKey.export({ format: 'jwk' });
@@ -168,8 +217,8 @@ export class FakeConnector {
   }
 
   /** Starts a fake connector on a free loopback port. */
-  static async start(): Promise<FakeConnector> {
-    const fake = new FakeConnector();
+  static async start(opts: FakeConnectorOptions = {}): Promise<FakeConnector> {
+    const fake = new FakeConnector(opts);
     await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
     fake.port = (fake.server.address() as AddressInfo).port;
     return fake;
@@ -217,8 +266,8 @@ export class FakeConnector {
     const path = route(req);
     const method = req.method ?? 'GET';
     let body: Record<string, unknown> = {};
+    const raw = await readBody(req);
     try {
-      const raw = await readBody(req);
       body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
     } catch {
       return this.answer(req, res, 400, { error: { code: 'BadSyntax', message: 'invalid JSON' } });
@@ -229,8 +278,17 @@ export class FakeConnector {
     const sends = ACTIVITIES.exec(path);
     if (method === 'POST' && sends?.[1]) {
       const conversationId = decodeURIComponent(sends[1]);
+      const key = `send ${conversationId}`;
+      const limits = [
+        { key, limit: TEAMS_SEND_PER_THREAD },
+        this.tenantLimit(body, conversationId),
+      ];
+      if (this.refused(req, res, 'send', limits)) return;
       const failure = this.failures.get(conversationId)?.shift();
       if (failure) {
+        if (failure.status === 429 && failure.retryAfter !== undefined) {
+          this.book.openWindow(key, retryAfterSeconds(failure.retryAfter));
+        }
         const code = failure.code ?? DEFAULT_CODE[failure.status] ?? 'Error';
         const headers: Record<string, string> =
           failure.retryAfter !== undefined ? { 'retry-after': failure.retryAfter } : {};
@@ -242,6 +300,13 @@ export class FakeConnector {
     }
 
     if (method === 'POST' && /^\/v3\/conversations\/?$/.test(path)) {
+      const member = (body.members as Array<{ id?: string }> | undefined)?.[0]?.id ?? '';
+      const tenant = this.tenantLimit(body, '');
+      const limits = [
+        { key: `create ${tenant.key} ${member}`, limit: TEAMS_CREATE_PER_THREAD },
+        tenant,
+      ];
+      if (this.refused(req, res, 'create', limits)) return;
       const id = `a:conversation-${this.nextId++}`;
       this.conversations.push({ id, parameters: body });
       const activity = body.activity as Record<string, unknown> | undefined;
@@ -251,7 +316,13 @@ export class FakeConnector {
 
     const lookup = MEMBER.exec(path);
     if (method === 'GET' && lookup?.[2]) {
+      const conversationId = decodeURIComponent(lookup[1] ?? '');
       const member = this.members.get(decodeURIComponent(lookup[2]));
+      const limits = [
+        { key: `members ${conversationId}`, limit: TEAMS_MEMBERS_PER_THREAD },
+        this.tenantLimit({ tenantId: member?.tenantId }, conversationId),
+      ];
+      if (this.refused(req, res, 'members', limits)) return;
       if (!member) {
         return this.answer(req, res, 404, {
           error: { code: 'MemberNotFoundInConversation', message: 'The member was not found.' },
@@ -272,6 +343,55 @@ export class FakeConnector {
     return this.answer(req, res, 404, {
       error: { code: 'NotFound', message: `${method} ${path}` },
     });
+  }
+
+  /**
+   * The tenant a request counts against (Teams: 30 requests a second per app per tenant): from
+   * the activity, the creation parameters, the member, or the conversation's earlier activities.
+   */
+  private tenantLimit(
+    body: Record<string, unknown>,
+    conversationId: string,
+  ): { key: string; limit: Limit } {
+    const b = body as {
+      tenantId?: string;
+      conversation?: { tenantId?: string };
+      channelData?: { tenant?: { id?: string } };
+    };
+    const tenant =
+      b.conversation?.tenantId ??
+      b.channelData?.tenant?.id ??
+      b.tenantId ??
+      this.tenants.get(conversationId) ??
+      'unknown';
+    if (conversationId) this.tenants.set(conversationId, tenant);
+    return { key: `tenant ${tenant}`, limit: TEAMS_PER_TENANT };
+  }
+
+  /**
+   * Judges a request by Teams' limits; answers 429 with `Retry-After` (and returns true) past any.
+   * A request inside a running `Retry-After` of one of its limits is recorded in `earlyRetries`.
+   */
+  private refused(
+    req: IncomingMessage,
+    res: ServerResponse,
+    operation: Operation,
+    limits: Array<{ key: string; limit: Limit }>,
+  ): boolean {
+    // Judged before the check, which opens a window of its own when it refuses.
+    const early = this.book.violationOf(limits.map((l) => l.key));
+    if (early) this.earlyRetries.push({ ...early, operation });
+    const verdict = this.book.check(this.limitsOn ? limits : []);
+    if (verdict.admitted) return false;
+    this.limited.push({ operation, retryAfter: verdict.retryAfterS });
+    this.answer(
+      req,
+      res,
+      429,
+      { error: { code: 'Throttled', message: 'Too many requests' } },
+      { 'retry-after': String(verdict.retryAfterS) },
+    );
+    return true;
   }
 
   /** The token issuer's two documents: OpenID metadata pointing at the keys, and the keys. */
@@ -333,6 +453,18 @@ export class FakeConnector {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(JSON.stringify(body));
   }
+}
+
+/** A Teams operation limited on its own: sends, 1:1 creation, member look-ups. */
+export type Operation = 'send' | 'create' | 'members';
+
+/** `Retry-After` as seconds: a number of seconds or an HTTP date (at least 1). */
+function retryAfterSeconds(value: string | undefined): number {
+  if (value === undefined) return 1;
+  const seconds = /^\d+$/.test(value.trim())
+    ? Number(value)
+    : (Date.parse(value) - Date.now()) / 1000;
+  return Math.max(1, Math.ceil(Number.isFinite(seconds) ? seconds : 1));
 }
 
 /**

@@ -1,5 +1,14 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  LimitBook,
+  SLACK_METHOD_LIMITS,
+  SLACK_POST_MESSAGE_PER_CHANNEL,
+  slackDmOf,
+  slackWorkspacePostMessage,
+  type BucketLimit,
+  type Limit,
+} from './platform-limits.js';
 import { readSpec, specsAvailable } from './specs.js';
 
 /** One Web API call as the fake received it. */
@@ -10,44 +19,18 @@ export interface SlackCall {
   limited?: boolean;
 }
 
-/**
- * A method's limit as Slack applies it, per method per workspace per app: `perMinute` requests a
- * minute on average, with bursts of up to `burst` (a token bucket of `burst` tokens refilled at
- * `perMinute / 60` a second). Slack publishes the tiers' rates, not their bursts.
- */
-export interface SlackTier {
-  perMinute: number;
-  burst: number;
-}
+/** A method's limit as Slack applies it: `perMinute` on average, bursts of up to `burst`. */
+export type SlackTier = Pick<BucketLimit, 'perMinute' | 'burst'>;
 
 /**
- * Slack's documented tiers (docs.slack.dev/apis/web-api/rate-limits: Tier 1 "1+ per minute",
- * Tier 2 "20+", Tier 3 "50+", Tier 4 "100+"), each method under the tier its reference page gives
- * (docs.slack.dev/reference/methods/<method>, "Rate limits"). The rates are the documented floors;
- * the bursts are this fake's choice, smaller than Slack's "occasional" (Tier 2), "sporadic"
- * (Tier 3) and "generous" (Tier 4) bursts are likely to be, so the fake is at least as strict.
- * Deliberately independent of Herald's own pacing (adapters/slack/pacer.ts): the fake judges it.
+ * Slack's documented tiers, each method under the tier its reference page gives: the table shared
+ * with the bench's emulator (test/support/platform-limits.ts). `chat.postMessage` is limited per
+ * channel (about one a second, short bursts) under its own entry here, and per workspace only when
+ * a test sets `postMessagePerSecond` (Slack publishes no workspace number).
  */
-const TIER = {
-  2: { perMinute: 20, burst: 5 },
-  3: { perMinute: 50, burst: 10 },
-  4: { perMinute: 100, burst: 20 },
-} as const satisfies Record<number, SlackTier>;
-
 export const SLACK_TIERS: Readonly<Record<string, SlackTier>> = {
-  'users.list': TIER[2],
-  'users.lookupByEmail': TIER[3],
-  'conversations.open': TIER[3],
-  'users.info': TIER[4],
-  'views.open': TIER[4],
-  'views.update': TIER[4],
-  'views.push': TIER[4],
-  'views.publish': TIER[4],
-  'chat.postEphemeral': TIER[4],
-  // "Special": "allows hundreds of requests per minute".
-  'auth.test': { perMinute: 200, burst: 50 },
-  // chat.postMessage ("Special": about one a second per channel, plus an unpublished workspace
-  // limit) is not limited here: the delivery engine's own limits are tested on their own.
+  ...SLACK_METHOD_LIMITS,
+  'chat.postMessage': SLACK_POST_MESSAGE_PER_CHANNEL,
 };
 
 export interface FakeSlackOptions {
@@ -56,39 +39,14 @@ export interface FakeSlackOptions {
    * monotonic clock; a test that drives Herald's clock passes the same one.
    */
   now?: () => number;
-  /** Replaces the limits of some methods (`null`: none); every other method keeps Slack's. */
+  /**
+   * Replaces the limits of some methods (`null`: none); every other method keeps Slack's.
+   * `chat.postMessage`'s entry is its per-channel limit.
+   */
   tiers?: Readonly<Record<string, SlackTier | null>>;
+  /** A workspace ceiling for `chat.postMessage`, messages per second (default: none). */
+  postMessagePerSecond?: number;
 }
-
-/** A token bucket, checked when a request arrives; a refused request costs nothing. */
-class Bucket {
-  private tokens: number;
-  constructor(
-    private readonly tier: SlackTier,
-    private last: number,
-  ) {
-    this.tokens = tier.burst;
-  }
-
-  /** Takes a token and returns 0, or returns the ms until one is there. */
-  take(now: number): number {
-    const rate = this.tier.perMinute / 60_000;
-    this.tokens = Math.min(this.tier.burst, this.tokens + Math.max(0, now - this.last) * rate);
-    this.last = Math.max(this.last, now);
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return 0;
-    }
-    return (1 - this.tokens) / rate;
-  }
-}
-
-/**
- * How long after a 429 was answered a request of the same method still counts as already in flight
- * (sent before the caller could read the 429) rather than sent into the window: real time, since
- * it is about the sockets, not the fake's clock.
- */
-const IN_FLIGHT_GRACE_MS = 100;
 
 /** A request that arrived while a `Retry-After` the fake had answered for its method still ran. */
 export interface EarlyRetry {
@@ -248,8 +206,9 @@ async function readBody(
  * A fake Slack Web API on loopback. It records every call, answers the methods Herald uses, checks
  * each call against Slack's OpenAPI description (method exists, required arguments present) and
  * Block Kit limits, and can be told to fail. It limits each method by its tier as Slack does
- * ({@link SLACK_TIERS}: 429 with `Retry-After` past it) and records any request sent while a
- * `Retry-After` it answered still runs (`earlyRetries`). `respond()` posts (response_url) land in
+ * ({@link SLACK_TIERS}: 429 with `Retry-After` past it; `chat.postMessage` per channel, a user id
+ * being the app's DM with them, and per workspace when asked) and records any request sent while
+ * a `Retry-After` it answered still runs (`earlyRetries`). `respond()` posts (response_url) land in
  * `responses`.
  */
 export class FakeSlack {
@@ -265,11 +224,11 @@ export class FakeSlack {
    */
   readonly earlyRetries: EarlyRetry[] = [];
   private readonly users = new Map<string, SlackUserFixture>();
-  private readonly now: () => number;
+  /** Requests whose body never arrived whole (the client went away mid-request). */
+  aborted = 0;
   private readonly tiers: Readonly<Record<string, SlackTier | null>>;
-  private readonly buckets = new Map<string, Bucket>();
-  /** Per workspace and method: until when (fake's clock) its last 429 holds, and when sent. */
-  private readonly windows = new Map<string, { until: number; answeredAt: number }>();
+  private readonly workspacePostMessage: Limit | null;
+  private readonly book: LimitBook;
   private readonly failures = new Map<string, Failure[]>();
   private readonly failuresFor = new Map<string, Failure>();
   private readonly holds = new Map<string, Array<{ gate: Promise<void>; open: () => void }>>();
@@ -284,8 +243,12 @@ export class FakeSlack {
   url = '';
 
   constructor(opts: FakeSlackOptions = {}) {
-    this.now = opts.now ?? (() => performance.now());
+    this.book = new LimitBook(opts.now ? { now: opts.now } : {});
     this.tiers = { ...SLACK_TIERS, ...opts.tiers };
+    this.workspacePostMessage =
+      opts.postMessagePerSecond !== undefined
+        ? slackWorkspacePostMessage(opts.postMessagePerSecond)
+        : null;
   }
 
   /** Injects random faults into `chat.postMessage` from now on (`null` stops them). */
@@ -316,21 +279,26 @@ export class FakeSlack {
         return;
       }
       void this.handle(req).then(
-        ({ status, body, headers, window }) => {
+        ({ status, body, headers }) => {
           res.writeHead(status, { 'content-type': 'application/json', ...headers });
           res.end(JSON.stringify(body));
-          if (window) {
-            this.windows.set(window.key, {
-              until: window.until,
-              answeredAt: performance.now(),
-            });
-          }
         },
         (err: Error) => {
+          // The client went away mid-request: nobody is left to answer.
+          if (req.destroyed) {
+            this.aborted += 1;
+            res.destroy();
+            return;
+          }
           res.writeHead(500);
           res.end(err.message);
         },
       );
+    });
+    // A malformed request or a socket reset mid-headers: a 400 if the socket still takes it.
+    this.server.on('clientError', (_err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      else socket.destroy();
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
@@ -426,8 +394,6 @@ export class FakeSlack {
     status: number;
     body: unknown;
     headers?: Record<string, string>;
-    /** A 429: the window it opens for its workspace and method. */
-    window?: { key: string; until: number };
   }> {
     const { args } = await readBody(req);
     const path = new URL(req.url ?? '/', 'http://x').pathname;
@@ -440,39 +406,30 @@ export class FakeSlack {
     this.calls.push(call);
     this.conform(method, args, req);
     // Limits are per method per workspace per app (the bot token stands for that pair here);
-    // chat.postMessage's are per channel.
-    const key = [
-      req.headers.authorization ?? String(args.token),
-      method,
-      ...(method === 'chat.postMessage' ? [String(args.channel)] : []),
-    ].join(' ');
-    const now = this.now();
-    const window = this.windows.get(key);
-    if (
-      window &&
-      now < window.until &&
-      performance.now() - window.answeredAt > IN_FLIGHT_GRACE_MS
-    ) {
-      this.earlyRetries.push({ method, earlyByMs: window.until - now });
+    // chat.postMessage's per channel (a user id is the app's DM with them) and per workspace.
+    const token = req.headers.authorization ?? String(args.token);
+    const dm = method === 'chat.postMessage' ? slackDmOf(String(args.channel)) : null;
+    const key = [token, method, ...(dm ? [dm] : [])].join(' ');
+    const limits: Array<{ key: string; limit: Limit }> = [];
+    const tier = this.tiers[method];
+    if (tier) limits.push({ key, limit: { kind: 'bucket', ...tier } });
+    if (dm && this.workspacePostMessage) {
+      limits.push({ key: `${token} ${method} workspace`, limit: this.workspacePostMessage });
     }
     const tooMany = (retryAfter: number) => ({
       status: 429,
       body: { ok: false, error: 'ratelimited' },
       headers: { 'retry-after': String(retryAfter) },
-      window: { key, until: now + retryAfter * 1000 },
     });
-    const tier = this.tiers[method];
-    if (tier) {
-      let bucket = this.buckets.get(key);
-      if (!bucket) this.buckets.set(key, (bucket = new Bucket(tier, now)));
-      const waitMs = bucket.take(now);
-      if (waitMs > 0) {
-        // Whole seconds, at least one, as Slack sends them.
-        const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
-        call.limited = true;
-        this.limited.push({ method, retryAfter });
-        return tooMany(retryAfter);
-      }
+    // Judged before the check, which opens a window of its own when it refuses. An injected 429
+    // opened its window on the method's (or the DM's) own key.
+    const early = this.book.violationOf([...new Set([key, ...limits.map((l) => l.key)])]);
+    if (early) this.earlyRetries.push({ method, earlyByMs: early.earlyByMs });
+    const verdict = this.book.check(limits);
+    if (!verdict.admitted) {
+      call.limited = true;
+      this.limited.push({ method, retryAfter: verdict.retryAfterS });
+      return tooMany(verdict.retryAfterS);
     }
     const held = this.holds.get(method)?.shift();
     if (held) await held.gate;
@@ -483,7 +440,10 @@ export class FakeSlack {
         : undefined);
     if (failure) {
       if ('error' in failure) return { status: 200, body: { ok: false, error: failure.error } };
-      if (failure.status === 429) return tooMany(failure.retryAfter);
+      if (failure.status === 429) {
+        this.book.openWindow(key, failure.retryAfter);
+        return tooMany(failure.retryAfter);
+      }
       return { status: 500, body: { ok: false } };
     }
     return { status: 200, body: this.answer(method, args) };
@@ -557,9 +517,10 @@ export class FakeSlack {
       case 'conversations.open':
         return { ok: true, channel: { id: `D${String(args.users)}` } };
       case 'chat.postMessage':
+        // Posted to a user id, the message lands in the app's DM with them: Slack answers its id.
         return {
           ok: true,
-          channel: args.channel,
+          channel: slackDmOf(String(args.channel)),
           ts: `${Date.now() / 1000}`,
           message: { text: args.text },
         };

@@ -43,9 +43,12 @@ export abstract class LoopbackRelay {
    * thrown: smtp-server emits them on the server, where an unheard `error` would end the process.
    */
   readonly connectionErrors: Error[] = [];
+  /** Sessions ended, however: QUIT, a timeout, or a client that vanished mid-dialogue. */
+  closedSessions = 0;
   private port = 0;
 
   constructor() {
+    const hooks = this.hooks();
     this.server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
@@ -54,7 +57,11 @@ export abstract class LoopbackRelay {
       closeTimeout: 500,
       // Connection pools keep a few open; leave room for reconnects.
       maxClients: 50,
-      ...this.hooks(),
+      ...hooks,
+      onClose: (session, callback) => {
+        this.closedSessions += 1;
+        hooks.onClose?.(session, callback);
+      },
       onData: (stream, session, callback) => {
         this.receive(stream, session).then(
           () => callback(null),

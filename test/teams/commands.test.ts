@@ -111,6 +111,8 @@ describe('Teams personal commands', () => {
     const replies = h.fake.sentTo(sam.conversationId).filter((a) => a.replyToId === message.id);
     expect(replies.map((r) => r.activity.text)).toEqual([await ask(sam, 'incidents')]);
 
+    // The two incidents' cards go out through the engine, on their own time: all in before counting.
+    await eventually(() => expect(h.fake.cardsIn(sam.conversationId)).toHaveLength(2));
     const before = h.fake.sentTo(sam.conversationId).length;
     await h.send(sam.activity('messageReaction', { reactionsAdded: [{ type: 'like' }] }));
     expect(h.fake.sentTo(sam.conversationId)).toHaveLength(before);

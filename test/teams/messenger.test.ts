@@ -3,9 +3,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTeamsAdapter } from '../../adapters/teams/create-adapter.js';
 import { TeamsDirectMessenger } from '../../adapters/teams/direct-messenger.js';
 import { DeliveryError, type DeliveryJob } from '../../src/delivery/ports.js';
+import { RateLimiter } from '../../src/delivery/rate-limiter.js';
 import type { Person } from '../../src/domain/types.js';
 import { silentLogger } from '../../src/logger.js';
 import { FakeConnector } from '../support/fake-connector.js';
+import { TEAMS_SEND_PER_THREAD, TEAMS_TENANT_PER_SECOND } from '../support/platform-limits.js';
 
 const CONVERSATION = 'a:personal-ann';
 
@@ -166,11 +168,42 @@ describe('TeamsDirectMessenger', () => {
     expect(fake.requests).toEqual([]);
   });
 
-  it('rate limits: 7/s per conversation and 30/s per tenant, keyed from the stored reference', () => {
+  it("paced by the engine, its limits keep inside every window Teams counts, at ≥ 95 % of the tenant's rate", () => {
     const j = job(fake.url);
-    expect(messenger.limits.map((l) => [l.name, l.ratePerSecond, l.key(j)])).toEqual([
-      ['conversation', 7, CONVERSATION],
-      ['tenant', 30, 'tenant-1'],
+    expect(messenger.limits.map((l) => [l.name, l.key(j)])).toEqual([
+      ['conversation', CONVERSATION],
+      ['tenant', 'tenant-1'],
     ]);
+    /** When each of `n` sends leaves, as the engine's limiter books them from time 0. */
+    const departures = (n: number, conversationOf: (i: number) => string): number[] => {
+      const limiter = new RateLimiter();
+      let now = 0;
+      return Array.from({ length: n }, (_, i) => {
+        const ref = JSON.parse(j.person.teamsConversationRef ?? '{}') as {
+          conversation: { id: string };
+        };
+        ref.conversation.id = conversationOf(i);
+        const each = { ...j, person: { ...j.person, teamsConversationRef: JSON.stringify(ref) } };
+        now += limiter.reserve('teams', messenger.limits, each, now);
+        return now;
+      });
+    };
+    /** The most sends in any window of `ms` (closed at both ends, as the strictest count). */
+    const most = (times: number[], ms: number): number => {
+      let max = 0;
+      for (let a = 0, b = 0; b < times.length; b += 1) {
+        while ((times[b] ?? 0) - (times[a] ?? 0) > ms) a += 1;
+        max = Math.max(max, b - a + 1);
+      }
+      return max;
+    };
+    const one = departures(2000, () => CONVERSATION);
+    for (const { seconds, max } of TEAMS_SEND_PER_THREAD.windows) {
+      expect(most(one, seconds * 1000), `${max} in ${seconds} s`).toBeLessThanOrEqual(max);
+    }
+    const tenant = departures(3000, (i) => `a:conversation-${i}`);
+    expect(most(tenant, 1000)).toBeLessThanOrEqual(TEAMS_TENANT_PER_SECOND);
+    const rate = (tenant.length - 1) / (((tenant.at(-1) ?? 0) - (tenant[0] ?? 0)) / 1000);
+    expect(rate).toBeGreaterThanOrEqual(0.95 * TEAMS_TENANT_PER_SECOND);
   });
 });
