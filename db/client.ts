@@ -1,12 +1,12 @@
 import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { migrationsFolder as folderOf } from './migrations-folder.js';
 import { SqliteExecutor } from './sqlite-executor.js';
 
-const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
+const migrationsFolder = folderOf('migrations');
 
 /**
  * Opens (creating if needed) the SQLite file with WAL, a busy timeout and foreign keys on, and
@@ -40,10 +40,7 @@ function migrationCount(): number {
   if (cachedCount === undefined) {
     // The journal lists every generated migration.
     const journal = JSON.parse(
-      readFileSync(
-        fileURLToPath(new URL('./migrations/meta/_journal.json', import.meta.url)),
-        'utf8',
-      ),
+      readFileSync(join(migrationsFolder, 'meta', '_journal.json'), 'utf8'),
     ) as { entries: unknown[] };
     cachedCount = journal.entries.length;
   }

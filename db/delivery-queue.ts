@@ -9,7 +9,7 @@ import {
 } from '../src/domain/types.js';
 import type { Executor } from './executor.js';
 import { inChunks } from './repositories/chunks.js';
-import { SqlOutboxRepo, deliveryKey } from './repositories/outbox.js';
+import { deliveryKey } from './repositories/outbox.js';
 import { SqlPeopleRepo } from './repositories/people.js';
 import { toDelivery, toEvent, type DeliveryRow, type EventRow } from './rows.js';
 
@@ -57,10 +57,23 @@ const nextDue = (channel: Channel) => sql`SELECT min(at) AS at FROM (
 
 const EVENT_CACHE_SIZE = 64;
 
+const threadKey = (incidentId: number, personId: number): string => `${incidentId}:${personId}`;
+
 /** The notification channel that says "deliveries were enqueued". */
 const OUTBOX_CHANNEL = 'herald_outbox';
 
 type FinishOutcome = Parameters<DeliveryQueue['finish']>[1];
+
+export interface DeliveryQueueOptions {
+  /**
+   * How long the first `markSent` of a batch waits for others to join it. Default on SQLite
+   * 20 ms: paced sends finish a few milliseconds apart, and a commit of the one writer costs more
+   * than a send's own work. On PostgreSQL 0 (one event-loop turn): a statement there is a round
+   * trip that blocks nothing, and the replica outage test saw Teams 429s with a window (cause not
+   * yet understood).
+   */
+  sentBatchMs?: number;
+}
 
 /**
  * The outbox on either database. Claims are atomic (an IMMEDIATE transaction on SQLite,
@@ -72,18 +85,27 @@ type FinishOutcome = Parameters<DeliveryQueue['finish']>[1];
  */
 export class SqlDeliveryQueue implements DeliveryQueue {
   private readonly people: SqlPeopleRepo;
-  private readonly outbox: SqlOutboxRepo;
   /**
    * Recently claimed events, parsed. An event never changes once written, and a fan-out claims
    * thousands of deliveries of the same few events, a few at a time.
    */
   private readonly events = new Map<number, NotificationEvent>();
-  /** Sends settled as `sent` in this event-loop turn, written together at the end of it. */
-  private sent: { ids: number[]; at: number; written: Promise<void> } | null = null;
+  /** Sends settled as `sent` within the batch window, written together at its end. */
+  private sent: { ids: number[]; at: number; written: Promise<void>; close: () => void } | null =
+    null;
+  private readonly sentBatchMs: number;
+  /**
+   * Claims this queue handed out that are not settled yet: while one may still join a `sent`
+   * batch, the batch waits for it (up to `sentBatchMs`); once none can, it is written at once.
+   */
+  private readonly unsettled = new Set<number>();
 
-  constructor(private readonly db: Executor) {
+  constructor(
+    private readonly db: Executor,
+    options: DeliveryQueueOptions = {},
+  ) {
     this.people = new SqlPeopleRepo(db);
-    this.outbox = new SqlOutboxRepo(db);
+    this.sentBatchMs = options.sentBatchMs ?? (db.dialect === 'sqlite' ? 20 : 0);
   }
 
   async claimDue(
@@ -107,26 +129,54 @@ export class SqlDeliveryQueue implements DeliveryQueue {
     const rows = (await this.db.transaction(claim)).sort(
       (a, b) => a.next_attempt_at - b.next_attempt_at || a.id - b.id,
     );
-    return this.jobs(rows);
+    const jobs = await this.jobs(rows);
+    for (const job of jobs) this.unsettled.add(job.delivery.id);
+    return jobs;
   }
 
   /**
-   * Sends that finish within one event-loop turn are marked in one statement at its end: a commit
-   * each costs more than the send's own work. Resolves once written; `sent_at` is the latest
-   * `now` of the batch.
+   * Sends that finish within `sentBatchMs` of each other are marked in one statement: a commit
+   * each costs more than the send's own work (paced sends finish a few milliseconds apart, so one
+   * event-loop turn rarely holds two). The batch is written at the end of the turn in which no
+   * claim of this queue is left unsettled, or when the window ends. Resolves once written — the
+   * worker holds the send's slot, and renews its lease, until then; `sent_at` is the latest `now`
+   * of the batch.
    */
   markSent(id: number, now: number): Promise<void> {
     if (!this.sent) {
-      const batch = { ids: [] as number[], at: now, written: Promise.resolve() };
-      batch.written = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      let timer: NodeJS.Timeout | undefined;
+      let end!: () => void;
+      const window = new Promise<void>((resolve) => {
+        end = resolve;
+        if (this.sentBatchMs > 0) timer = setTimeout(resolve, this.sentBatchMs);
+      });
+      const batch = {
+        ids: [] as number[],
+        at: now,
+        written: Promise.resolve(),
+        close: () => {
+          clearTimeout(timer);
+          setImmediate(end);
+        },
+      };
+      batch.written = window.then(() => {
         this.sent = null;
         return this.writeSent(batch.ids, batch.at);
       });
       this.sent = batch;
+      if (this.sentBatchMs <= 0) batch.close();
     }
-    this.sent.ids.push(id);
-    this.sent.at = Math.max(this.sent.at, now);
-    return this.sent.written;
+    const batch = this.sent;
+    batch.ids.push(id);
+    batch.at = Math.max(batch.at, now);
+    this.settled(id);
+    return batch.written;
+  }
+
+  /** `id` will not join a `sent` batch: when no claim is left that could, the batch goes now. */
+  private settled(id: number): void {
+    this.unsettled.delete(id);
+    if (this.unsettled.size === 0) this.sent?.close();
   }
 
   private async writeSent(ids: readonly number[], at: number): Promise<void> {
@@ -159,6 +209,7 @@ export class SqlDeliveryQueue implements DeliveryQueue {
   }
 
   async release(id: number): Promise<void> {
+    this.settled(id);
     await this.db.run(
       sql`UPDATE deliveries SET state = CASE WHEN attempts > 1 THEN 'retrying' ELSE 'pending' END,
                                 attempts = attempts - 1, lease_until = NULL
@@ -167,6 +218,7 @@ export class SqlDeliveryQueue implements DeliveryQueue {
   }
 
   async scheduleRetry(id: number, at: number, error: string): Promise<void> {
+    this.settled(id);
     await this.db.run(
       sql`UPDATE deliveries SET state = 'retrying', next_attempt_at = ${at}, lease_until = NULL,
                                 last_error = ${error}
@@ -175,6 +227,7 @@ export class SqlDeliveryQueue implements DeliveryQueue {
   }
 
   finish(id: number, outcome: FinishOutcome): Promise<number | null> {
+    this.settled(id);
     return this.db.transaction(() => this.finishInTx(id, outcome));
   }
 
@@ -207,17 +260,17 @@ export class SqlDeliveryQueue implements DeliveryQueue {
     const people = new Map<number, Person>(
       (await this.people.byIds([...new Set(rows.map((r) => r.person_id))])).map((p) => [p.id, p]),
     );
-    const jobs: DeliveryJob[] = [];
+    const loaded: Array<Omit<DeliveryJob, 'threadRootId'> & { row: DeliveryRow }> = [];
     for (const row of rows) {
       try {
         const person = people.get(row.person_id);
         if (!person) throw new Error(`missing person ${row.person_id}`);
-        const event = await this.event(row.event_id);
-        const threadRootId =
-          row.channel === 'email'
-            ? await this.outbox.firstSent(event.incidentId, person.id, 'email')
-            : null;
-        jobs.push({ delivery: toDelivery(row), person, event, threadRootId });
+        loaded.push({
+          row,
+          delivery: toDelivery(row),
+          person,
+          event: await this.event(row.event_id),
+        });
       } catch (err) {
         // A row that cannot be read (corrupt payload) would otherwise be claimed forever.
         const error = `cannot load delivery: ${err instanceof Error ? err.message : String(err)}`;
@@ -227,7 +280,40 @@ export class SqlDeliveryQueue implements DeliveryQueue {
         );
       }
     }
-    return jobs;
+    const roots = await this.threadRoots(
+      loaded.filter((j) => j.row.channel === 'email').map((j) => [j.event.incidentId, j.person.id]),
+    );
+    return loaded.map(({ row, ...job }) => ({
+      ...job,
+      threadRootId:
+        row.channel === 'email'
+          ? (roots.get(threadKey(job.event.incidentId, job.person.id)) ?? null)
+          : null,
+    }));
+  }
+
+  /**
+   * The first email (not failed) to each person about each incident, which later mails reply to:
+   * one query for a claim's mails instead of one per mail.
+   */
+  private async threadRoots(
+    pairs: ReadonlyArray<readonly [incidentId: number, personId: number]>,
+  ): Promise<Map<string, number>> {
+    const roots = new Map<string, number>();
+    if (pairs.length === 0) return roots;
+    const incidents = [...new Set(pairs.map(([incident]) => incident))];
+    const rows = await inChunks([...new Set(pairs.map(([, person]) => person))], (chunk) =>
+      this.db.all<{ incident_id: number; person_id: number; id: number }>(
+        sql`SELECT e.incident_id, d.person_id, min(d.id) AS id
+              FROM deliveries d JOIN notification_events e ON e.id = d.event_id
+             WHERE d.person_id IN ${chunk} AND e.incident_id IN ${incidents}
+               AND d.channel = 'email' AND d.state NOT IN ('failed', 'undeliverable')
+             GROUP BY e.incident_id, d.person_id`,
+      ),
+    );
+    for (const r of rows)
+      roots.set(threadKey(Number(r.incident_id), Number(r.person_id)), Number(r.id));
+    return roots;
   }
 
   private async finishInTx(id: number, outcome: FinishOutcome): Promise<number | null> {

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
+import { migrationsFolder as folderOf } from './migrations-folder.js';
 import { PostgresExecutor } from './postgres-executor.js';
 
-const migrationsFolder = fileURLToPath(new URL('./migrations-postgres', import.meta.url));
+const migrationsFolder = folderOf('migrations-postgres');
 
 /** Any number: every Herald process asks for the same one, so they migrate one at a time. */
 const MIGRATION_LOCK = 0x48_45_52_41; // "HERA"
@@ -85,12 +86,9 @@ let cachedCount: number | undefined;
 /** Every generated migration, from the journal drizzle-kit writes beside them. */
 function migrationCount(): number {
   cachedCount ??= (
-    JSON.parse(
-      readFileSync(
-        fileURLToPath(new URL('./migrations-postgres/meta/_journal.json', import.meta.url)),
-        'utf8',
-      ),
-    ) as { entries: unknown[] }
+    JSON.parse(readFileSync(join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as {
+      entries: unknown[];
+    }
   ).entries.length;
   return cachedCount;
 }

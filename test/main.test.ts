@@ -1,8 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startHeraldProcess } from './support/child.js';
+import { HERALD_BUILT_ENTRY, repoRoot, startHeraldProcess } from './support/child.js';
 
 let dir: string;
 let stop: Array<() => void> = [];
@@ -16,8 +18,11 @@ afterEach(() => {
 });
 
 /** Herald as `npm start` runs it; killed after the test whatever happens. */
-function spawnHerald(env: Record<string, string>): ReturnType<typeof startHeraldProcess> {
-  const herald = startHeraldProcess(env);
+function spawnHerald(
+  env: Record<string, string>,
+  opts?: Parameters<typeof startHeraldProcess>[1],
+): ReturnType<typeof startHeraldProcess> {
+  const herald = startHeraldProcess(env, opts);
   stop.push(() => herald.child.kill('SIGKILL'));
   return herald;
 }
@@ -42,6 +47,29 @@ describe('npm start', () => {
     herald.child.kill('SIGTERM');
     expect(await herald.exited).toBe(0);
   });
+
+  it('builds first, then runs the compiled JavaScript: ready with every migration applied, stops on SIGTERM', async () => {
+    const { scripts } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(scripts.prestart).toBe('npm run build');
+    expect(scripts.start).not.toMatch(/tsx/);
+    // What `prestart` runs: a clean clone (CI) has no dist/ until it does.
+    rmSync(join(repoRoot, HERALD_BUILT_ENTRY), { force: true });
+    await promisify(execFile)('npm', ['run', 'build'], { cwd: repoRoot });
+    expect(existsSync(join(repoRoot, HERALD_BUILT_ENTRY))).toBe(true);
+    const herald = spawnHerald(
+      { PORT: '0', DATABASE_PATH: join(dir, 'built.db') },
+      { built: true },
+    );
+    const [, port] = await herald.waitFor(/"port":(\d+).*Herald is listening/);
+    // Ready only once the migrations (SQL read from db/, not dist/) are all applied.
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready' });
+    herald.child.kill('SIGTERM');
+    expect(await herald.exited).toBe(0);
+  }, 60_000);
 
   it.each([
     [{ PORT: 'eighty' }, /^herald: PORT="eighty": /m],

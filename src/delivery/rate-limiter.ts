@@ -39,9 +39,18 @@ export class TokenBucket {
     return wait;
   }
 
+  /** When the latest server pause (`blockUntil`) ends. */
+  private blockedUntil = Number.NEGATIVE_INFINITY;
+
   /** Holds every token until `until` (a server's Retry-After): nobody goes before it. */
   blockUntil(until: number): void {
     this.tat = Math.max(this.tat, until + this.tolerance);
+    this.blockedUntil = Math.max(this.blockedUntil, until);
+  }
+
+  /** True while a server's pause holds this bucket at `now`. */
+  isBlocked(now: number): boolean {
+    return this.blockedUntil > now;
   }
 
   /** True when the bucket is full again: forgetting it changes nothing. */
@@ -107,7 +116,20 @@ export class RateLimiter {
    * sends do not spend their attempts hitting the same wall.
    */
   pause(channel: Channel, limits: readonly RateLimit[], job: DeliveryJob, until: number): void {
+    this.pauses += 1;
     for (const limit of limits) this.bucket(channel, limit, job).blockUntil(until);
+  }
+
+  /** How many pauses (429s) the limiter has been told of: a waiting send compares before and after. */
+  pauses = 0;
+
+  /**
+   * True while a server's pause (`pause`) holds one of the buckets that apply to `job`: a send
+   * that reserved its turn before the 429 came must not go into the server's Retry-After, but book
+   * again behind it.
+   */
+  isPaused(channel: Channel, limits: readonly RateLimit[], job: DeliveryJob, now: number): boolean {
+    return limits.some((limit) => this.bucket(channel, limit, job).isBlocked(now));
   }
 
   /** Number of live buckets (for tests and metrics). */

@@ -102,8 +102,15 @@ export class DeliveryWorker {
   /** Bumped by each start(), so a loop left over from before a stop() never runs beside a new one. */
   private generation = 0;
   private loopDone: Promise<void> = Promise.resolve();
-  /** Set by `wake()`: the loop must look again before sleeping. */
+  /** Set by `wake()` and by each settlement: the loop must look again before sleeping. */
   private woken = false;
+  /**
+   * Per lane, the time before which its last claim says nothing is due (at most a poll ahead).
+   * A lane with nothing left is then not claimed again on every settlement of the others: an
+   * empty claim is a write transaction. `wake()` (work enqueued) and this worker's own retries and
+   * fallbacks bring it forward.
+   */
+  private readonly quietUntil: Record<Channel, number> = { slack: 0, teams: 0, email: 0 };
   private interruptSleep: (() => void) | null = null;
 
   constructor(private readonly options: DeliveryWorkerOptions) {
@@ -124,6 +131,8 @@ export class DeliveryWorker {
   start(): void {
     if (this.running) return;
     this.running = true;
+    // Claims given back by a stop() are due again.
+    for (const channel of CHANNELS) this.quietUntil[channel] = 0;
     this.loopDone = this.loop(++this.generation);
     // A real timer: leases are held in wall time against other processes.
     this.renewal = setInterval(() => void this.renewLeases(), Math.max(100, this.leaseMs / 3));
@@ -159,8 +168,19 @@ export class DeliveryWorker {
 
   /** New deliveries were enqueued: claim now instead of at the next poll. */
   wake(): void {
+    for (const channel of CHANNELS) this.quietUntil[channel] = 0;
+    this.nudge();
+  }
+
+  /** A slot freed or a settlement landed: look at the lanes again (those not known to be quiet). */
+  private nudge(): void {
     this.woken = true;
     this.interruptSleep?.();
+  }
+
+  /** `channel` may have work due at `at` (a retry, a fallback this worker enqueued). */
+  private dueOn(channel: Channel, at: number): void {
+    this.quietUntil[channel] = Math.min(this.quietUntil[channel], at);
   }
 
   /**
@@ -224,12 +244,21 @@ export class DeliveryWorker {
         if (free < (busy === 0 ? 1 : this.claimBatch)) continue;
         // Another process sends on this channel: its limits are that process's to keep.
         if (this.options.lanes && !this.options.lanes.owns(channel)) continue;
+        const quiet = this.quietUntil[channel] - this.clock.now();
+        if (quiet > 0) {
+          delay = Math.min(delay, quiet);
+          continue;
+        }
         try {
           const claimed = (await this.claimLane(channel)).length;
           // A full batch means more may be due: go round again once a slot frees (which wakes us).
           if (claimed < free) {
             const next = await this.queue.nextDueAt(channel);
-            if (next !== null) delay = Math.min(delay, Math.max(1, next - this.clock.now()));
+            const now = this.clock.now();
+            // Looked at again by the poll at the latest, as before: another process on the
+            // database may enqueue without telling us.
+            this.quietUntil[channel] = Math.min(next ?? Infinity, now + this.pollMs);
+            if (next !== null) delay = Math.min(delay, Math.max(1, next - now));
           }
         } catch (err) {
           // One lane's failure (SQLITE_BUSY, the database away) does not hold up the others; it
@@ -300,7 +329,7 @@ export class DeliveryWorker {
         })
         .finally(() => {
           lane.delete(job.delivery.id);
-          this.wake();
+          this.nudge();
         });
       lane.set(job.delivery.id, done);
       started.push(done);
@@ -325,10 +354,24 @@ export class DeliveryWorker {
     const messenger = this.options.messengers[channel];
     try {
       if (!messenger) throw new DeliveryError('permanent', `channel ${channel} not configured`);
-      const wait = this.limiter.reserve(channel, messenger.limits, job, this.clock.now());
-      if (wait > 0) {
+      let wait = this.limiter.reserve(channel, messenger.limits, job, this.clock.now());
+      while (wait > 0) {
+        const pauses = this.limiter.pauses;
         this.options.onRateLimitWait?.(channel, wait);
         await this.clock.sleep(wait);
+        const now = this.clock.now();
+        // A 429 answered while this send waited: its turn was booked before the server's
+        // Retry-After, so it books again behind it instead of going into it.
+        const paused =
+          this.limiter.pauses !== pauses &&
+          this.limiter.isPaused(channel, messenger.limits, job, now);
+        wait = paused ? Math.max(1, this.limiter.reserve(channel, messenger.limits, job, now)) : 0;
+      }
+      // The lane moved to another replica while this send waited for its turn: that replica now
+      // paces the channel, so the claim goes back to the queue for it rather than out beside it.
+      if (this.options.lanes && !this.options.lanes.owns(channel)) {
+        await this.persist(() => this.queue.release(job.delivery.id));
+        return;
       }
       await messenger.send(job);
     } catch (err) {
@@ -390,6 +433,7 @@ export class DeliveryWorker {
         retryAfterMs: error.options.retryAfterMs,
       });
       await this.queue.scheduleRetry(id, now + delay, error.message);
+      this.dueOn(channel, now + delay);
       this.logger.info({ ...log, retryInMs: delay }, 'delivery failed, will retry');
       this.report(job, 'retrying', error);
       return;
@@ -407,6 +451,7 @@ export class DeliveryWorker {
       fallbackToEmail: chat,
       now,
     });
+    if (fallbackId !== null) this.dueOn('email', now);
     // The queue ends a chat delivery `undeliverable` when the person has no email address.
     const outcome = chat && !job.person.email ? 'undeliverable' : state;
     this.logger.warn({ ...log, outcome, fallbackId }, 'delivery gave up');

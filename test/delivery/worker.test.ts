@@ -185,6 +185,75 @@ describe('DeliveryWorker.runOnce', () => {
     expect(clock.sleeps.at(-1)).toBeGreaterThanOrEqual(30_000);
   });
 
+  it('a send waiting for its turn when a 429 pauses its limit waits out the Retry-After, not into it', async () => {
+    const conversation: RateLimit = { name: 'c', ratePerSecond: 1, burst: 1, key: () => '' };
+    const a = delivery('teams', { displayName: 'A' });
+    const b = delivery('teams', { displayName: 'B' });
+    const sleeping: Array<{ ms: number; wake: () => void }> = [];
+    clock.sleep = (ms) => new Promise<void>((wake) => sleeping.push({ ms, wake }));
+    let refuseA = (): void => {};
+    const aRefused = new Promise<void>((resolve) => (refuseA = resolve));
+    const rateLimited = new DeliveryError('transient', 'HTTP 429', { retryAfterMs: 30_000 });
+    const teams = fakeMessenger(
+      'teams',
+      async (job) => {
+        if (job.delivery.id !== a) return;
+        await aRefused;
+        throw rateLimited;
+      },
+      [conversation],
+    );
+    const run = makeWorker({ teams: teams.messenger }, { concurrency: 2 }).runOnce();
+    try {
+      // A is on the wire; B booked the next turn, a second later.
+      await waitFor(() => sleeping.length === 1, 'B waiting for its turn');
+      const first = sleeping[0];
+      expect(first?.ms).toBeLessThan(2_000);
+      refuseA();
+      await waitFor(() => settled.length === 1, 'A refused with 429');
+      clock.advance(first?.ms ?? 0);
+      first?.wake();
+      await waitFor(() => sleeping.length === 2, 'B booked again behind the pause');
+      expect(teams.sent.map((j) => j.delivery.id)).toEqual([a]);
+      expect(sleeping[1]?.ms).toBeGreaterThanOrEqual(30_000 - (first?.ms ?? 0));
+      clock.advance(sleeping[1]?.ms ?? 0);
+      sleeping[1]?.wake();
+      await run;
+      expect(teams.sent.map((j) => j.delivery.id)).toEqual([a, b]);
+      expect(readDelivery(db, b)).toMatchObject({ state: 'sent', attempts: 1 });
+    } finally {
+      // Whatever happened, nothing is left asleep for the clean-up to wait on.
+      clock.sleep = () => Promise.resolve();
+      refuseA();
+      for (const s of sleeping) s.wake();
+    }
+  });
+
+  it('a send whose lane moved to another replica while it waited goes back to the queue unsent', async () => {
+    const conversation: RateLimit = { name: 'c', ratePerSecond: 1, burst: 1, key: () => '' };
+    const a = delivery('teams', { displayName: 'A' });
+    const b = delivery('teams', { displayName: 'B' });
+    const sleeping: Array<() => void> = [];
+    clock.sleep = () => new Promise<void>((wake) => sleeping.push(wake));
+    let owned = true;
+    const teams = fakeMessenger('teams', () => {}, [conversation]);
+    const run = makeWorker(
+      { teams: teams.messenger },
+      { concurrency: 2, lanes: { owns: () => owned } },
+    ).runOnce();
+    try {
+      await waitFor(() => sleeping.length === 1 && settled.length === 1, 'A sent, B waiting');
+      owned = false;
+      sleeping[0]?.();
+      await run;
+    } finally {
+      clock.sleep = () => Promise.resolve();
+      for (const wake of sleeping) wake();
+    }
+    expect(teams.sent.map((j) => j.delivery.id)).toEqual([a]);
+    expect(readDelivery(db, b)).toMatchObject({ state: 'pending' });
+  });
+
   it('treats any other exception as transient', async () => {
     const a = delivery('slack', { displayName: 'A' });
     const b = delivery('slack', { displayName: 'B' });
@@ -554,6 +623,44 @@ describe('DeliveryWorker loop', () => {
     const id = delivery('slack');
     w.wake();
     await waitFor(() => readDelivery(db, id).state === 'sent', 'the delivery');
+  });
+
+  it('does not claim a drained lane on every settlement of another, yet its fallbacks and retries go out at once', async () => {
+    const claims = vi.spyOn(queue, 'claimDue');
+    const slackIds = Array.from({ length: 40 }, (_, i) =>
+      delivery('slack', { slackUserId: `U${i}`, email: `p${i}@example.com` }),
+    );
+    // Paced about 5 ms apart, so each send settles (and frees a slot) on its own.
+    const slack = fakeMessenger(
+      'slack',
+      (job) => {
+        if (job.delivery.id === slackIds[0]) throw new DeliveryError('permanent', 'slack: gone');
+        if (job.delivery.id === slackIds[1] && job.delivery.attempts === 1) {
+          throw new DeliveryError('transient', 'slack: busy');
+        }
+      },
+      [{ name: 'workspace', ratePerSecond: 200, burst: 1, key: () => '' }],
+    );
+    const email = fakeMessenger('email');
+    const w = makeWorker(
+      { slack: slack.messenger, email: email.messenger },
+      { clock: realClock, pollMs: 60_000, backoff: { baseMs: 10, maxMs: 20 } },
+    );
+    w.start();
+    // The first slack delivery failed for good: its email fallback went out without a poll.
+    await waitFor(() => email.sent.length === 1, 'the email fallback');
+    expect(email.sent[0]!.delivery.fallbackOf).toBe(slackIds[0]);
+    // The retried one went out on its backoff, not at the next poll a minute later.
+    await waitFor(
+      () => slackIds.slice(1).every((id) => readDelivery(db, id).state === 'sent'),
+      'every other slack delivery, the retried one included',
+    );
+    expect(readDelivery(db, slackIds[1]!).attempts).toBe(2);
+    // The email lane was claimed at the start (empty), for the fallback (and once more to find it
+    // empty again): not once per slack settlement.
+    const emailClaims = claims.mock.calls.filter(([channel]) => channel === 'email').length;
+    expect(emailClaims).toBeGreaterThanOrEqual(2);
+    expect(emailClaims).toBeLessThanOrEqual(4);
   });
 
   it('keeps running when the queue throws', async () => {

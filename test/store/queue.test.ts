@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SqlDeliveryQueue } from '../../db/delivery-queue.js';
 import type { DeliveryJob } from '../../src/delivery/ports.js';
 import type { DeliveryState } from '../../src/domain/types.js';
 import { eventually } from '../support/eventually.js';
@@ -162,6 +163,37 @@ describe.each(STORES)('%s store: delivery queue', (kind) => {
         last_error: null,
       });
     }
+  });
+
+  it('markSent calls turns apart but within the batch window land together, with the latest time', async () => {
+    const { db } = h();
+    const queue = new SqlDeliveryQueue(db, { sentBatchMs: 500 });
+    const ids = await seedPending(h(), 3);
+    await queue.claimDue('slack', NOW, 10, LEASE);
+    const first = queue.markSent(ids[0]!, NOW + 1);
+    // Paced sends finish turns apart: each still joins the batch the first one opened.
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = queue.markSent(ids[1]!, NOW + 2);
+    await new Promise((resolve) => setImmediate(resolve));
+    await Promise.all([first, second, queue.markSent(ids[2]!, NOW + 3)]);
+    for (const id of ids) {
+      expect(await readDelivery(db, id)).toMatchObject({ state: 'sent', sent_at: NOW + 3 });
+    }
+  });
+
+  it('a sent batch waits while a claim could still join it, and is written once none can', async () => {
+    const { db } = h();
+    const queue = new SqlDeliveryQueue(db, { sentBatchMs: 60_000 });
+    const ids = await seedPending(h(), 2);
+    await queue.claimDue('slack', NOW, 10, LEASE);
+    const first = queue.markSent(ids[0]!, NOW + 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect((await readDelivery(db, ids[0]!)).state).toBe('sending');
+    // The other claim settles otherwise: nothing can join any more, so the batch goes at once
+    // (not after the minute, which would outlast the test).
+    await queue.scheduleRetry(ids[1]!, NOW + 1_000, 'busy');
+    await first;
+    expect(await readDelivery(db, ids[0]!)).toMatchObject({ state: 'sent', sent_at: NOW + 1 });
   });
 
   it('each markSent resolves once its row is written, across turns and past a chunk', async () => {

@@ -4,28 +4,44 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const HERALD_ENTRY = 'src/main.ts';
+/** What `npm start` runs: `HERALD_ENTRY` compiled by `npm run build`. */
+export const HERALD_BUILT_ENTRY = 'dist/src/main.js';
 
 /**
  * The node flags of `npm start` (package.json), read rather than copied so they cannot drift;
  * without `--env-file…`: a child is given its environment explicitly.
  */
-export function startNodeArgs(): string[] {
+export function startFlags(): string[] {
   const pkg = JSON.parse(readFileSync(`${repoRoot}/package.json`, 'utf8')) as {
     scripts: { start: string };
   };
   const words = pkg.scripts.start.split(/\s+/);
-  const flags = words.slice(words.indexOf('node') + 1, words.indexOf(HERALD_ENTRY));
+  const end = words.indexOf(HERALD_BUILT_ENTRY);
+  if (end < 0) throw new Error(`npm start no longer runs ${HERALD_BUILT_ENTRY}`);
+  const flags = words.slice(words.indexOf('node') + 1, end);
   return flags.filter((flag) => !flag.startsWith('--env-file'));
 }
 
-/** Herald as `npm start` runs it, in a child process with exactly the given environment. */
-export function startHeraldProcess(env: Record<string, string>): {
+/** `npm start`'s flags for `HERALD_ENTRY`: tests and the bench run the source through tsx. */
+export function startNodeArgs(): string[] {
+  return [...startFlags(), '--import', 'tsx'];
+}
+
+/**
+ * Herald as `npm start` runs it, in a child process with exactly the given environment: the
+ * TypeScript source through tsx, or with `built` the output of `npm run build`.
+ */
+export function startHeraldProcess(
+  env: Record<string, string>,
+  { built = false }: { built?: boolean } = {},
+): {
   child: ChildProcess;
   output: () => string;
   exited: Promise<number | null>;
   waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<RegExpMatchArray>;
 } {
-  const child = spawn(process.execPath, [...startNodeArgs(), HERALD_ENTRY], {
+  const args = built ? [...startFlags(), HERALD_BUILT_ENTRY] : [...startNodeArgs(), HERALD_ENTRY];
+  const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

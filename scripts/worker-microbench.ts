@@ -1,0 +1,135 @@
+/**
+ * The delivery engine's own CPU per delivery, without any platform client: the worker, the rate
+ * limiter, the queue's claims and settlements and the SQLite executor, on a real database file,
+ * sending through messengers that only wait a turn of I/O. Paced at the bench's ceilings (Slack
+ * 50/s, Teams 60/s, email 100/s), so claims and `sent` writes come in the small batches of a real
+ * fan-out rather than all at once.
+ *
+ *   node --import tsx scripts/worker-microbench.ts [deliveries per channel, default 500] [--unpaced]
+ *
+ * Prints the process CPU (user + system) per delivery over the drain, and the wall time.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqlite } from '../db/client.js';
+import { SqlDeliveryQueue } from '../db/delivery-queue.js';
+import { systemClock } from '../src/clock.js';
+import type { Messenger, RateLimit } from '../src/delivery/ports.js';
+import { DeliveryWorker } from '../src/delivery/worker.js';
+import { CHANNELS, type Channel } from '../src/domain/types.js';
+
+const perChannel = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 500);
+const paced = !process.argv.includes('--unpaced');
+const CEILING: Record<Channel, number> = { slack: 50, teams: 60, email: 100 };
+
+const dir = mkdtempSync(join(tmpdir(), 'herald-worker-bench-'));
+const db = openSqlite(join(dir, 'herald.db'));
+try {
+  const now = Date.now();
+  db.sqlite.transaction(() => {
+    const incident = db.sqlite
+      .prepare(
+        `INSERT INTO incidents (title, summary, severity, source, created_at)
+         VALUES ('Checkout is down', 'Payments fail', 'SEV2', 'slack', ?)`,
+      )
+      .run(now).lastInsertRowid;
+    const payload = {
+      kind: 'update',
+      incident: {
+        id: Number(incident),
+        title: 'Checkout is down',
+        summary: 'Payments fail',
+        severity: 'SEV2',
+        service: 'checkout',
+        status: 'open',
+      },
+      text: 'Rolling back the deploy.',
+      at: now,
+      by: 'Ada',
+    };
+    const event = db.sqlite
+      .prepare(
+        `INSERT INTO notification_events (incident_id, kind, payload, created_at)
+         VALUES (?, 'update', ?, ?)`,
+      )
+      .run(incident, JSON.stringify(payload), now).lastInsertRowid;
+    const person = db.sqlite.prepare(
+      `INSERT INTO people (display_name, email, slack_user_id, teams_aad_id, created_at)
+       VALUES (?, ?, ?, ?, 0)`,
+    );
+    const delivery = db.sqlite.prepare(
+      `INSERT INTO deliveries (event_id, person_id, channel, idempotency_key, state, attempts,
+         next_attempt_at, created_at)
+       VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)`,
+    );
+    for (let i = 0; i < perChannel; i++) {
+      for (const channel of CHANNELS) {
+        const id = person.run(
+          `Stakeholder ${channel} ${i}`,
+          `s${i}.${channel}@example.com`,
+          `U${channel}${i}`,
+          `aad-${channel}-${i}`,
+        ).lastInsertRowid;
+        delivery.run(event, id, channel, `${event}:${id}:${channel}`, now, now);
+      }
+    }
+  })();
+
+  const messenger = (channel: Channel): Messenger => {
+    const limits: RateLimit[] = paced
+      ? [{ name: 'all', ratePerSecond: CEILING[channel], burst: CEILING[channel], key: () => '' }]
+      : [];
+    // A turn of I/O, as a response from a loopback server would take at the least.
+    return { channel, limits, send: () => new Promise((resolve) => setImmediate(resolve)) };
+  };
+  // Statements and transactions the engine asks for, counted by wrapping the executor's methods.
+  const calls: Record<string, number> = {};
+  for (const method of ['all', 'get', 'run', 'transaction'] as const) {
+    const original = db[method].bind(db) as (...args: unknown[]) => unknown;
+    (db as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+      calls[method] = (calls[method] ?? 0) + 1;
+      return original(...args);
+    };
+  }
+  const queue = new SqlDeliveryQueue(db);
+  const claims = { calls: 0, empty: 0, jobs: 0 };
+  const claimDue = queue.claimDue.bind(queue);
+  queue.claimDue = async (...args) => {
+    const jobs = await claimDue(...args);
+    claims.calls += 1;
+    claims.jobs += jobs.length;
+    if (jobs.length === 0) claims.empty += 1;
+    return jobs;
+  };
+  const worker = new DeliveryWorker({
+    queue,
+    messengers: { slack: messenger('slack'), teams: messenger('teams'), email: messenger('email') },
+    clock: systemClock,
+  });
+  const total = perChannel * CHANNELS.length;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  worker.start();
+  const count = db.sqlite.prepare(`SELECT count(*) AS n FROM deliveries WHERE state = 'sent'`);
+  while ((count.get() as { n: number }).n < total) await new Promise((r) => setTimeout(r, 20));
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  await worker.stop(5_000);
+  const perDelivery = Object.entries(calls).map(([m, n]) => `${m} ${(n / total).toFixed(2)}`);
+  console.log(`executor calls per delivery: ${perDelivery.join(', ')}`);
+  console.log(
+    `claims: ${claims.calls} (${claims.empty} empty), ${(claims.jobs / Math.max(1, claims.calls - claims.empty)).toFixed(1)} jobs per non-empty claim`,
+  );
+  const usPer = (cpu.user + cpu.system) / total;
+  console.log(
+    `user ${(cpu.user / total).toFixed(0)} µs, system ${(cpu.system / total).toFixed(0)} µs per delivery`,
+  );
+  console.log(
+    `${total} deliveries (${perChannel} per channel, ${paced ? 'paced at the bench ceilings' : 'unpaced'}): ` +
+      `${usPer.toFixed(0)} µs CPU per delivery, ${(wallMs / 1000).toFixed(1)} s wall`,
+  );
+} finally {
+  await db.close();
+  rmSync(dir, { recursive: true, force: true });
+}
