@@ -109,7 +109,7 @@ const schema = z.object({
     .int('must be a whole number of milliseconds')
     .min(3_000, 'must be at least 3000')
     .max(3_600_000, 'must be at most 3600000')
-    .default(15_000),
+    .default(12_000),
   REMINDER_MINUTES: z.coerce
     .number({ message: 'must be a whole number of minutes' })
     .int('must be a whole number of minutes')

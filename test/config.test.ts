@@ -25,7 +25,7 @@ describe('configuration (PRODUCT §7)', () => {
       intakeToken: null,
       reminderMinutes: 30,
       databaseUrl: null,
-      deliveryLeaseMs: 15_000,
+      deliveryLeaseMs: 12_000,
     });
   });
 

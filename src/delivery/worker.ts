@@ -38,7 +38,7 @@ export interface DeliveryWorkerOptions {
   /**
    * How long a claim holds before another worker may take it over. Renewed every third of it
    * while the send runs, so it can be short: a dead worker's claims go out again within it.
-   * Default 15 s.
+   * Default 12 s.
    */
   leaseMs?: number;
   /**
@@ -118,7 +118,7 @@ export class DeliveryWorker {
     this.clock = options.clock;
     this.concurrency = Math.max(1, options.concurrency ?? 16);
     this.claimBatch = Math.ceil(this.concurrency / 4);
-    this.leaseMs = options.leaseMs ?? 15_000;
+    this.leaseMs = options.leaseMs ?? 12_000;
     this.pollMs = options.pollMs ?? 500;
     this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
