@@ -23,7 +23,7 @@ export async function lanesOf(
 /**
  * Waits until every channel's lane is held and no process holds more than its share (⌈3 ÷ n⌉):
  * the first replica up takes every lane and gives the extra ones back only at its next renewals
- * (a third of `DELIVERY_LEASE_MS` apart), so a fan-out started sooner would run on one process.
+ * (a quarter of `DELIVERY_LEASE_MS` apart), so a fan-out started sooner would run on one process.
  */
 export async function lanesSpread(
   outbox: OutboxReader,
