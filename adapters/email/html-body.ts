@@ -1,5 +1,5 @@
 import type { EmailView } from './email-view.js';
-import { escapeHtml, escapeMultiline } from './escape-html.js';
+import { escapeHtml, escapeMultiline } from '../html.js';
 
 // Inline styles and nested tables only: Outlook and Gmail drop <style> blocks and most layout
 // CSS. No images at all, so nothing is blocked and nothing is fetched from elsewhere.

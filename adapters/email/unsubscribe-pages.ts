@@ -1,4 +1,4 @@
-import { escapeHtml } from './escape-html.js';
+import { escapeHtml } from '../html.js';
 
 /** What a page says about the incident: its number and, when it still exists, its title. */
 export interface PageIncident {

@@ -1,3 +1,4 @@
+import { sendPage } from '../html.js';
 import express, { type Express, type Request, type Response } from 'express';
 import type { ActionContext } from '../../src/actions/context.js';
 import { linkSubject, unsubscribeByLink } from '../../src/actions/unsubscribe-by-link.js';
@@ -66,18 +67,10 @@ function tokenOf(req: Request): string {
   return typeof token === 'string' ? token : '';
 }
 
+/** The unsubscribe pages carry their styles inline (one self-contained page each). */
+const UNSUBSCRIBE_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
 function page(res: Response, status: number, html: string): void {
-  res
-    .status(status)
-    .set({
-      'Content-Type': 'text/html; charset=utf-8',
-      'Cache-Control': 'no-store',
-      // The token is in the URL: never hand it to another site.
-      'Referrer-Policy': 'no-referrer',
-      'X-Robots-Tag': 'noindex',
-      'X-Content-Type-Options': 'nosniff',
-      'Content-Security-Policy':
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    })
-    .send(html);
+  sendPage(res, status, html, UNSUBSCRIBE_CSP);
 }

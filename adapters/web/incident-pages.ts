@@ -4,7 +4,7 @@ import type {
   StakeholderIncident,
   StakeholderIncidentView,
 } from '../../src/actions/stakeholder-view.js';
-import { escapeHtml } from './escape-html.js';
+import { escapeHtml } from '../html.js';
 import { csrfField, layout, type Chrome } from './layout.js';
 import { timeElement } from './time.js';
 

@@ -1,4 +1,4 @@
-import { escapeHtml } from './escape-html.js';
+import { escapeHtml } from '../html.js';
 import { STYLESHEET_PATH } from './stylesheet.js';
 
 /** What a signed-in page adds around its content: the navigation and the log-out form. */

@@ -9,7 +9,7 @@ import type { NewLinks } from '../../src/actions/request-new-link.js';
 import type { Logger } from '../../src/logger.js';
 import type { IncidentLinker } from '../../src/stakeholder-link.js';
 import { inertText } from '../../src/text/inert-text.js';
-import { escapeHtml } from './escape-html.js';
+import { escapeHtml } from '../html.js';
 
 export interface LinkMailer {
   send(links: NewLinks): void;

@@ -1,5 +1,5 @@
 /** The pages shown without a session: none of them holds any data. */
-import { escapeHtml } from './escape-html.js';
+import { escapeHtml } from '../html.js';
 import { csrfField, layout } from './layout.js';
 
 const NEW_LINK = '<p><a href="/my/new-link">Email me a new link</a></p>';

@@ -2,7 +2,7 @@
 import type { PreferencesView } from '../../src/actions/set-preferences.js';
 import type { StakeholderIncident } from '../../src/actions/stakeholder-view.js';
 import { CHANNELS, type Channel } from '../../src/domain/types.js';
-import { escapeHtml } from './escape-html.js';
+import { escapeHtml } from '../html.js';
 import type { RefOf } from './incident-pages.js';
 import { csrfField, layout, type Chrome } from './layout.js';
 import { DEFAULT_ZONE, TIME_ZONES } from './time.js';

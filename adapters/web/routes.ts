@@ -5,6 +5,7 @@
  * number. Every page is HTML with no script, under a CSP that allows nothing but this origin's
  * stylesheet and forms.
  */
+import { sendPage } from '../html.js';
 import express, {
   type Express,
   type NextFunction,
@@ -72,20 +73,7 @@ export const PAGE_CSP =
   "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 function page(res: Response, status: number, html: string): void {
-  res
-    .status(status)
-    .set({
-      'Content-Type': 'text/html; charset=utf-8',
-      'Cache-Control': 'no-store',
-      // Link tokens and refs are in URLs: never hand them to another site.
-      'Referrer-Policy': 'no-referrer',
-      'X-Robots-Tag': 'noindex',
-      'X-Content-Type-Options': 'nosniff',
-      'X-Frame-Options': 'DENY',
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Content-Security-Policy': PAGE_CSP,
-    })
-    .send(html);
+  sendPage(res, status, html, PAGE_CSP);
 }
 
 const seeOther = (res: Response, path: string): void => {

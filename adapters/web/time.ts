@@ -3,7 +3,7 @@
  * chooses it once ("How to reach me"; a cookie remembers it) and every time is formatted here, in
  * that zone, inside `<time datetime="…UTC…">`. Until they choose: UTC, said so.
  */
-import { escapeHtml } from './escape-html.js';
+import { escapeHtml } from '../html.js';
 
 export const DEFAULT_ZONE = 'UTC';
 
