@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { HERALD_ENTRY, startNodeArgs } from '../test/support/child.js';
+import { HERALD_BUILT_ENTRY, startFlags } from '../test/support/child.js';
 
-export { HERALD_ENTRY };
+/** What the bench runs: Herald compiled, as `npm start` runs it (see {@link buildHerald}). */
+export const HERALD_ENTRY = HERALD_BUILT_ENTRY;
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -50,7 +51,15 @@ export function cpuSecondsOf(pid: number): number | null {
 /** `npm start`'s node flags, plus `BENCH_HERALD_NODE_ARGS` (e.g. `--cpu-prof` for a profile). */
 export function heraldNodeArgs(): string[] {
   const extra = (process.env.BENCH_HERALD_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  return [...startNodeArgs(), ...extra];
+  return [...startFlags(), ...extra];
+}
+
+/**
+ * `npm run build`, once, before any Herald starts: the bench measures what `npm start` runs
+ * (compiled JavaScript), not the TypeScript source under a run-time compiler.
+ */
+export function buildHerald(): void {
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: repoRoot, stdio: 'inherit' });
 }
 
 /** Every child process the bench started that has not exited yet. */

@@ -28,6 +28,11 @@ export interface BenchResult {
   subscribeCommandMs: number;
   ackIdle: AckSamples;
   ackLoaded: AckSamples;
+  /**
+   * Herald CPU seconds one timed command costs, measured while idle (the idle acks, less the
+   * processes' background CPU over as long): what the timed commands add to the `update` event.
+   */
+  commandCpuSeconds: number;
   /** The first-contact fan-out to every Slack-only person, before any other incident. */
   firstContact: FirstContactFigures;
   events: EventFigures[];
@@ -110,8 +115,19 @@ export async function runScenario(profile: Profile, cleanup: Cleanup): Promise<B
       PAUSE_BETWEEN_ACKS_MS,
     );
 
+  // Background CPU (timers, lane renewals) over a quiet moment, then the idle acks' CPU less it.
+  const quietMs = 3_000;
+  const quietBefore = cpuSeconds();
+  await new Promise((resolve) => setTimeout(resolve, quietMs));
+  const backgroundPerMs = (cpuSeconds() - quietBefore) / quietMs;
   log(`ack latency, idle (${profile.ackSamples} commands each to Herald and bare Bolt)`);
+  const idleBefore = { cpu: cpuSeconds(), at: epochMs() };
   const ackIdle = await acks();
+  const commandCpuSeconds = Math.max(
+    0,
+    (cpuSeconds() - idleBefore.cpu - backgroundPerMs * (epochMs() - idleBefore.at)) /
+      profile.ackSamples,
+  );
   // Quick, unless one replica took every lane before the others were up (a few renewals).
   const spread = await lanesSpread(outbox, heralds(), 4 * (profile.leaseMs ?? 60_000));
   log(`delivery lanes: ${describe(spread)}`);
@@ -176,6 +192,7 @@ export async function runScenario(profile: Profile, cleanup: Cleanup): Promise<B
     subscribeCommandMs,
     ackIdle,
     ackLoaded,
+    commandCpuSeconds,
     firstContact,
     events,
     normal: await outbox.reconcile(ledger, incident, ['subscribed', 'update']),

@@ -9,7 +9,7 @@ import { SmtpEmulator } from './emulators/smtp.js';
 import { TeamsEmulator } from './emulators/teams.js';
 import { timeFanOut, type FanOutTiming } from './fan-out-timing.js';
 import type { OutboxReader } from './outbox.js';
-import { Child, freePort, HERALD_ENTRY, heraldNodeArgs } from './processes.js';
+import { buildHerald, Child, freePort, HERALD_ENTRY, heraldNodeArgs } from './processes.js';
 import { ceilingsOf, type Profile } from './profiles.js';
 import type { Seeded } from './seed.js';
 import { calibrateSmtp } from './smtp-calibration.js';
@@ -43,7 +43,7 @@ export interface Stack {
   fanOut: FanOutTiming;
   /** Messages per second the SMTP emulator takes from a bare pool of Herald's size. */
   smtpCalibrated: number;
-  /** What runs Herald: `src/main.ts`, or the bench's entry and why. */
+  /** The command that runs each Herald (the compiled `npm start` entry, its flags and settings). */
   entry: string;
   bareRequests: SlackRequests;
   /** The Herald processes running now, one per replica (`profile.replicas`). */
@@ -134,6 +134,8 @@ export async function startStack(profile: Profile, cleanup: Cleanup): Promise<St
   };
   await bare.ready('/slack/events', 30_000);
   const outbox = await database.openOutbox();
+  log('building Herald (npm run build)');
+  buildHerald();
   log(`starting ${profile.replicas} Herald process${profile.replicas > 1 ? 'es' : ''}`);
   await Promise.all(Array.from({ length: profile.replicas }, (_, slot) => startHerald(slot)));
   return {
