@@ -6,6 +6,7 @@
  * fan-out rather than all at once.
  *
  *   node --import tsx scripts/worker-microbench.ts [deliveries per channel, default 500] [--unpaced]
+ *     [--concurrency N, the worker's slots per lane, default the worker's]
  *
  * Prints the process CPU (user + system) per delivery over the drain, and the wall time.
  */
@@ -19,8 +20,17 @@ import type { Messenger, RateLimit } from '../src/delivery/ports.js';
 import { DeliveryWorker } from '../src/delivery/worker.js';
 import { CHANNELS, type Channel } from '../src/domain/types.js';
 
-const perChannel = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 500);
+const perChannel = Number(
+  process.argv.find(
+    (a, i) =>
+      /^\d+$/.test(a) && !['--concurrency', '--sent-batch-ms'].includes(process.argv[i - 1] ?? ''),
+  ) ?? 500,
+);
 const paced = !process.argv.includes('--unpaced');
+const concurrencyAt = process.argv.indexOf('--concurrency');
+const concurrency = concurrencyAt > 0 ? Number(process.argv[concurrencyAt + 1]) : undefined;
+const batchAt = process.argv.indexOf('--sent-batch-ms');
+const sentBatchMs = batchAt > 0 ? Number(process.argv[batchAt + 1]) : undefined;
 const CEILING: Record<Channel, number> = { slack: 50, teams: 60, email: 100 };
 
 const dir = mkdtempSync(join(tmpdir(), 'herald-worker-bench-'));
@@ -92,7 +102,7 @@ try {
       return original(...args);
     };
   }
-  const queue = new SqlDeliveryQueue(db);
+  const queue = new SqlDeliveryQueue(db, sentBatchMs === undefined ? {} : { sentBatchMs });
   const claims = { calls: 0, empty: 0, jobs: 0 };
   const claimDue = queue.claimDue.bind(queue);
   queue.claimDue = async (...args) => {
@@ -106,6 +116,7 @@ try {
     queue,
     messengers: { slack: messenger('slack'), teams: messenger('teams'), email: messenger('email') },
     clock: systemClock,
+    ...(concurrency ? { concurrency } : {}),
   });
   const total = perChannel * CHANNELS.length;
   const cpu0 = process.cpuUsage();
