@@ -9,7 +9,6 @@ import {
 } from '../src/domain/types.js';
 import type { Executor } from './executor.js';
 import { inChunks } from './repositories/chunks.js';
-import { deliveryKey } from './repositories/outbox.js';
 import { SqlPeopleRepo } from './repositories/people.js';
 import { toDelivery, toEvent, type DeliveryRow, type EventRow } from './rows.js';
 
@@ -341,12 +340,11 @@ export class SqlDeliveryQueue implements DeliveryQueue {
     const fallback = emailed
       ? undefined
       : await this.db.get<{ id: number }>(
-          sql`INSERT INTO deliveries (event_id, person_id, channel, idempotency_key, state,
-                                      attempts, next_attempt_at, fallback_of, created_at)
-              VALUES (${row.event_id}, ${row.person_id}, 'email',
-                      ${deliveryKey(row.event_id, row.person_id, 'email')}, 'pending', 0,
+          sql`INSERT INTO deliveries (event_id, person_id, channel, state, attempts,
+                                      next_attempt_at, fallback_of, created_at)
+              VALUES (${row.event_id}, ${row.person_id}, 'email', 'pending', 0,
                       ${outcome.now}, ${id}, ${outcome.now})
-              ON CONFLICT (idempotency_key) DO NOTHING
+              ON CONFLICT (event_id, person_id, channel) DO NOTHING
               RETURNING id`,
         );
     await end('failed');

@@ -18,6 +18,7 @@ import {
 } from '../src/domain/types.js';
 import { profileUserId, type Platform, type PlatformProfile } from '../src/domain/targets.js';
 import type { StoredProfile } from '../src/ports.js';
+import { deliveryKey } from './repositories/outbox.js';
 
 /**
  * Rows as both databases return them, and the one mapping of each to its domain type. Columns
@@ -175,7 +176,6 @@ export interface DeliveryRow {
   event_id: number;
   person_id: number;
   channel: Channel;
-  idempotency_key: string;
   state: DeliveryState;
   attempts: number;
   next_attempt_at: number;
@@ -191,7 +191,7 @@ export const toDelivery = (row: DeliveryRow): Delivery => ({
   eventId: row.event_id,
   personId: row.person_id,
   channel: row.channel,
-  idempotencyKey: row.idempotency_key,
+  idempotencyKey: deliveryKey(row.event_id, row.person_id, row.channel),
   state: row.state,
   attempts: row.attempts,
   nextAttemptAt: row.next_attempt_at,

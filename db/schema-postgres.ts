@@ -172,19 +172,18 @@ export const notificationEvents = pgTable(
   (t) => [index('notification_events_incident').on(t.incidentId)],
 );
 
-/** The outbox: one row per event × person × channel, written with the action that caused it. */
+/**
+ * The outbox: one row per event × person × channel, written with the action that caused it. The
+ * idempotency key is that triple's unique index; no foreign keys, the `deliveries_cascade`
+ * migration's triggers delete with a person or an event (see `schema.ts`).
+ */
 export const deliveries = pgTable(
   'deliveries',
   {
     id: id(),
-    eventId: integer('event_id')
-      .notNull()
-      .references(() => notificationEvents.id, { onDelete: 'cascade' }),
-    personId: integer('person_id')
-      .notNull()
-      .references(() => people.id, { onDelete: 'cascade' }),
+    eventId: integer('event_id').notNull(),
+    personId: integer('person_id').notNull(),
     channel: text('channel', { enum: ['slack', 'teams', 'email'] }).notNull(),
-    idempotencyKey: text('idempotency_key').notNull(),
     state: text('state', {
       enum: ['pending', 'sending', 'sent', 'retrying', 'failed', 'undeliverable'],
     })
@@ -200,9 +199,8 @@ export const deliveries = pgTable(
     createdAt: ms('created_at').notNull(),
   },
   (t) => [
-    uniqueIndex('deliveries_idempotency').on(t.idempotencyKey),
+    uniqueIndex('deliveries_idempotency').on(t.eventId, t.personId, t.channel),
     index('deliveries_due_by_channel').on(t.state, t.channel, t.nextAttemptAt),
-    index('deliveries_event').on(t.eventId),
     index('deliveries_person').on(t.personId),
   ],
 );

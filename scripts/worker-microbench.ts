@@ -69,9 +69,9 @@ try {
        VALUES (?, ?, ?, ?, 0)`,
     );
     const delivery = db.sqlite.prepare(
-      `INSERT INTO deliveries (event_id, person_id, channel, idempotency_key, state, attempts,
-         next_attempt_at, created_at)
-       VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)`,
+      `INSERT INTO deliveries (event_id, person_id, channel, state, attempts, next_attempt_at,
+         created_at)
+       VALUES (?, ?, ?, 'pending', 0, ?, ?)`,
     );
     for (let i = 0; i < perChannel; i++) {
       for (const channel of CHANNELS) {
@@ -81,7 +81,7 @@ try {
           `U${channel}${i}`,
           `aad-${channel}-${i}`,
         ).lastInsertRowid;
-        delivery.run(event, id, channel, `${event}:${id}:${channel}`, now, now);
+        delivery.run(event, id, channel, now, now);
       }
     }
   })();

@@ -287,7 +287,6 @@ describe.each(STORES)('%s store', (kind) => {
         event_id: eventId,
         person_id: personId,
         channel: 'email',
-        idempotency_key: `${eventId}:${personId}:email`,
         state: 'pending',
         attempts: 0,
         next_attempt_at: NOW,

@@ -59,13 +59,11 @@ describe.each(STORES)('%s store: outbox', (kind) => {
       createdAt: NOW,
     });
     const rows = await readDeliveries(h().db);
-    expect(
-      rows.map((r) => [r.person_id, r.channel, r.state, r.idempotency_key, r.last_error]),
-    ).toEqual([
-      [grace.id, 'slack', 'pending', `${event.id}:${grace.id}:slack`, null],
-      [grace.id, 'email', 'pending', `${event.id}:${grace.id}:email`, null],
-      [ada.id, 'teams', 'pending', `${event.id}:${ada.id}:teams`, null],
-      [bob.id, 'email', 'undeliverable', `${event.id}:${bob.id}:email`, 'no channel'],
+    expect(rows.map((r) => [r.event_id, r.person_id, r.channel, r.state, r.last_error])).toEqual([
+      [event.id, grace.id, 'slack', 'pending', null],
+      [event.id, grace.id, 'email', 'pending', null],
+      [event.id, ada.id, 'teams', 'pending', null],
+      [event.id, bob.id, 'email', 'undeliverable', 'no channel'],
     ]);
     for (const r of rows) {
       expect(r).toMatchObject({ event_id: event.id, attempts: 0, next_attempt_at: NOW });

@@ -103,20 +103,19 @@ export interface DeliverySeed {
   createdAt?: number;
 }
 
-/** Inserts a delivery with the conventional idempotency key; returns the id. */
+/** Inserts a delivery; returns the id. */
 export function seedDelivery(db: Db, d: DeliverySeed): number {
   return Number(
     db.sqlite
       .prepare(
-        `INSERT INTO deliveries (event_id, person_id, channel, idempotency_key, state, attempts,
-           next_attempt_at, lease_until, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO deliveries (event_id, person_id, channel, state, attempts, next_attempt_at,
+           lease_until, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         d.eventId,
         d.personId,
         d.channel,
-        `${d.eventId}:${d.personId}:${d.channel}`,
         d.state ?? 'pending',
         d.attempts ?? 0,
         d.nextAttemptAt ?? 0,

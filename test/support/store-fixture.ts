@@ -83,14 +83,13 @@ export interface DeliverySeed {
   createdAt?: number;
 }
 
-/** Inserts a delivery with the conventional idempotency key; returns the id. */
+/** Inserts a delivery; returns the id. */
 export function seedDelivery(db: Executor, d: DeliverySeed): Promise<number> {
   return insertedId(
     db,
-    sql`INSERT INTO deliveries (event_id, person_id, channel, idempotency_key, state, attempts,
-                                next_attempt_at, lease_until, created_at)
-        VALUES (${d.eventId}, ${d.personId}, ${d.channel},
-                ${`${d.eventId}:${d.personId}:${d.channel}`}, ${d.state ?? 'pending'},
+    sql`INSERT INTO deliveries (event_id, person_id, channel, state, attempts, next_attempt_at,
+                                lease_until, created_at)
+        VALUES (${d.eventId}, ${d.personId}, ${d.channel}, ${d.state ?? 'pending'},
                 ${d.attempts ?? 0}, ${d.nextAttemptAt ?? 0}, ${d.leaseUntil ?? null},
                 ${d.createdAt ?? 0})
         RETURNING id`,
@@ -163,13 +162,11 @@ export async function seedPendingDeliveries(
     );
     const personIds = people.map((p) => p.id).sort((a, b) => a - b);
     const rows = await db.all<{ id: number }>(
-      sql`INSERT INTO deliveries (event_id, person_id, channel, idempotency_key, state,
-                                  next_attempt_at, created_at)
+      sql`INSERT INTO deliveries (event_id, person_id, channel, state, next_attempt_at,
+                                  created_at)
           VALUES ${sql.join(
             personIds.map(
-              (personId) =>
-                sql`(${eventId}, ${personId}, ${channel}, ${`${eventId}:${personId}:${channel}`},
-                     'pending', ${now}, ${now})`,
+              (personId) => sql`(${eventId}, ${personId}, ${channel}, 'pending', ${now}, ${now})`,
             ),
             sql`, `,
           )}
