@@ -13,9 +13,11 @@ import {
 } from '../../src/delivery/ports.js';
 import { messageLink, type IncidentLinker } from '../../src/stakeholder-link.js';
 import { signUnsubscribeToken } from '../../src/unsubscribe-token.js';
+import { composeMessage } from './compose-message.js';
+import { TemplateCache } from './event-template.js';
 import { isPlainAddress, mailbox } from './header-text.js';
+import { headerField, mailboxWords } from './mime-headers.js';
 import { messageIdFactory } from './message-id.js';
-import { renderEmail } from './render-email.js';
 import { smtpDeliveryError } from './smtp-error.js';
 
 export interface EmailMessengerOptions {
@@ -38,12 +40,20 @@ export interface EmailMessengerOptions {
 /**
  * The email channel: renders an event into a text and an HTML part and sends it through a pooled
  * SMTP transport, threaded per person and incident, with RFC 8058 one-click unsubscribe headers.
+ *
+ * An event is rendered and encoded once for all its readers (`TemplateCache`); each reader's mail
+ * is that template with their own fields filled in, handed to nodemailer finished (`raw`). Having
+ * nodemailer compose the MIME of every mail cost most of the channel's CPU.
  */
 export class EmailMessenger implements Messenger {
   readonly channel = 'email' as const;
   readonly limits: readonly RateLimit[];
   private readonly transport: Mail<SMTPPoolSentMessageInfo>;
   private readonly sender: { name: string; address: string };
+  /** The `From:` field, the same in every mail. */
+  private readonly fromField: string;
+  /** Each event rendered and encoded once for all its readers. */
+  private readonly templates = new TemplateCache();
   private readonly messageId: (deliveryId: number) => string;
   /** `PUBLIC_URL` normalised by the URL parser: no whitespace or line break can reach a header. */
   private readonly publicUrl: string;
@@ -52,6 +62,7 @@ export class EmailMessenger implements Messenger {
 
   constructor(private readonly options: EmailMessengerOptions) {
     this.sender = parseSender(options.from);
+    this.fromField = headerField('From', mailboxWords(this.sender.name, this.sender.address));
     this.messageId = messageIdFactory(options.secret, this.sender.address);
     this.publicUrl = new URL(options.publicUrl).href.replace(/\/+$/, '');
     const rate = options.rate ?? { perSecond: 10, burst: 20 };
@@ -78,28 +89,40 @@ export class EmailMessenger implements Messenger {
             incidentId: event.incidentId,
           })}`;
     const viewUrl = messageLink(this.options.incidentLink, job);
-    const { subject, text, html } = renderEmail(event.payload, unsubscribeUrl, viewUrl);
     const first = job.threadRootId;
-    const parent = first !== null && first !== delivery.id ? this.messageId(first) : null;
+    const messageId = this.messageId(delivery.id);
+    let raw: string;
+    try {
+      const template = this.templates.get(event, {
+        unsubscribe: unsubscribeUrl !== null,
+        view: viewUrl !== null,
+      });
+      const to = mailbox(person.displayName, person.email);
+      raw = composeMessage(template, {
+        from: this.fromField,
+        to: mailboxWords(to.name, to.address),
+        messageId,
+        parent: first !== null && first !== delivery.id ? this.messageId(first) : null,
+        unsubscribeUrl,
+        viewUrl,
+        now: Date.now(),
+      });
+    } catch (err) {
+      // Only a bug gets here (every field is sanitized, every link checked): resending the same
+      // event cannot fix it.
+      throw new DeliveryError('permanent', `email: cannot compose (${(err as Error).message})`);
+    }
+    // The finished message, not fields for nodemailer to compose: it only streams `raw` to the
+    // pool's connection. The envelope names the one reader; `messageId` keeps nodemailer from
+    // drawing a random one it would not use.
     const mail: SendMailOptions = {
-      from: this.sender,
-      to: mailbox(person.displayName, person.email),
-      subject,
-      text,
-      html,
-      messageId: this.messageId(delivery.id),
-      ...(parent ? { inReplyTo: parent, references: [parent] } : {}),
-      // In `headers`, not nodemailer's `list` option: that one appends a comment to the value.
-      headers: {
-        ...(unsubscribeUrl
-          ? {
-              'List-Unsubscribe': `<${unsubscribeUrl}>`,
-              'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-            }
-          : {}),
-        // Keeps out-of-office replies and auto-responders from answering a notification.
-        'Auto-Submitted': 'auto-generated',
+      // Address objects, not strings: nodemailer takes them as they are instead of parsing.
+      envelope: {
+        from: { name: '', address: this.sender.address },
+        to: [{ name: '', address: person.email }],
       },
+      raw,
+      messageId,
     };
     // Through a promise chain so a synchronous throw is classified like any other failure.
     const sending = Promise.resolve().then(() => this.transport.sendMail(mail));

@@ -44,9 +44,9 @@ export function isPlainAddress(address: string): boolean {
 }
 
 /**
- * A nodemailer address object with a sanitized display name. Nodemailer quotes or MIME-encodes the
- * name itself; giving it an object (never a `"Name" <addr>` string we built) keeps a name such as
- * `Eve <x@evil.example>` from being parsed as a second address.
+ * An address object with a sanitized display name. `mailboxWords` (mime-headers.ts) quotes or
+ * MIME-encodes the name; keeping name and address apart (never a `"Name" <addr>` string that is
+ * parsed again) keeps a name such as `Eve <x@evil.example>` from being read as a second address.
  */
 export function mailbox(name: string, address: string): { name: string; address: string } {
   const clean = headerText(name, 100);
