@@ -12,6 +12,7 @@ import { registerHome } from './listeners/home.js';
 import { registerUserChange } from './listeners/user-change.js';
 import { registerViews } from './listeners/views.js';
 import { SlackDirectMessenger } from './messenger.js';
+import { SlackPostMessage } from './post-message.js';
 import { SLACK_BODY_LIMIT_BYTES, SLACK_WINDOW_MS, slackRequestGuard } from './request-guard.js';
 import { sharedSeenRequests } from './seen-requests.js';
 
@@ -47,6 +48,9 @@ export const createSlackDoor: DoorFactory = ({
     timeout: 10_000,
   };
   const client = new WebClient(botToken, clientOptions);
+  // Stakeholder DMs, the one Web API call made per message, skip the WebClient: JSON over one
+  // keep-alive agent to the same API base (post-message.ts).
+  const dmClient = new SlackPostMessage({ token: botToken, apiUrl });
   const doorLogger = logger.child({ door: 'slack' });
   // The process's one pace for the Web API methods Herald calls, under Slack's tiers: the actor's
   // confirmation and the directory's look-ups share it. (DMs are paced by the delivery engine.)
@@ -59,7 +63,10 @@ export const createSlackDoor: DoorFactory = ({
 
   return {
     name: 'slack',
-    messenger: new SlackDirectMessenger(client, { workspacePerSecond: maxPerSecond, incidentLink }),
+    messenger: new SlackDirectMessenger(dmClient, {
+      workspacePerSecond: maxPerSecond,
+      incidentLink,
+    }),
     mount(app) {
       // In front of Bolt: signature, timestamp window, body limit and shape, replays (see there).
       app.post(
@@ -110,6 +117,11 @@ export const createSlackDoor: DoorFactory = ({
           'slack: auth.test failed — check SLACK_BOT_TOKEN and SLACK_API_URL',
         );
       }
+    },
+    // After the delivery engine stopped: nothing is sent any more.
+    stop() {
+      dmClient.close();
+      return Promise.resolve();
     },
   };
 };

@@ -59,6 +59,12 @@ export class SlackEmulator {
   readonly calls: Record<string, number> = {};
   /** Requests whose body never arrived whole (the client went away mid-request). */
   aborted = 0;
+  /**
+   * What Slack would have objected to, by its error or warning code: a JSON body without a bearer
+   * token (`not_authed`) or that does not parse (`invalid_json`) is refused as Slack refuses it;
+   * one without `charset=utf-8` goes through with Slack's `missing_charset` warning.
+   */
+  readonly objections: Record<string, number> = {};
   private readonly book: LimitBook;
   private readonly workspace: Limit;
   private readonly waiters = new Set<() => void>();
@@ -132,7 +138,14 @@ export class SlackEmulator {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    const args = fields(req, await readText(req));
+    const raw = await readText(req);
+    const isJson = (req.headers['content-type'] ?? '').includes('application/json');
+    let args: Record<string, string>;
+    try {
+      args = fields(req, raw);
+    } catch {
+      return this.object(res, 'invalid_json');
+    }
     if (path.startsWith('/respond/')) {
       this.replies.push({ id: path.slice(9), text: args.text ?? '', at: Date.now() });
       for (const w of [...this.waiters]) w();
@@ -141,6 +154,14 @@ export class SlackEmulator {
     }
     const method = path.replace(/^\/api\//, '');
     if (!ANSWERED.has(method)) return json(res, 200, { ok: false, error: 'unknown_method' });
+    // The token: a bearer header, or in a form (never in a JSON body).
+    const bearer = (req.headers.authorization ?? '').startsWith('Bearer ');
+    if (!bearer && (isJson || !args.token)) return this.object(res, 'not_authed');
+    const warning =
+      isJson && !/;\s*charset=utf-8\s*(;|$)/i.test(req.headers['content-type'] ?? '')
+        ? 'missing_charset'
+        : null;
+    if (warning) this.objections[warning] = (this.objections[warning] ?? 0) + 1;
     this.calls[method] = (this.calls[method] ?? 0) + 1;
     const verdict = this.book.check(this.limitsOf(method, args));
     if (verdict.violation) this.ledger.violate(`slack ${method}`);
@@ -153,7 +174,14 @@ export class SlackEmulator {
         { 'retry-after': String(verdict.retryAfterS) },
       );
     }
-    json(res, 200, this.answer(method, args));
+    const answer = this.answer(method, args);
+    json(res, 200, warning ? { ...(answer as object), warning } : answer);
+  }
+
+  /** Refuses a call as Slack does (HTTP 200, `ok: false`), counting it. */
+  private object(res: ServerResponse, error: string): void {
+    this.objections[error] = (this.objections[error] ?? 0) + 1;
+    json(res, 200, { ok: false, error });
   }
 
   private userObject(id: string) {

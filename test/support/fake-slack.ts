@@ -89,11 +89,37 @@ function prng(seed: number): () => number {
   };
 }
 
+interface SpecParameter {
+  name: string;
+  in: string;
+  required?: boolean;
+  type?: string;
+}
+
 interface Spec {
-  paths: Record<
-    string,
-    Record<string, { parameters?: Array<{ name: string; in: string; required?: boolean }> }>
-  >;
+  paths: Record<string, Record<string, { parameters?: SpecParameter[] }>>;
+}
+
+/** Arguments a JSON body carries as JSON structures, where a form carries them as JSON text. */
+const STRUCTURED = new Set(['blocks', 'attachments', 'metadata', 'view']);
+
+/** What the form spec calls a string or a boolean, checked against a JSON body's own types. */
+function jsonTypeProblem(p: SpecParameter, value: unknown): string | null {
+  if (value === undefined) return null;
+  if (STRUCTURED.has(p.name)) {
+    return typeof value === 'string' || typeof value === 'object'
+      ? null
+      : `${p.name} is a ${typeof value}`;
+  }
+  const expected =
+    p.type === 'boolean'
+      ? 'boolean'
+      : p.type === 'integer' || p.type === 'number'
+        ? 'number'
+        : 'string';
+  return typeof value === expected
+    ? null
+    : `${p.name} should be a ${expected}, not a ${typeof value}`;
 }
 
 /** Block Kit limits checked on every message, modal and home view Herald sends. */
@@ -188,18 +214,32 @@ const decode = (v: unknown) => {
   }
 };
 
-async function readBody(
-  req: IncomingMessage,
-): Promise<{ raw: string; args: Record<string, unknown> }> {
+interface Body {
+  raw: string;
+  args: Record<string, unknown>;
+  /** Sent as `application/json`. */
+  json: boolean;
+  /** A JSON body that does not parse as an object: Slack answers `invalid_json`. */
+  invalidJson: boolean;
+}
+
+async function readBody(req: IncomingMessage): Promise<Body> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   const raw = Buffer.concat(chunks).toString();
   if ((req.headers['content-type'] ?? '').includes('application/json')) {
-    return { raw, args: raw ? (JSON.parse(raw) as Record<string, unknown>) : {} };
+    try {
+      const args = raw ? (JSON.parse(raw) as unknown) : {};
+      if (args && typeof args === 'object' && !Array.isArray(args))
+        return { raw, args: args as Record<string, unknown>, json: true, invalidJson: false };
+    } catch {
+      // Answered below as Slack does.
+    }
+    return { raw, args: {}, json: true, invalidJson: true };
   }
   const args: Record<string, unknown> = {};
   for (const [k, v] of new URLSearchParams(raw)) args[k] = decode(v);
-  return { raw, args };
+  return { raw, args, json: false, invalidJson: false };
 }
 
 /**
@@ -209,7 +249,9 @@ async function readBody(
  * ({@link SLACK_TIERS}: 429 with `Retry-After` past it; `chat.postMessage` per channel, a user id
  * being the app's DM with them, and per workspace when asked) and records any request sent while
  * a `Retry-After` it answered still runs (`earlyRetries`). `respond()` posts (response_url) land in
- * `responses`.
+ * `responses`. A JSON body is held to Slack's JSON rules on top: the token as `Authorization:
+ * Bearer` only (`not_authed` otherwise), `charset=utf-8` declared, each argument of the JSON type
+ * its form counterpart stands for, and a body that parses (`invalid_json` otherwise).
  */
 export class FakeSlack {
   readonly calls: SlackCall[] = [];
@@ -226,6 +268,8 @@ export class FakeSlack {
   private readonly users = new Map<string, SlackUserFixture>();
   /** Requests whose body never arrived whole (the client went away mid-request). */
   aborted = 0;
+  /** TCP connections accepted: a client that keeps its connections alive opens few. */
+  connections = 0;
   private readonly tiers: Readonly<Record<string, SlackTier | null>>;
   private readonly workspacePostMessage: Limit | null;
   private readonly book: LimitBook;
@@ -295,6 +339,7 @@ export class FakeSlack {
         },
       );
     });
+    this.server.on('connection', () => (this.connections += 1));
     // A malformed request or a socket reset mid-headers: a 400 if the socket still takes it.
     this.server.on('clientError', (_err, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
@@ -395,7 +440,8 @@ export class FakeSlack {
     body: unknown;
     headers?: Record<string, string>;
   }> {
-    const { args } = await readBody(req);
+    const body = await readBody(req);
+    const { args } = body;
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path.startsWith('/respond/')) {
       this.responses.push({ id: path.slice('/respond/'.length), body: args });
@@ -404,7 +450,12 @@ export class FakeSlack {
     const method = path.replace(/^\/api\//, '');
     const call: SlackCall = { method, args };
     this.calls.push(call);
-    this.conform(method, args, req);
+    if (body.invalidJson) {
+      this.problems.push(`${method}: body is not a JSON object`);
+      return { status: 200, body: { ok: false, error: 'invalid_json' } };
+    }
+    const refusal = this.conform(method, body, req);
+    if (refusal) return { status: 200, body: { ok: false, error: refusal } };
     // Limits are per method per workspace per app (the bot token stands for that pair here);
     // chat.postMessage's per channel (a user id is the app's DM with them) and per workspace.
     const token = req.headers.authorization ?? String(args.token);
@@ -449,10 +500,21 @@ export class FakeSlack {
     return { status: 200, body: this.answer(method, args) };
   }
 
-  private conform(method: string, args: Record<string, unknown>, req: IncomingMessage): void {
+  /** Records what Slack would object to; returns the error Slack would answer, if it would. */
+  private conform(method: string, body: Body, req: IncomingMessage): string | null {
+    const { args } = body;
     const where = `${method}`;
-    if (!(req.headers.authorization ?? '').startsWith('Bearer ') && !args.token)
-      this.problems.push(`${where}: no token`);
+    let refusal: string | null = null;
+    const bearer = (req.headers.authorization ?? '').startsWith('Bearer ');
+    // A JSON body cannot carry the token: only the header authenticates it.
+    if (!bearer && (body.json || !args.token)) {
+      this.problems.push(
+        body.json ? `${where}: JSON without a bearer token` : `${where}: no token`,
+      );
+      refusal = 'not_authed';
+    }
+    if (body.json && !/;\s*charset=utf-8\s*(;|$)/i.test(req.headers['content-type'] ?? ''))
+      this.problems.push(`${where}: JSON without charset=utf-8 (Slack warns missing_charset)`);
     if (this.spec) {
       const entry = this.spec.paths[`/${method}`];
       if (!entry) this.problems.push(`${where}: not a Slack Web API method`);
@@ -461,6 +523,9 @@ export class FakeSlack {
         for (const p of params) {
           if (p.required && p.name !== 'token' && args[p.name] === undefined)
             this.problems.push(`${where}: missing required ${p.name}`);
+          const typeProblem =
+            body.json && p.name !== 'token' ? jsonTypeProblem(p, args[p.name]) : null;
+          if (typeProblem) this.problems.push(`${where}: ${typeProblem}`);
         }
       }
     }
@@ -470,6 +535,7 @@ export class FakeSlack {
       checkBlocks(args.blocks, LIMITS.messageBlocks, where, this.problems);
     }
     if (method.startsWith('views.')) checkView(args.view, where, this.problems);
+    return refusal;
   }
 
   private answer(method: string, args: Record<string, unknown>): unknown {

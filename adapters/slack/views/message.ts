@@ -31,8 +31,17 @@ export function notificationText(p: EventPayload): string {
  * and URL (a link rather than a URL button, which would post an interaction Herald has no use for).
  */
 export function notificationBlocks(p: EventPayload, viewUrl: string | null = null): object[] {
+  const { before, after } = notificationParts(p);
+  return viewUrl ? [...before, viewLinkBlock(viewUrl), ...after] : [...before, ...after];
+}
+
+/**
+ * The blocks of {@link notificationBlocks} that are the same for every reader of an event, split
+ * where the reader's own link goes: a fan-out renders them once per event, not once per person.
+ */
+export function notificationParts(p: EventPayload): { before: object[]; after: object[] } {
   const i = p.incident;
-  const blocks: object[] = [
+  const before: object[] = [
     { type: 'header', text: shown(`#${i.id} ${i.title}`, 150) },
     {
       type: 'section',
@@ -44,7 +53,7 @@ export function notificationBlocks(p: EventPayload, viewUrl: string | null = nul
       ],
     },
   ];
-  if (i.summary) blocks.push({ type: 'section', text: shown(`Impact\n${i.summary}`) });
+  if (i.summary) before.push({ type: 'section', text: shown(`Impact\n${i.summary}`) });
   const event =
     p.kind === 'update'
       ? p.text
@@ -54,20 +63,26 @@ export function notificationBlocks(p: EventPayload, viewUrl: string | null = nul
           ? (p.text ??
             `No stakeholder update on #${i.id} for a while: post one with /incident notify ${i.id} <text>.`)
           : null;
-  if (event) blocks.push({ type: 'section', text: shown(event) });
-  if (viewUrl)
-    blocks.push({ type: 'section', text: md(`*<${escapeSlack(viewUrl)}|View incident>*`) });
-  blocks.push({
-    type: 'context',
-    elements: [
-      shown(
-        `${p.by ? `From ${p.by} · ` : ''}Herald — ${
-          p.kind === 'reminder'
-            ? `you declared #${i.id}.`
-            : `you get this because you follow #${i.id}.`
-        }`,
-      ),
-    ],
-  });
-  return blocks;
+  if (event) before.push({ type: 'section', text: shown(event) });
+  const after: object[] = [
+    {
+      type: 'context',
+      elements: [
+        shown(
+          `${p.by ? `From ${p.by} · ` : ''}Herald — ${
+            p.kind === 'reminder'
+              ? `you declared #${i.id}.`
+              : `you get this because you follow #${i.id}.`
+          }`,
+        ),
+      ],
+    },
+  ];
+  return { before, after };
 }
+
+/** The reader's "View incident" link: the message's one `mrkdwn` block, Herald's words only. */
+export const viewLinkBlock = (viewUrl: string): object => ({
+  type: 'section',
+  text: md(`*<${escapeSlack(viewUrl)}|View incident>*`),
+});
