@@ -1,8 +1,11 @@
 import { createSign, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
 import type { BotFrameworkEndpoints } from '../../adapters/teams/create-adapter.js';
 import { adaptiveCardErrors } from './adaptive-card-schema.js';
+import { readSpec, specsAvailable } from './specs.js';
 import {
   LimitBook,
   TEAMS_CREATE_PER_THREAD,
@@ -88,6 +91,9 @@ const DEFAULT_CODE: Record<number, string> = {
   503: 'ServiceUnavailable',
 };
 
+/** How the next send to a conversation goes wrong without an answer. */
+export type Drop = 'reset' | 'hang';
+
 /** What the token issuer does with a request for its metadata or keys. */
 export type IssuerState = 'up' | 'unreachable' | 'failing';
 
@@ -127,12 +133,25 @@ export class FakeConnector {
   readonly earlyRetries: Array<Violation & { operation: Operation }> = [];
   /** Requests whose body never arrived whole (the client went away mid-request). */
   aborted = 0;
+  /** TCP connections accepted: a client that keeps connections alive opens few. */
+  connections = 0;
+  /**
+   * Activities the connector refused (400) as its schema does: `type` missing or not an activity
+   * type, a field of the wrong type. Prefixed with the conversation id; tests assert it empty.
+   */
+  readonly activityErrors: string[] = [];
+  /**
+   * The bearer tokens the connector takes, when the bot authenticates: a send with any other (or
+   * none) gets the connector's 401. Null (the default) takes any or none, as with authentication off.
+   */
+  acceptedTokens: Set<string> | null = null;
   private readonly book: LimitBook;
   private readonly limitsOn: boolean;
   private readonly signingKey: KeyObject;
   private readonly publicJwk: JsonWebKey;
   private readonly members = new Map<string, FakeMember>();
   private readonly failures = new Map<string, Failure[]>();
+  private readonly drops = new Map<string, Drop[]>();
   /** Each conversation's tenant, as its activities gave it. */
   private readonly tenants = new Map<string, string>();
   private nextId = 1;
@@ -154,6 +173,7 @@ export class FakeConnector {
   private constructor(opts: FakeConnectorOptions) {
     this.book = new LimitBook(opts);
     this.limitsOn = opts.limits ?? true;
+    this.server.on('connection', () => (this.connections += 1));
     // A malformed request or a socket reset mid-headers: a 400 if the socket still takes it.
     this.server.on('clientError', (_err, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
@@ -238,6 +258,16 @@ export class FakeConnector {
     this.failures.set(conversationId, queue);
   }
 
+  /**
+   * The next `count` sends to `conversationId` get no answer: `reset` closes the connection once the
+   * request arrived, `hang` never answers (until the client gives up or the fake closes).
+   */
+  dropNext(conversationId: string, count: number, how: Drop): void {
+    const queue = this.drops.get(conversationId) ?? [];
+    for (let i = 0; i < count; i += 1) queue.push(how);
+    this.drops.set(conversationId, queue);
+  }
+
   /** Activities recorded in one conversation, in order. */
   sentTo(conversationId: string): RecordedActivity[] {
     return this.activities.filter((a) => a.conversationId === conversationId);
@@ -284,6 +314,28 @@ export class FakeConnector {
         this.tenantLimit(body, conversationId),
       ];
       if (this.refused(req, res, 'send', limits)) return;
+      const drop = this.drops.get(conversationId)?.shift();
+      if (drop === 'reset') {
+        this.requests.push(recordedRequest(req, 0));
+        req.socket.destroy();
+        return;
+      }
+      if (drop === 'hang') {
+        this.requests.push(recordedRequest(req, 0));
+        return;
+      }
+      if (!this.authorized(req)) {
+        return this.answer(req, res, 401, {
+          message: 'Authorization has been denied for this request.',
+        });
+      }
+      const invalid = activitySchemaErrors(body);
+      if (invalid.length > 0) {
+        this.activityErrors.push(...invalid.map((e) => `${conversationId}: ${e}`));
+        return this.answer(req, res, 400, {
+          error: { code: 'BadArgument', message: invalid.join('; ') },
+        });
+      }
       const failure = this.failures.get(conversationId)?.shift();
       if (failure) {
         if (failure.status === 429 && failure.retryAfter !== undefined) {
@@ -368,6 +420,13 @@ export class FakeConnector {
     return { key: `tenant ${tenant}`, limit: TEAMS_PER_TENANT };
   }
 
+  /** Whether a send carries a token the connector takes (any, or none, unless tokens are set). */
+  private authorized(req: IncomingMessage): boolean {
+    if (this.acceptedTokens === null) return true;
+    const [scheme, token] = (req.headers.authorization ?? '').split(' ');
+    return scheme === 'Bearer' && token !== undefined && this.acceptedTokens.has(token);
+  }
+
   /**
    * Judges a request by Teams' limits; answers 429 with `Retry-After` (and returns true) past any.
    * A request inside a running `Retry-After` of one of its limits is recorded in `earlyRetries`.
@@ -438,21 +497,56 @@ export class FakeConnector {
     body: unknown,
     headers: Record<string, string> = {},
   ): void {
-    const method = req.method ?? 'GET';
-    const path = route(req);
-    const send = method === 'POST' ? ACTIVITIES.exec(path)?.[1] : undefined;
-    const full = new URL(req.url ?? '/', 'http://fake').pathname;
-    this.requests.push({
-      method,
-      path,
-      prefix: full.slice(0, full.length - path.length + 1),
-      sendTo: send ? decodeURIComponent(send) : null,
-      status,
-      authorization: req.headers.authorization ?? null,
-    });
+    this.requests.push(recordedRequest(req, status));
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(JSON.stringify(body));
   }
+}
+
+/** A request as `requests` keeps it; status 0 when it got no answer. */
+function recordedRequest(req: IncomingMessage, status: number): RecordedRequest {
+  const method = req.method ?? 'GET';
+  const path = route(req);
+  const send = method === 'POST' ? ACTIVITIES.exec(path)?.[1] : undefined;
+  const full = new URL(req.url ?? '/', 'http://fake').pathname;
+  return {
+    method,
+    path,
+    prefix: full.slice(0, full.length - path.length + 1),
+    sendTo: send ? decodeURIComponent(send) : null,
+    status,
+    authorization: req.headers.authorization ?? null,
+  };
+}
+
+let activitySchema: ValidateFunction | undefined;
+
+/**
+ * What the connector's schema (the official Bot Framework Connector swagger, its `Activity`)
+ * refuses in a posted activity, plus what every channel requires of one: a `type`. Empty when the
+ * specs folder is missing (the card checks step aside the same way).
+ */
+export function activitySchemaErrors(activity: unknown): string[] {
+  if (!specsAvailable) return [];
+  if (!activitySchema) {
+    const swagger = readSpec<{ definitions: Record<string, unknown> }>(
+      'botframework-connector.swagger.json',
+    );
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats.default(ajv);
+    activitySchema = ajv.compile({
+      $ref: '#/definitions/Activity',
+      definitions: swagger.definitions,
+    });
+  }
+  const errors = activitySchema(activity)
+    ? []
+    : (activitySchema.errors ?? []).map(
+        (e) => `${e.instancePath || '/'}: ${e.message ?? 'invalid'}`,
+      );
+  const type = (activity as { type?: unknown } | null)?.type;
+  if (typeof type !== 'string' || type === '') errors.push('/type: an activity needs a type');
+  return errors;
 }
 
 /** A Teams operation limited on its own: sends, 1:1 creation, member look-ups. */
