@@ -83,6 +83,8 @@ export const EXACT_PACING: Pacing = { rate: 1, burst: 1 };
  */
 export class RateLimiter {
   private readonly buckets = new Map<string, TokenBucket>();
+  /** Actual departures, per bucket id: see {@link RateLimiter.admit}. */
+  private readonly departures = new Map<string, TokenBucket>();
   private lastSweep = Number.NEGATIVE_INFINITY;
   private readonly sweepEveryMs: number;
   private readonly pacing: Pacing;
@@ -132,6 +134,23 @@ export class RateLimiter {
     return limits.some((limit) => this.bucket(channel, limit, job).isBlocked(now));
   }
 
+  /**
+   * The check at the door. `reserve` books each send's turn ahead, but a send can leave later than
+   * its turn (a busy event loop, a process stalled for a moment) and then bunch with the sends
+   * booked after it, and the server counts arrivals. So just before a send leaves, it is held
+   * against buckets at the limits the messenger declared (without the pacing's margin) fed with
+   * the actual departures: 0 means go now, and the departure is recorded in each; otherwise the
+   * milliseconds until every one of them has room, with nothing recorded.
+   */
+  admit(channel: Channel, limits: readonly RateLimit[], job: DeliveryJob, now: number): number {
+    const buckets = limits.map((limit) => this.departureBucket(channel, limit, job));
+    let wait = 0;
+    for (const bucket of buckets) wait = Math.max(wait, bucket.wait(now));
+    if (wait > 0) return wait;
+    for (const bucket of buckets) bucket.take(now);
+    return 0;
+  }
+
   /** Number of live buckets (for tests and metrics). */
   get size(): number {
     return this.buckets.size;
@@ -150,9 +169,21 @@ export class RateLimiter {
     return bucket;
   }
 
+  /** The bucket of actual departures for one limit and key: the declared rate and burst. */
+  private departureBucket(channel: Channel, limit: RateLimit, job: DeliveryJob): TokenBucket {
+    const id = `${channel}:${limit.name}:${limit.key(job)}`;
+    let bucket = this.departures.get(id);
+    if (!bucket) {
+      bucket = new TokenBucket(limit.ratePerSecond, Math.max(1, Math.floor(limit.burst)));
+      this.departures.set(id, bucket);
+    }
+    return bucket;
+  }
+
   private sweep(now: number): void {
     if (now - this.lastSweep < this.sweepEveryMs) return;
     this.lastSweep = now;
-    for (const [id, bucket] of this.buckets) if (bucket.isIdle(now)) this.buckets.delete(id);
+    for (const map of [this.buckets, this.departures])
+      for (const [id, bucket] of map) if (bucket.isIdle(now)) map.delete(id);
   }
 }

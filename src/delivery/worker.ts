@@ -354,18 +354,32 @@ export class DeliveryWorker {
     const messenger = this.options.messengers[channel];
     try {
       if (!messenger) throw new DeliveryError('permanent', `channel ${channel} not configured`);
-      let wait = this.limiter.reserve(channel, messenger.limits, job, this.clock.now());
-      while (wait > 0) {
-        const pauses = this.limiter.pauses;
-        this.options.onRateLimitWait?.(channel, wait);
-        await this.clock.sleep(wait);
-        const now = this.clock.now();
-        // A 429 answered while this send waited: its turn was booked before the server's
-        // Retry-After, so it books again behind it instead of going into it.
-        const paused =
-          this.limiter.pauses !== pauses &&
-          this.limiter.isPaused(channel, messenger.limits, job, now);
-        wait = paused ? Math.max(1, this.limiter.reserve(channel, messenger.limits, job, now)) : 0;
+      const booked = this.clock.now();
+      let wait = this.limiter.reserve(channel, messenger.limits, job, booked);
+      // When this send's turn comes: it never leaves before, whatever a clock says on waking.
+      let turn = booked + wait;
+      for (;;) {
+        while (wait > 0) {
+          const pauses = this.limiter.pauses;
+          this.options.onRateLimitWait?.(channel, wait);
+          await this.clock.sleep(wait);
+          const now = this.clock.now();
+          // A 429 answered while this send waited: its turn was booked before the server's
+          // Retry-After, so it books again behind it instead of going into it.
+          const paused =
+            this.limiter.pauses !== pauses &&
+            this.limiter.isPaused(channel, messenger.limits, job, now);
+          wait = paused
+            ? Math.max(1, this.limiter.reserve(channel, messenger.limits, job, now))
+            : 0;
+          if (paused) turn = now + wait;
+        }
+        // Its turn came late (a busy moment) and sends booked after it are leaving too: it waits
+        // until the declared limits have room for it as it actually leaves.
+        const leaving = Math.max(this.clock.now(), turn);
+        wait = this.limiter.admit(channel, messenger.limits, job, leaving);
+        if (wait === 0) break;
+        turn = leaving + wait;
       }
       // The lane moved to another replica while this send waited for its turn: that replica now
       // paces the channel, so the claim goes back to the queue for it rather than out beside it.

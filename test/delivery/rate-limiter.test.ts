@@ -102,3 +102,68 @@ describe('RateLimiter', () => {
     expect(limiter.reserve('slack', [perConversation], job(1), 5_000)).toBe(0);
   });
 });
+
+describe('RateLimiter.admit: the check as a send actually leaves', () => {
+  /** Teams' tenant limit as the messenger declares it: any 30 in one second stays true. */
+  const tenant: RateLimit = { name: 'tenant', ratePerSecond: 29.5, burst: 1, key: () => 't' };
+
+  /** The most departures in any one-second window. */
+  const busiestSecond = (times: number[]): number => {
+    const sorted = [...times].sort((a, b) => a - b);
+    let most = 0;
+    for (let i = 0, j = 0; i < sorted.length; i++) {
+      while (sorted[i]! - sorted[j]! >= 1_000) j++;
+      most = Math.max(most, i - j + 1);
+    }
+    return most;
+  };
+
+  /**
+   * 90 sends booked at once; the process stalls for the first `stallMs`, so every send whose turn
+   * fell inside the stall wakes at its end, together. Returns when each one left.
+   */
+  const departures = (stallMs: number, admitted: boolean): number[] => {
+    const limiter = new RateLimiter();
+    const ready = Array.from({ length: 90 }, (_, i) => {
+      const turn = limiter.reserve('teams', [tenant], job(i), 0);
+      return Math.max(turn, stallMs);
+    });
+    if (!admitted) return ready;
+    const left: number[] = [];
+    // Each send, from its wake-up on, asks the door and sleeps what it is told, in time order.
+    const waiting = ready.map((at, i) => ({ at, i }));
+    while (waiting.length > 0) {
+      waiting.sort((a, b) => a.at - b.at || a.i - b.i);
+      const send = waiting.shift()!;
+      const hold = limiter.admit('teams', [tenant], job(send.i), send.at);
+      if (hold === 0) left.push(send.at);
+      else waiting.push({ at: send.at + hold, i: send.i });
+    }
+    return left;
+  };
+
+  it('sends that wake late together leave spaced again: no second ever holds more than 30', () => {
+    // Booked turns alone break the window once a stall bunches them (the case it exists for)...
+    expect(busiestSecond(departures(500, false))).toBeGreaterThan(30);
+    // ...and with the check at the door, they do not.
+    const left = departures(500, true);
+    expect(left).toHaveLength(90);
+    expect(busiestSecond(left)).toBeLessThanOrEqual(30);
+  });
+
+  it('adds no wait to sends that leave on their turn', () => {
+    const limiter = new RateLimiter();
+    for (let i = 0; i < 60; i++) {
+      const turn = limiter.reserve('teams', [tenant], job(i), 0);
+      expect(limiter.admit('teams', [tenant], job(i), turn)).toBe(0);
+    }
+  });
+
+  it('records nothing when it says wait', () => {
+    const limiter = new RateLimiter();
+    expect(limiter.admit('teams', [perConversation], job(1), 0)).toBe(0);
+    expect(limiter.admit('teams', [perConversation], job(1), 0)).toBe(1_000);
+    expect(limiter.admit('teams', [perConversation], job(1), 0)).toBe(1_000);
+    expect(limiter.admit('teams', [perConversation], job(1), 1_000)).toBe(0);
+  });
+});

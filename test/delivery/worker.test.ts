@@ -234,7 +234,14 @@ describe('DeliveryWorker.runOnce', () => {
     const a = delivery('teams', { displayName: 'A' });
     const b = delivery('teams', { displayName: 'B' });
     const sleeping: Array<() => void> = [];
-    clock.sleep = () => new Promise<void>((wake) => sleeping.push(wake));
+    // Woken at its turn: the time it slept has passed.
+    clock.sleep = (ms) =>
+      new Promise<void>((wake) =>
+        sleeping.push(() => {
+          clock.advance(ms);
+          wake();
+        }),
+      );
     let owned = true;
     const teams = fakeMessenger('teams', () => {}, [conversation]);
     const run = makeWorker(
