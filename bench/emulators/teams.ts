@@ -52,7 +52,7 @@ export interface TeamsEmulatorOptions {
   /** See {@link LimitBook}: how long after a 429 a request still counts as on its way. */
   inFlightGraceMs?: number;
   /** See {@link LimitBook}: how late the emulator may read an arrival on a busy machine. */
-  arrivalJitterMs?: number;
+  arrivalJitterMs?: number | (() => number);
 }
 
 /**

@@ -139,8 +139,10 @@ export async function startEmulators(): Promise<Emulators> {
     postMessagePerSecond: LIMITS.slackPerSecond,
   }).start();
   // Three replicas, PostgreSQL and this process share two cores: arrivals are read late and
-  // bunched by up to a few tens of milliseconds (see LimitBook).
-  const teams = await new TeamsEmulator(ledger, { arrivalJitterMs: 25 }).start();
+  // bunched by a few tens of milliseconds (see LimitBook), and by as long as this process's own
+  // event loop stalls (other test files run beside it), which is measured rather than guessed.
+  const loop = recentLoopLag();
+  const teams = await new TeamsEmulator(ledger, { arrivalJitterMs: () => 25 + loop.lag() }).start();
   const smtp = await new SmtpEmulator(ledger, 5, {
     perSecond: LIMITS.smtpPerSecond,
     burst: LIMITS.smtpPerSecond,
@@ -352,4 +354,21 @@ export async function lanesSpread(db: pg.Pool, replicas: readonly Replica[]): Pr
     holders.length === replicas.length &&
     replicas.every((r) => holders.filter((h) => h === r.id).length === 1)
   );
+}
+
+/**
+ * How late this process's event loop ran over the last two seconds, ms: a 10 ms timer's worst
+ * lateness. An emulator here reads an arrival at least that late.
+ */
+function recentLoopLag(): { lag: () => number } {
+  const samples: Array<{ at: number; late: number }> = [];
+  let expected = performance.now() + 10;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    samples.push({ at: now, late: Math.max(0, now - expected) });
+    expected = now + 10;
+    while ((samples[0]?.at ?? now) < now - 2_000) samples.shift();
+  }, 10);
+  timer.unref();
+  return { lag: () => samples.reduce((most, s) => Math.max(most, s.late), 0) };
 }

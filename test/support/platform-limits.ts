@@ -141,9 +141,10 @@ export interface LimitBookOptions {
    * How late the book may read an arrival. An emulator sharing two cores with the replicas and the
    * database it judges reads some requests tens of milliseconds after they arrived, bunching them:
    * a window then counts only arrivals more than this far apart from its far end. 0 (the default)
-   * for fakes on a quiet process or a test clock.
+   * for fakes on a quiet process or a test clock. A function is asked at each request: an emulator
+   * can follow its own event loop's measured delay.
    */
-  arrivalJitterMs?: number;
+  arrivalJitterMs?: number | (() => number);
 }
 
 /**
@@ -158,12 +159,13 @@ export class LimitBook {
   private readonly windows = new Map<string, { until: number; answeredAt: number }>();
   private readonly now: () => number;
   private readonly graceMs: number;
-  private readonly jitterMs: number;
+  private readonly jitter: () => number;
 
   constructor(opts: LimitBookOptions = {}) {
     this.now = opts.now ?? (() => performance.now());
     this.graceMs = opts.inFlightGraceMs ?? 100;
-    this.jitterMs = opts.arrivalJitterMs ?? 0;
+    const jitter = opts.arrivalJitterMs ?? 0;
+    this.jitter = typeof jitter === 'function' ? jitter : () => jitter;
   }
 
   /** Judges one request against `limits`; admits it (and counts it) only if all have room. */
@@ -221,7 +223,7 @@ export class LimitBook {
     const times = this.log(key, limit, now);
     let wait = 0;
     for (const { seconds, max } of limit.windows) {
-      const from = now - seconds * 1000 + this.jitterMs;
+      const from = now - seconds * 1000 + this.jitter();
       // Times are in order: count those inside the window from the end.
       let inside = 0;
       for (let i = times.length - 1; i >= 0 && (times[i] ?? 0) > from; i -= 1) inside += 1;
