@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SlackPostMessage } from '../../adapters/slack/post-message.js';
-import { DeliveryError } from '../../src/delivery/ports.js';
+import type { DeliveryError } from '../../src/delivery/ports.js';
+import { deliveryFailure } from '../support/delivery-failure.js';
 
 // The DM client against a loopback server that answers as each test says: what it sends, how it
 // classifies every answer Slack can give, and that one connection serves many messages.
@@ -71,15 +72,6 @@ const json =
 
 const ARGS = JSON.stringify({ channel: 'U1', text: 'héllo — ✓' });
 
-async function failure(p: Promise<void>): Promise<DeliveryError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DeliveryError);
-  return err as DeliveryError;
-}
-
 /** The token appears nowhere a log line could pick it up. */
 function expectNoToken(err: DeliveryError): void {
   for (const shown of [
@@ -120,7 +112,7 @@ describe('the Slack DM client (chat.postMessage as JSON)', () => {
       req.on('end', () => json(503, { ok: false })(req, res));
     });
     const before = stats.connections;
-    for (let i = 0; i < 5; i++) await failure(c.post(ARGS));
+    for (let i = 0; i < 5; i++) await deliveryFailure(c.post(ARGS));
     expect(stats.connections).toBe(before);
   });
 
@@ -128,7 +120,7 @@ describe('the Slack DM client (chat.postMessage as JSON)', () => {
     const { seen, client } = await slackLike(
       json(429, { ok: false, error: 'ratelimited' }, { 'retry-after': '7' }),
     );
-    const err = await failure(client().post(ARGS));
+    const err = await deliveryFailure(client().post(ARGS));
     expect(err.kind).toBe('transient');
     expect(err.message).toBe('rate limited by Slack');
     expect(err.options).toEqual({ retryAfterMs: 7000 });
@@ -138,11 +130,13 @@ describe('the Slack DM client (chat.postMessage as JSON)', () => {
 
   it('a 429 with Retry-After 0 waits a second; without a usable one it is transient with no wait', async () => {
     const zero = await slackLike(json(429, { ok: false }, { 'retry-after': '0' }));
-    expect((await failure(zero.client().post(ARGS))).options).toEqual({ retryAfterMs: 1000 });
+    expect((await deliveryFailure(zero.client().post(ARGS))).options).toEqual({
+      retryAfterMs: 1000,
+    });
     server!.closeAllConnections();
     await new Promise<void>((resolve) => server!.close(() => resolve()));
     const none = await slackLike(json(429, { ok: false }));
-    const err = await failure(none.client().post(ARGS));
+    const err = await deliveryFailure(none.client().post(ARGS));
     expect(err.kind).toBe('transient');
     expect(err.options).toEqual({});
   });
@@ -162,7 +156,7 @@ describe('the Slack DM client (chat.postMessage as JSON)', () => {
     ['fatal_error', 'transient', {}],
   ])('ok:false %s is %s', async (code, kind, options) => {
     const { client } = await slackLike(json(200, { ok: false, error: code }));
-    const err = await failure(client().post(ARGS));
+    const err = await deliveryFailure(client().post(ARGS));
     expect(err.kind).toBe(kind);
     expect(err.message).toBe(`slack: ${code}`);
     expect(err.options).toEqual(options);
@@ -175,7 +169,7 @@ describe('the Slack DM client (chat.postMessage as JSON)', () => {
     );
     const c = client();
     for (let i = 0; i < 2; i++) {
-      const err = await failure(c.post(ARGS));
+      const err = await deliveryFailure(c.post(ARGS));
       expect([err.kind, err.message]).toEqual(['transient', 'slack: unknown_error']);
     }
   });
@@ -183,7 +177,7 @@ describe('the Slack DM client (chat.postMessage as JSON)', () => {
   it('any other HTTP status is transient', async () => {
     for (const status of [500, 502, 503, 404, 400]) {
       const { client } = await slackLike(json(status, { ok: false }));
-      const err = await failure(client().post(ARGS));
+      const err = await deliveryFailure(client().post(ARGS));
       expect([err.kind, err.message]).toEqual(['transient', `slack: HTTP ${status}`]);
       server!.closeAllConnections();
       await new Promise<void>((resolve) => server!.close(() => resolve()));
@@ -196,7 +190,7 @@ describe('the Slack DM client (chat.postMessage as JSON)', () => {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end('<html>Bad gateway</html>');
     });
-    const err = await failure(client().post(ARGS));
+    const err = await deliveryFailure(client().post(ARGS));
     expect([err.kind, err.message]).toEqual(['transient', 'slack: answer is not JSON']);
   });
 
@@ -210,7 +204,7 @@ describe('the Slack DM client (chat.postMessage as JSON)', () => {
     });
     const c = client();
     for (let i = 0; i < 2; i++) {
-      const err = await failure(c.post(ARGS));
+      const err = await deliveryFailure(c.post(ARGS));
       expect(err.kind).toBe('transient');
       expectNoToken(err);
     }
@@ -219,7 +213,7 @@ describe('the Slack DM client (chat.postMessage as JSON)', () => {
   it('a connection refused is transient, and the message names no token', async () => {
     const c = new SlackPostMessage({ token: TOKEN, apiUrl: 'http://127.0.0.1:1/api/' });
     clients.push(c);
-    const err = await failure(c.post(ARGS));
+    const err = await deliveryFailure(c.post(ARGS));
     expect(err.kind).toBe('transient');
     expect(err.message).toMatch(/^slack: .*ECONNREFUSED/);
     expectNoToken(err);
@@ -229,7 +223,7 @@ describe('the Slack DM client (chat.postMessage as JSON)', () => {
     let closed = false;
     const { client } = await slackLike((req) => req.socket.on('close', () => (closed = true)));
     const started = Date.now();
-    const err = await failure(client(150).post(ARGS));
+    const err = await deliveryFailure(client(150).post(ARGS));
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
     expect([err.kind, err.message]).toEqual(['transient', 'slack: no answer in 150 ms']);
     await expect.poll(() => closed).toBe(true);

@@ -3,11 +3,12 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTeamsAdapter } from '../../adapters/teams/create-adapter.js';
 import { TeamsDirectMessenger } from '../../adapters/teams/direct-messenger.js';
 import { notificationMessage } from '../../adapters/teams/notification-message.js';
-import { DeliveryError, type DeliveryJob } from '../../src/delivery/ports.js';
+import type { DeliveryJob } from '../../src/delivery/ports.js';
 import type { EventKind } from '../../src/domain/types.js';
 import { silentLogger } from '../../src/logger.js';
 import { incidentLinker, messageLink } from '../../src/stakeholder-link.js';
 import { FakeConnector } from '../support/fake-connector.js';
+import { deliveryFailure } from '../support/delivery-failure.js';
 
 // The proactive messenger's own connector call (adapters/teams/connector-rest.ts): what it posts,
 // against what botbuilder's turn posted, how it authenticates, and how each failure is classified.
@@ -82,15 +83,6 @@ function job(
       },
     },
   };
-}
-
-async function failure(promise: Promise<unknown>): Promise<DeliveryError> {
-  const err = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DeliveryError);
-  return err as DeliveryError;
 }
 
 let fake: FakeConnector;
@@ -209,7 +201,7 @@ describe('failures, classified as the SDK’s were, each sent once', () => {
     ],
   ] as const)('%o → %s %o', async (answer, kind, options, message) => {
     fake.failNext('a:personal-1', 1, answer);
-    const err = await failure(messenger.send(job(fake.url)));
+    const err = await deliveryFailure(messenger.send(job(fake.url)));
     expect({ kind: err.kind, options: err.options, message: err.message }).toEqual({
       kind,
       options,
@@ -221,7 +213,7 @@ describe('failures, classified as the SDK’s were, each sent once', () => {
   it('429 with Retry-After as an HTTP date', async () => {
     const retryAfter = new Date(Date.now() + 30_000).toUTCString();
     fake.failNext('a:personal-1', 1, { status: 429, retryAfter });
-    const err = await failure(messenger.send(job(fake.url)));
+    const err = await deliveryFailure(messenger.send(job(fake.url)));
     expect(err.kind).toBe('transient');
     expect(err.options.retryAfterMs).toBeGreaterThan(25_000);
     expect(err.options.retryAfterMs).toBeLessThanOrEqual(30_000);
@@ -229,7 +221,7 @@ describe('failures, classified as the SDK’s were, each sent once', () => {
 
   it('a connection reset is transient, and the next send opens a new connection', async () => {
     fake.dropNext('a:personal-1', 1, 'reset');
-    const err = await failure(messenger.send(job(fake.url)));
+    const err = await deliveryFailure(messenger.send(job(fake.url)));
     expect(err.kind).toBe('transient');
     expect(err.message).toMatch(/^Teams connector unreachable ECONNRESET/);
     await messenger.send(job(fake.url));
@@ -240,7 +232,7 @@ describe('failures, classified as the SDK’s were, each sent once', () => {
   it('a connector that does not answer in time is transient, not retried by the client', async () => {
     fake.dropNext('a:personal-1', 1, 'hang');
     const started = Date.now();
-    const err = await failure(messenger.send(job(fake.url)));
+    const err = await deliveryFailure(messenger.send(job(fake.url)));
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(err.kind).toBe('transient');
     expect(err.message).toMatch(/^Teams connector unreachable ETIMEDOUT/);
@@ -314,7 +306,7 @@ describe('with an app id: the bot’s token from botbuilder’s own credentials'
     fake.acceptedTokens = new Set(['token-1']);
     await m.send(job(fake.url, 1));
     fake.acceptedTokens = new Set(['token-2']);
-    const err = await failure(m.send(job(fake.url, 2)));
+    const err = await deliveryFailure(m.send(job(fake.url, 2)));
     expect(err.kind).toBe('transient');
     await m.send(job(fake.url, 2));
     await m.send(job(fake.url, 3));
@@ -330,7 +322,7 @@ describe('with an app id: the bot’s token from botbuilder’s own credentials'
 
   it('a token service that fails is a transient failure, with no request to the connector', async () => {
     const { messenger: m } = authenticated('app-no-token', []);
-    const err = await failure(m.send(job(fake.url)));
+    const err = await deliveryFailure(m.send(job(fake.url)));
     m.close();
     expect(err.kind).toBe('transient');
     expect(err.message).toContain('no more tokens');

@@ -2,12 +2,13 @@ import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTeamsAdapter } from '../../adapters/teams/create-adapter.js';
 import { TeamsDirectMessenger } from '../../adapters/teams/direct-messenger.js';
-import { DeliveryError, type DeliveryJob } from '../../src/delivery/ports.js';
+import type { DeliveryJob } from '../../src/delivery/ports.js';
 import { RateLimiter } from '../../src/delivery/rate-limiter.js';
 import type { Person } from '../../src/domain/types.js';
 import { silentLogger } from '../../src/logger.js';
 import { FakeConnector } from '../support/fake-connector.js';
 import { TEAMS_SEND_PER_THREAD, TEAMS_TENANT_PER_SECOND } from '../support/platform-limits.js';
+import { deliveryFailure } from '../support/delivery-failure.js';
 
 const CONVERSATION = 'a:personal-ann';
 
@@ -73,15 +74,6 @@ function job(serviceUrl: string, overrides: Partial<Person> = {}): DeliveryJob {
   };
 }
 
-async function failure(promise: Promise<unknown>): Promise<DeliveryError> {
-  const err = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DeliveryError);
-  return err as DeliveryError;
-}
-
 let fake: FakeConnector;
 let messenger: TeamsDirectMessenger;
 beforeEach(async () => {
@@ -125,10 +117,10 @@ describe('TeamsDirectMessenger', () => {
   it('403 MessageWritesBlocked and 404 ConversationNotFound: permanent, the person is unreachable on Teams', async () => {
     fake.failNext(CONVERSATION, 1, { status: 403 });
     fake.failNext(CONVERSATION, 1, { status: 404 });
-    const blocked = await failure(messenger.send(job(fake.url)));
+    const blocked = await deliveryFailure(messenger.send(job(fake.url)));
     expect(blocked).toMatchObject({ kind: 'permanent', options: { unreachable: true } });
     expect(blocked.message).toContain('MessageWritesBlocked');
-    const gone = await failure(messenger.send(job(fake.url)));
+    const gone = await deliveryFailure(messenger.send(job(fake.url)));
     expect(gone).toMatchObject({ kind: 'permanent', options: { unreachable: true } });
     expect(gone.message).toContain('ConversationNotFound');
     expect(fake.sendAttempts(CONVERSATION)).toHaveLength(2);
@@ -136,7 +128,7 @@ describe('TeamsDirectMessenger', () => {
 
   it('429 is transient with its Retry-After, and the SDK does not wait it out and retry by itself', async () => {
     fake.failNext(CONVERSATION, 1, { status: 429, retryAfter: '7' });
-    const err = await failure(messenger.send(job(fake.url)));
+    const err = await deliveryFailure(messenger.send(job(fake.url)));
     expect(err).toMatchObject({ kind: 'transient', options: { retryAfterMs: 7000 } });
     expect(fake.sendAttempts(CONVERSATION)).toHaveLength(1);
   });
@@ -144,8 +136,12 @@ describe('TeamsDirectMessenger', () => {
   it('5xx is transient and tried exactly once: the engine owns retries', async () => {
     fake.failNext(CONVERSATION, 1, { status: 500 });
     fake.failNext(CONVERSATION, 1, { status: 503 });
-    expect(await failure(messenger.send(job(fake.url)))).toMatchObject({ kind: 'transient' });
-    expect(await failure(messenger.send(job(fake.url)))).toMatchObject({ kind: 'transient' });
+    expect(await deliveryFailure(messenger.send(job(fake.url)))).toMatchObject({
+      kind: 'transient',
+    });
+    expect(await deliveryFailure(messenger.send(job(fake.url)))).toMatchObject({
+      kind: 'transient',
+    });
     expect(fake.sendAttempts(CONVERSATION).map((r) => r.status)).toEqual([500, 503]);
     expect(fake.sentTo(CONVERSATION)).toEqual([]);
   });
@@ -158,12 +154,14 @@ describe('TeamsDirectMessenger', () => {
         s.close(() => resolve(p));
       });
     });
-    const err = await failure(messenger.send(job(`http://127.0.0.1:${port}/`)));
+    const err = await deliveryFailure(messenger.send(job(`http://127.0.0.1:${port}/`)));
     expect(err.kind).toBe('transient');
   });
 
   it('no stored conversation reference: permanent and unreachable, without a request', async () => {
-    const err = await failure(messenger.send(job(fake.url, { teamsConversationRef: null })));
+    const err = await deliveryFailure(
+      messenger.send(job(fake.url, { teamsConversationRef: null })),
+    );
     expect(err).toMatchObject({ kind: 'permanent', options: { unreachable: true } });
     expect(fake.requests).toEqual([]);
   });
