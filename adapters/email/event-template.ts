@@ -3,6 +3,7 @@ import type { NotificationEvent } from '../../src/domain/types.js';
 import { headerField, headerFields, textWords } from './mime-headers.js';
 import { quotedPrintable } from './mime-encoding.js';
 import { renderEmail } from './render-email.js';
+import { RecentlyUsed } from '../../src/recently-used.js';
 
 /** Where a reader's own link goes in a part. */
 export type Slot = 'unsubscribe' | 'view';
@@ -77,23 +78,14 @@ export function eventTemplate(event: NotificationEvent, slots: Slots): EventTemp
  * entries serve nearly every mail; least recently used goes first.
  */
 export class TemplateCache {
-  private readonly entries = new Map<string, EventTemplate>();
+  private readonly entries: RecentlyUsed<string, EventTemplate>;
 
-  constructor(private readonly size = 16) {}
+  constructor(size = 16) {
+    this.entries = new RecentlyUsed(size);
+  }
 
   get(event: NotificationEvent, slots: Slots): EventTemplate {
     const key = `${event.id}:${slots.unsubscribe ? 'u' : ''}${slots.view ? 'v' : ''}`;
-    let template = this.entries.get(key);
-    if (template) {
-      this.entries.delete(key);
-    } else {
-      template = eventTemplate(event, slots);
-      if (this.entries.size >= this.size) {
-        const oldest = this.entries.keys().next();
-        if (!oldest.done) this.entries.delete(oldest.value);
-      }
-    }
-    this.entries.set(key, template);
-    return template;
+    return this.entries.get(key, () => eventTemplate(event, slots));
   }
 }

@@ -4,6 +4,7 @@ import type { DeliveryJob } from '../../src/delivery/ports.js';
 import { messageLink, type IncidentLinker } from '../../src/stakeholder-link.js';
 import { parseReference, type StoredReference } from './conversation-ref.js';
 import { notificationMessage } from './notification-message.js';
+import { RecentlyUsed } from '../../src/recently-used.js';
 
 /** Events rendered at once: a fan-out sends one event to many people, then the next. */
 const EVENTS_KEPT = 64;
@@ -49,20 +50,6 @@ interface Rendered {
   after: string | null;
 }
 
-/** A map that forgets its least recently used entry past `size`. */
-function remember<V>(map: Map<string, V>, key: string, size: number, make: () => V): V {
-  const found = map.get(key);
-  if (found !== undefined) {
-    map.delete(key);
-    map.set(key, found);
-    return found;
-  }
-  const value = make();
-  if (map.size >= size) map.delete(map.keys().next().value as string);
-  map.set(key, value);
-  return value;
-}
-
 /**
  * The JSON of a proactive notification, as `turn.sendActivity(notificationMessage(…))` made it in a
  * continued conversation: `type` message; `serviceUrl`, `channelId`, `conversation` and `locale`
@@ -74,8 +61,8 @@ function remember<V>(map: Map<string, V>, key: string, size: number, make: () =>
  * personal link is put in per person; each person's part is made once per stored reference.
  */
 export class ProactiveActivities {
-  private readonly events = new Map<string, Rendered>();
-  private readonly people = new Map<string, Addressed | null>();
+  private readonly events = new RecentlyUsed<string, Rendered>(EVENTS_KEPT);
+  private readonly people = new RecentlyUsed<string, Addressed | null>(PEOPLE_KEPT);
   /** Stands in for the personal link while an event is rendered: no user text can contain it. */
   private readonly slot = `herald-link-${randomUUID()}`;
 
@@ -99,7 +86,7 @@ export class ProactiveActivities {
   private addressed(job: DeliveryJob): Addressed | null {
     const json = job.person.teamsConversationRef;
     if (!json) return null;
-    return remember(this.people, json, PEOPLE_KEPT, () => {
+    return this.people.get(json, () => {
       const reference = parseReference(json);
       if (!reference) return null;
       const head = JSON.stringify({
@@ -121,7 +108,7 @@ export class ProactiveActivities {
    */
   private rendered(job: DeliveryJob): Rendered {
     const { event } = job;
-    return remember(this.events, `${event.id}:${event.createdAt}`, EVENTS_KEPT, () => {
+    return this.events.get(`${event.id}:${event.createdAt}`, () => {
       const linked = messageLink(this.incidentLink, job) !== null;
       const { text, summary, attachments } = notificationMessage(
         event.payload,
