@@ -6,7 +6,7 @@ import type { Population } from './seed.js';
  * Sends the worker has in flight at most per channel lane: its default concurrency
  * (src/delivery/worker.ts). A crashed process's lanes × this bound its duplicates.
  */
-export const LANE_CONCURRENCY = 16;
+export const LANE_CONCURRENCY = 32;
 
 export interface Profile extends Population {
   name: 'full' | 'quick';

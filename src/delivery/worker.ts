@@ -33,7 +33,11 @@ export interface DeliveryWorkerOptions {
   queue: DeliveryQueue;
   messengers: Partial<Record<Channel, Messenger>>;
   clock: Clock;
-  /** Sends in flight at once, per channel (each channel is a lane of its own). Default 16. */
+  /**
+   * Sends in flight at once, per channel (each channel is a lane of its own). Default 32: a lane
+   * paced at its ceiling holds most of them waiting for their turn, and claims a quarter at a time,
+   * so a claim (a write transaction) is shared by 8 sends.
+   */
   concurrency?: number;
   /**
    * How long a claim holds before another worker may take it over. Renewed every third of it
@@ -116,7 +120,7 @@ export class DeliveryWorker {
   constructor(private readonly options: DeliveryWorkerOptions) {
     this.queue = options.queue;
     this.clock = options.clock;
-    this.concurrency = Math.max(1, options.concurrency ?? 16);
+    this.concurrency = Math.max(1, options.concurrency ?? 32);
     this.claimBatch = Math.ceil(this.concurrency / 4);
     this.leaseMs = options.leaseMs ?? 12_000;
     this.pollMs = options.pollMs ?? 500;
@@ -274,13 +278,13 @@ export class DeliveryWorker {
     }
   }
 
-  /** Sleeps `ms` unless `wake()` comes first. */
+  /** Sleeps `ms` unless `wake()` or a settlement comes first; then its timer goes too. */
   private idle(ms: number): Promise<void> {
-    let wakeUp: (() => void) | null = null;
-    return new Promise<void>((resolve) => {
-      wakeUp = this.interruptSleep = resolve;
-      this.clock.sleep(ms).then(resolve, resolve);
-    }).finally(() => {
+    let wakeUp!: () => void;
+    const woken = new Promise<void>((resolve) => (wakeUp = resolve));
+    this.interruptSleep = wakeUp;
+    // A clock that cannot drop its timer still ends the sleep at the wake-up.
+    return Promise.race([woken, this.clock.sleep(ms, woken)]).finally(() => {
       if (this.interruptSleep === wakeUp) this.interruptSleep = null;
     });
   }

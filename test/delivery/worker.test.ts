@@ -13,6 +13,7 @@ import {
 } from '../../src/delivery/ports.js';
 import { DeliveryWorker, type SettledEvent } from '../../src/delivery/worker.js';
 import type { Channel } from '../../src/domain/types.js';
+import { FakeClock as SleepingClock } from '../support/fake-clock.js';
 import {
   readDeliveries,
   readDelivery,
@@ -520,6 +521,19 @@ describe('DeliveryWorker.runOnce', () => {
 });
 
 describe('DeliveryWorker loop', () => {
+  it('an idle sleep cut short by a wake-up leaves no timer behind', async () => {
+    // Each wake-up (work enqueued, a send settled) ends the loop's idle sleep and starts a new one;
+    // a timer left behind by each would fire later as a wake-up of the process of its own.
+    const sleeping = new SleepingClock(T0);
+    const w = makeWorker({ slack: fakeMessenger('slack').messenger }, { clock: sleeping });
+    w.start();
+    for (let i = 0; i < 20; i++) {
+      w.wake();
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    expect(sleeping.pending).toBeLessThanOrEqual(1);
+  });
+
   it('start() sends what is due, and wake() claims new work without waiting for the poll', async () => {
     const first = seedDelivery(db, {
       eventId,

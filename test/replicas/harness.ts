@@ -16,7 +16,7 @@ import { SlackRequests } from '../support/slack-requests.js';
 import pg from 'pg';
 
 /** Sends in flight per channel lane: the worker's default concurrency (src/delivery/worker.ts). */
-export const LANE_CONCURRENCY = 16;
+export const LANE_CONCURRENCY = 32;
 
 /** The limits the emulators enforce, and Herald's own pace set to the same numbers. */
 export const LIMITS = {

@@ -16,9 +16,22 @@ export class FakeClock implements Clock {
     return this.rand();
   }
 
-  sleep(ms: number): Promise<void> {
+  sleep(ms: number, wake?: Promise<unknown>): Promise<void> {
     if (ms <= 0) return Promise.resolve();
-    return new Promise((resolve) => this.sleepers.push({ at: this.t + ms, resolve }));
+    return new Promise((resolve) => {
+      const sleeper = { at: this.t + ms, resolve };
+      this.sleepers.push(sleeper);
+      const early = () => {
+        this.sleepers = this.sleepers.filter((s) => s !== sleeper);
+        resolve();
+      };
+      wake?.then(early, early);
+    });
+  }
+
+  /** Sleeps not yet over (for tests that a sleep cut short leaves nothing behind). */
+  get pending(): number {
+    return this.sleepers.length;
   }
 
   advance(ms: number): void {
