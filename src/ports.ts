@@ -12,6 +12,7 @@ import type {
   StakeholderTeam,
   StatusUpdate,
   Subscription,
+  Reach,
 } from './domain/types.js';
 import type { Platform, PlatformProfile } from './domain/targets.js';
 
@@ -34,6 +35,8 @@ export type PersonPatch = Partial<Omit<Person, 'id'>> & { roleExplicit?: boolean
 export interface PeopleRepo {
   byId(id: number): Promise<Person | null>;
   byIds(ids: readonly number[]): Promise<Person[]>;
+  /** What the channel rules need of each of `ids` that exists (a fan-out's recipients). */
+  reach(ids: readonly number[]): Promise<Reach[]>;
   /** Case-insensitive. */
   byEmail(email: string): Promise<Person | null>;
   bySlackUserId(userId: string): Promise<Person | null>;

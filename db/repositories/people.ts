@@ -1,9 +1,19 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { Person, Role } from '../../src/domain/types.js';
+import type { Person, Reach, Role } from '../../src/domain/types.js';
 import type { NewPerson, PeopleRepo, PersonPatch } from '../../src/ports.js';
 import type { Executor } from '../executor.js';
-import { flag, toPerson, type Flag, type PersonRow } from '../rows.js';
+import { flag, parsePreferences, toPerson, type Flag, type PersonRow } from '../rows.js';
 import { inChunks } from './chunks.js';
+
+interface ReachRow {
+  id: number;
+  preferences: string | null;
+  slack_reachable: Flag;
+  teams_reachable: Flag;
+  has_slack: Flag;
+  has_teams: Flag;
+  has_email: Flag;
+}
 
 /** The column each patchable field is stored in. */
 const COLUMN: { [K in keyof Required<PersonPatch>]: string } = {
@@ -49,6 +59,30 @@ export class SqlPeopleRepo implements PeopleRepo {
             this.db.all<PersonRow>(sql`SELECT * FROM people WHERE id IN ${chunk}`),
           );
     return rows.map(toPerson);
+  }
+
+  async reach(ids: readonly number[]): Promise<Reach[]> {
+    // Flags, not the ids, address and conversation reference themselves: a fan-out to 100,000
+    // holds this much of each recipient at once.
+    const columns = sql.raw(`id, preferences, slack_reachable, teams_reachable,
+      slack_user_id IS NOT NULL AS has_slack, teams_conversation_ref IS NOT NULL AS has_teams,
+      email IS NOT NULL AS has_email`);
+    const rows =
+      this.db.dialect === 'postgres'
+        ? await this.db.all<ReachRow>(
+            sql`SELECT ${columns} FROM people
+                 WHERE id = ANY(${sql.param([...ids])}::integer[]) ORDER BY id`,
+          )
+        : await inChunks(ids, (chunk) =>
+            this.db.all<ReachRow>(sql`SELECT ${columns} FROM people WHERE id IN ${chunk}`),
+          );
+    return rows.map((row) => ({
+      id: Number(row.id),
+      slack: flag(row.has_slack) && flag(row.slack_reachable),
+      teams: flag(row.has_teams) && flag(row.teams_reachable),
+      email: flag(row.has_email),
+      preferences: parsePreferences(row.preferences),
+    }));
   }
 
   async byEmail(email: string): Promise<Person | null> {

@@ -42,7 +42,7 @@ export async function postStatusUpdate(
     let notified = emptySummary();
     if (notifyStakeholders) {
       incident = await store.incidents.update(incidentId, { lastStakeholderUpdateAt: now });
-      const recipients = await store.people.byIds(
+      const recipients = await store.people.reach(
         await store.subscriptions.recipientIds(incidentId),
       );
       notified = await fanOut(

@@ -12,7 +12,7 @@ export async function previewAudience(
 ): Promise<FanOutSummary> {
   const { store } = ctx;
   await incidentFor(store, actor, incidentId, 'edit-incident');
-  const people = await store.people.byIds(await store.subscriptions.recipientIds(incidentId));
+  const people = await store.people.reach(await store.subscriptions.recipientIds(incidentId));
   return summarize(
     people.flatMap((p) => planFor(p, ctx.channels)),
     people.length,

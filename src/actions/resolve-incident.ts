@@ -31,7 +31,7 @@ export async function resolveIncident(
       resolvedAt: now,
       resolutionNote: note,
     });
-    const recipients = await store.people.byIds(await store.subscriptions.recipientIds(incidentId));
+    const recipients = await store.people.reach(await store.subscriptions.recipientIds(incidentId));
     const notified = await fanOut(
       store,
       ctx.channels,

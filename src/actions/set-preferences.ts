@@ -1,6 +1,6 @@
 import { requirePermission } from '../access.js';
 import type { Channel, Person } from '../domain/types.js';
-import { CHANNELS } from '../domain/types.js';
+import { CHANNELS, reachOf } from '../domain/types.js';
 import type { Target } from '../domain/targets.js';
 import { HeraldError, invalid } from '../errors.js';
 import { effectivePreferences, reaches } from '../notify/channels.js';
@@ -25,9 +25,9 @@ export const isSelf = (actor: Person, t: Target): boolean =>
 
 const view = (ctx: ActionContext, person: Person): PreferencesView => ({
   person,
-  channels: effectivePreferences(person, ctx.channels),
+  channels: effectivePreferences(reachOf(person), ctx.channels),
   explicit: person.preferences !== null,
-  reachable: CHANNELS.filter((c) => reaches(person, c, ctx.channels)),
+  reachable: CHANNELS.filter((c) => reaches(reachOf(person), c, ctx.channels)),
 });
 
 /**

@@ -73,7 +73,7 @@ export async function addSubscriptions(
     store,
     ctx.channels,
     { incident, kind: 'subscribed', text: null, by, now },
-    await store.people.byIds(newIds),
+    await store.people.reach(newIds),
   );
   return {
     people,

@@ -28,6 +28,28 @@ export interface Person {
   preferences: Channel[] | null;
 }
 
+/**
+ * What the channel rules read of a person: whether Slack, Teams and email can reach them (an id,
+ * a conversation, an address, not marked unreachable) and their choice. A fan-out to 100,000
+ * loads this much of each recipient, not the whole person.
+ */
+export interface Reach {
+  id: number;
+  slack: boolean;
+  teams: boolean;
+  email: boolean;
+  /** Explicit preference; `null` means the default of PRODUCT §3. */
+  preferences: Channel[] | null;
+}
+
+export const reachOf = (person: Person): Reach => ({
+  id: person.id,
+  slack: person.slackUserId !== null && person.slackReachable,
+  teams: person.teamsConversationRef !== null && person.teamsReachable,
+  email: person.email !== null,
+  preferences: person.preferences,
+});
+
 export interface Incident {
   id: number;
   title: string;

@@ -1,5 +1,6 @@
 import type { ActionContext } from '../actions/context.js';
 import type { Channel, Incident, Person } from '../domain/types.js';
+import { reachOf } from '../domain/types.js';
 import { reaches } from '../notify/channels.js';
 import { fanOut } from '../notify/fan-out.js';
 
@@ -32,7 +33,7 @@ export function reminderDue(incident: Incident, now: number, windowMs: number): 
 
 /** The one channel a reminder goes by, or null when nothing reaches the declarer. */
 function reminderChannel(person: Person, enabled: ReadonlySet<Channel>): Channel | null {
-  return REMINDER_CHANNELS.find((c) => reaches(person, c, enabled)) ?? null;
+  return REMINDER_CHANNELS.find((c) => reaches(reachOf(person), c, enabled)) ?? null;
 }
 
 /**
@@ -84,7 +85,7 @@ export async function runReminders(
           by: null,
           now,
         },
-        [{ ...declarer, preferences: [channel] }],
+        [{ ...reachOf(declarer), preferences: [channel] }],
       );
       await store.audit.record(
         {

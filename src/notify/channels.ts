@@ -1,27 +1,19 @@
-import type { Channel, Person } from '../domain/types.js';
+import type { Channel, Reach } from '../domain/types.js';
 import { CHAT_CHANNELS } from '../domain/types.js';
 import type { NewDelivery } from '../ports.js';
 
 /** Can this channel reach the person, given which channels Herald has turned on? */
-export function reaches(person: Person, channel: Channel, enabled: ReadonlySet<Channel>): boolean {
-  if (!enabled.has(channel)) return false;
-  switch (channel) {
-    case 'slack':
-      return person.slackUserId !== null && person.slackReachable;
-    case 'teams':
-      return person.teamsConversationRef !== null && person.teamsReachable;
-    case 'email':
-      return person.email !== null;
-  }
+export function reaches(person: Reach, channel: Channel, enabled: ReadonlySet<Channel>): boolean {
+  return enabled.has(channel) && person[channel];
 }
 
 /** PRODUCT §3: every chat channel that reaches the person; email when none does. */
-export function defaultPreferences(person: Person, enabled: ReadonlySet<Channel>): Channel[] {
+export function defaultPreferences(person: Reach, enabled: ReadonlySet<Channel>): Channel[] {
   const chat = CHAT_CHANNELS.filter((c) => reaches(person, c, enabled));
   return chat.length > 0 ? chat : ['email'];
 }
 
-export const effectivePreferences = (person: Person, enabled: ReadonlySet<Channel>): Channel[] =>
+export const effectivePreferences = (person: Reach, enabled: ReadonlySet<Channel>): Channel[] =>
   person.preferences ?? defaultPreferences(person, enabled);
 
 /**
@@ -29,7 +21,7 @@ export const effectivePreferences = (person: Person, enabled: ReadonlySet<Channe
  * does not falls back to email when an address is known, else is recorded `undeliverable` so
  * responders see it. At most one delivery per channel.
  */
-export function planFor(person: Person, enabled: ReadonlySet<Channel>): NewDelivery[] {
+export function planFor(person: Reach, enabled: ReadonlySet<Channel>): NewDelivery[] {
   const planned = new Map<Channel, NewDelivery>();
   const add = (d: NewDelivery) => {
     const existing = planned.get(d.channel);
@@ -53,11 +45,7 @@ export function planFor(person: Person, enabled: ReadonlySet<Channel>): NewDeliv
   return [...planned.values()];
 }
 
-function unreachableReason(
-  person: Person,
-  channel: Channel,
-  enabled: ReadonlySet<Channel>,
-): string {
+function unreachableReason(person: Reach, channel: Channel, enabled: ReadonlySet<Channel>): string {
   if (!enabled.has(channel))
     return `the ${channel} channel is not configured and no fallback is possible`;
   if (channel === 'email') return 'no email address known';

@@ -1,4 +1,4 @@
-import type { Channel, EventKind, Incident, Person } from '../domain/types.js';
+import type { Channel, EventKind, Incident, Person, Reach } from '../domain/types.js';
 import type { NewDelivery, Store } from '../ports.js';
 import { planFor } from './channels.js';
 
@@ -46,7 +46,7 @@ export async function fanOut(
     by: Person | null;
     now: number;
   },
-  recipients: readonly Person[],
+  recipients: readonly Reach[],
 ): Promise<FanOutSummary> {
   if (recipients.length === 0) return emptySummary();
   const plans = recipients.flatMap((p) => planFor(p, enabled));

@@ -3,6 +3,7 @@ import { declareIncident } from '../../src/actions/declare-incident.js';
 import { setPreferences } from '../../src/actions/set-preferences.js';
 import { subscribeToIncident } from '../../src/actions/subscribe-to-incident.js';
 import type { Channel, Person } from '../../src/domain/types.js';
+import { reachOf } from '../../src/domain/types.js';
 import { planFor } from '../../src/notify/channels.js';
 import { coreHarness, targets, type CoreHarness } from '../support/core.js';
 
@@ -16,7 +17,7 @@ afterEach(() => h.close());
 
 const ALL = new Set<Channel>(['slack', 'teams', 'email']);
 const plan = (p: Person, enabled: ReadonlySet<Channel> = ALL) =>
-  planFor(p, enabled).map((d) => `${d.channel}:${d.state}`);
+  planFor(reachOf(p), enabled).map((d) => `${d.channel}:${d.state}`);
 
 describe('preferences and fallback (PRODUCT §3)', () => {
   it('defaults to every chat channel that reaches the person', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { reachOf } from '../../src/domain/types.js';
 import { countRows, incidentInput } from '../support/store-fixture.js';
 import { STORES, useStore } from '../support/stores.js';
 
@@ -107,6 +108,32 @@ describe.each(STORES)('%s store: people', (kind) => {
     const found = await people.byIds([b.id, a.id, b.id + 100]);
     expect(found.sort((x, y) => x.id - y.id)).toEqual([a, b]);
     expect(await people.byIds([])).toEqual([]);
+  });
+
+  it('reach reads what a full person says of each channel, as flags', async () => {
+    const { people } = h().store;
+    const made = [
+      await people.create({ displayName: 'Nobody' }, NOW),
+      await people.create({ displayName: 'Mail', email: 'm@example.com' }, NOW),
+      await people.create({ displayName: 'Slack', slackUserId: 'US1' }, NOW),
+      await people.create({ displayName: 'Gone', slackUserId: 'US2', email: 'g@example.com' }, NOW),
+      await people.create({ displayName: 'Teams', teamsAadId: 'aad-9' }, NOW),
+    ];
+    await people.update(made[3]!.id, { slackReachable: false, preferences: ['slack', 'email'] });
+    await people.update(made[4]!.id, { teamsConversationRef: '{"conversation":{"id":"a:1"}}' });
+    const ids = made.map((p) => p.id);
+    const full = (await people.byIds(ids)).map(reachOf).sort((x, y) => x.id - y.id);
+    const lean = (await people.reach([...ids, ids[4]! + 100])).sort((x, y) => x.id - y.id);
+    expect(lean).toEqual(full);
+    expect(lean.map((r) => [r.slack, r.teams, r.email])).toEqual([
+      [false, false, false],
+      [false, false, true],
+      [true, false, false],
+      [false, false, true],
+      [false, true, false],
+    ]);
+    expect(lean[3]!.preferences).toEqual(['slack', 'email']);
+    expect(await people.reach([])).toEqual([]);
   });
 
   it('applies every patch field and reads it back with booleans and preferences intact', async () => {
