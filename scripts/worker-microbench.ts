@@ -7,6 +7,7 @@
  *
  *   node --import tsx scripts/worker-microbench.ts [deliveries per channel, default 500] [--unpaced]
  *     [--concurrency N, the worker's slots per lane, default the worker's]
+ *     [--tick-ms N, the worker's grid of send times, default the worker's; 0 = a timer per send]
  *
  * Prints the process CPU (user + system) per delivery over the drain, and the wall time.
  */
@@ -23,7 +24,8 @@ import { CHANNELS, type Channel } from '../src/domain/types.js';
 const perChannel = Number(
   process.argv.find(
     (a, i) =>
-      /^\d+$/.test(a) && !['--concurrency', '--sent-batch-ms'].includes(process.argv[i - 1] ?? ''),
+      /^\d+$/.test(a) &&
+      !['--concurrency', '--sent-batch-ms', '--tick-ms'].includes(process.argv[i - 1] ?? ''),
   ) ?? 500,
 );
 const paced = !process.argv.includes('--unpaced');
@@ -31,6 +33,8 @@ const concurrencyAt = process.argv.indexOf('--concurrency');
 const concurrency = concurrencyAt > 0 ? Number(process.argv[concurrencyAt + 1]) : undefined;
 const batchAt = process.argv.indexOf('--sent-batch-ms');
 const sentBatchMs = batchAt > 0 ? Number(process.argv[batchAt + 1]) : undefined;
+const tickAt = process.argv.indexOf('--tick-ms');
+const tickMs = tickAt > 0 ? Number(process.argv[tickAt + 1]) : undefined;
 const CEILING: Record<Channel, number> = { slack: 50, teams: 60, email: 100 };
 
 const dir = mkdtempSync(join(tmpdir(), 'herald-worker-bench-'));
@@ -126,6 +130,7 @@ try {
     messengers: { slack: messenger('slack'), teams: messenger('teams'), email: messenger('email') },
     clock: systemClock,
     ...(concurrency ? { concurrency } : {}),
+    ...(tickMs === undefined ? {} : { tickMs }),
   });
   const cpu0 = process.cpuUsage();
   const ru0 = process.resourceUsage();

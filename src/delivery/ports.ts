@@ -41,6 +41,14 @@ export interface RateLimit {
   ratePerSecond: number;
   burst: number;
   key(job: DeliveryJob): string;
+  /**
+   * Set when the platform counts this limit in a window (Teams: any 30 requests in one second):
+   * at most `max` requests in any `ms`. The bucket still books each send's turn; the check as a
+   * send leaves holds the actual departures against this sliding window instead of the bucket, so
+   * the sends released together on one tick may leave together as long as the window has room.
+   * `ms` is the platform's window plus a margin for the jitter of arrivals.
+   */
+  window?: { ms: number; max: number };
 }
 
 /** Sends one delivery on one channel. Throws `DeliveryError`; anything else counts as transient. */

@@ -59,6 +59,47 @@ export class TokenBucket {
   }
 }
 
+/**
+ * At most `max` departures in any `ms`: a log of the latest `max` departure times (a ring), so its
+ * memory is bounded by `max` and each check is constant time. Driven by the caller's `now`.
+ */
+export class SlidingWindow {
+  private readonly times: number[] = [];
+  /** Index of the oldest of the latest `max` departures once the ring is full. */
+  private head = 0;
+
+  constructor(
+    readonly ms: number,
+    readonly max: number,
+  ) {
+    if (!(ms > 0)) throw new RangeError('ms must be positive');
+    if (!(max >= 1)) throw new RangeError('max must be at least 1');
+  }
+
+  /** Milliseconds from `now` until one more departure fits in every window ending then. */
+  wait(now: number): number {
+    if (this.times.length < this.max) return 0;
+    // The max-th latest departure must have left the window: it leaves at its time plus `ms`.
+    return Math.max(0, Math.ceil(this.times[this.head]! + this.ms - now));
+  }
+
+  /** Records a departure at `now`. */
+  take(now: number): void {
+    if (this.times.length < this.max) {
+      this.times.push(now);
+      return;
+    }
+    this.times[this.head] = now;
+    this.head = (this.head + 1) % this.max;
+  }
+
+  /** True when no departure is left in the window: forgetting it changes nothing. */
+  isIdle(now: number): boolean {
+    const latest = this.times.length < this.max ? this.times.at(-1) : this.times.at(this.head - 1);
+    return latest === undefined || latest + this.ms <= now;
+  }
+}
+
 /** How close to a server's limit the engine paces: shares of its rate and of its burst. */
 export interface Pacing {
   rate: number;
@@ -84,7 +125,7 @@ export const EXACT_PACING: Pacing = { rate: 1, burst: 1 };
 export class RateLimiter {
   private readonly buckets = new Map<string, TokenBucket>();
   /** Actual departures, per bucket id: see {@link RateLimiter.admit}. */
-  private readonly departures = new Map<string, TokenBucket>();
+  private readonly departures = new Map<string, TokenBucket | SlidingWindow>();
   private lastSweep = Number.NEGATIVE_INFINITY;
   private readonly sweepEveryMs: number;
   private readonly pacing: Pacing;
@@ -139,8 +180,9 @@ export class RateLimiter {
    * its turn (a busy event loop, a process stalled for a moment) and then bunch with the sends
    * booked after it, and the server counts arrivals. So just before a send leaves, it is held
    * against buckets at the limits the messenger declared (without the pacing's margin) fed with
-   * the actual departures: 0 means go now, and the departure is recorded in each; otherwise the
-   * milliseconds until every one of them has room, with nothing recorded.
+   * the actual departures (for a limit the platform counts in a window, that sliding window
+   * instead): 0 means go now, and the departure is recorded in each; otherwise the milliseconds
+   * until every one of them has room, with nothing recorded.
    */
   admit(channel: Channel, limits: readonly RateLimit[], job: DeliveryJob, now: number): number {
     const buckets = limits.map((limit) => this.departureBucket(channel, limit, job));
@@ -169,12 +211,21 @@ export class RateLimiter {
     return bucket;
   }
 
-  /** The bucket of actual departures for one limit and key: the declared rate and burst. */
-  private departureBucket(channel: Channel, limit: RateLimit, job: DeliveryJob): TokenBucket {
+  /**
+   * The record of actual departures for one limit and key: its window when it declares one, else
+   * a bucket at the declared rate and burst.
+   */
+  private departureBucket(
+    channel: Channel,
+    limit: RateLimit,
+    job: DeliveryJob,
+  ): TokenBucket | SlidingWindow {
     const id = `${channel}:${limit.name}:${limit.key(job)}`;
     let bucket = this.departures.get(id);
     if (!bucket) {
-      bucket = new TokenBucket(limit.ratePerSecond, Math.max(1, Math.floor(limit.burst)));
+      bucket = limit.window
+        ? new SlidingWindow(limit.window.ms, limit.window.max)
+        : new TokenBucket(limit.ratePerSecond, Math.max(1, Math.floor(limit.burst)));
       this.departures.set(id, bucket);
     }
     return bucket;

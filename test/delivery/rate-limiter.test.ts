@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { DeliveryJob, RateLimit } from '../../src/delivery/ports.js';
-import { EXACT_PACING, RateLimiter, TokenBucket } from '../../src/delivery/rate-limiter.js';
+import {
+  EXACT_PACING,
+  RateLimiter,
+  SlidingWindow,
+  TokenBucket,
+} from '../../src/delivery/rate-limiter.js';
 
 /** Only what the limits' key functions look at. */
 const job = (personId: number): DeliveryJob =>
@@ -165,5 +170,48 @@ describe('RateLimiter.admit: the check as a send actually leaves', () => {
     expect(limiter.admit('teams', [perConversation], job(1), 0)).toBe(1_000);
     expect(limiter.admit('teams', [perConversation], job(1), 0)).toBe(1_000);
     expect(limiter.admit('teams', [perConversation], job(1), 1_000)).toBe(0);
+  });
+});
+
+describe('SlidingWindow', () => {
+  it('lets `max` through in any window, at once or spread, then waits for the oldest to leave it', () => {
+    const window = new SlidingWindow(1_000, 3);
+    for (const at of [0, 0, 400]) {
+      expect(window.wait(at)).toBe(0);
+      window.take(at);
+    }
+    expect(window.wait(500)).toBe(500);
+    expect(window.wait(1_000)).toBe(0);
+    window.take(1_000);
+    // The latest three are 0, 400 and 1000: the second 0 has just left the window too.
+    expect(window.wait(1_000)).toBe(0);
+    window.take(1_000);
+    // Now 400, 1000 and 1000: the next fits once 400 has left it.
+    expect(window.wait(1_000)).toBe(400);
+    expect(window.wait(1_400)).toBe(0);
+  });
+
+  it('is idle once its latest departure has left the window', () => {
+    const window = new SlidingWindow(1_000, 2);
+    expect(window.isIdle(0)).toBe(true);
+    window.take(0);
+    window.take(300);
+    window.take(1_200);
+    expect(window.isIdle(2_199)).toBe(false);
+    expect(window.isIdle(2_200)).toBe(true);
+  });
+
+  it('a limit declaring a window is checked against it at the door, not against its bucket', () => {
+    const tenant: RateLimit = {
+      name: 'tenant',
+      ratePerSecond: 29.5,
+      burst: 1,
+      key: () => 't',
+      window: { ms: 1_030, max: 30 },
+    };
+    const limiter = new RateLimiter();
+    // Thirty leave together on one tick; the thirty-first waits for the window.
+    for (let i = 0; i < 30; i++) expect(limiter.admit('teams', [tenant], job(i), 0)).toBe(0);
+    expect(limiter.admit('teams', [tenant], job(30), 0)).toBe(1_030);
   });
 });

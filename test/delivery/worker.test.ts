@@ -495,11 +495,73 @@ describe('DeliveryWorker.runOnce', () => {
     const workspace: RateLimit = { name: 'workspace', ratePerSecond: 1, burst: 1, key: () => 'W' };
     const slack = fakeMessenger('slack', () => {}, [workspace]);
 
-    await makeWorker({ slack: slack.messenger }).runOnce();
+    await makeWorker({ slack: slack.messenger }, { tickMs: 0 }).runOnce();
 
     expect(slack.sent).toHaveLength(3);
     // One token a second, paced at 97 %: the second send waits 1031 ms, the third queues behind it.
     expect(clock.sleeps).toEqual([1_031, 2_062]);
+  });
+
+  it('a send that waits for its turn leaves on the first tick at or after it', async () => {
+    for (let i = 0; i < 3; i++) delivery('slack', { displayName: `P${i}` });
+    const workspace: RateLimit = { name: 'workspace', ratePerSecond: 1, burst: 1, key: () => 'W' };
+    const slack = fakeMessenger('slack', () => {}, [workspace]);
+
+    await makeWorker({ slack: slack.messenger }).runOnce();
+
+    expect(slack.sent).toHaveLength(3);
+    // Turns at 1031 and 2062 ms; the default ticks are 100 ms apart (T0 is on one).
+    expect(clock.sleeps).toEqual([1_100, 2_100]);
+  });
+
+  it('the sends whose turns fall in one tick share its one timer and leave together', async () => {
+    const sleeping = new SleepingClock(T0);
+    // Booked 52 ms apart (20/s at 97 %); Teams-style, the platform counts 20 in any second.
+    const limit: RateLimit = {
+      name: 'tenant',
+      ratePerSecond: 20,
+      burst: 1,
+      key: () => 't',
+      window: { ms: 1_000, max: 20 },
+    };
+    for (let i = 0; i < 6; i++) delivery('teams', { displayName: `P${i}` });
+    const leftAt: number[] = [];
+    const teams = fakeMessenger('teams', () => void leftAt.push(sleeping.now() - T0), [limit]);
+    const run = makeWorker({ teams: teams.messenger }, { clock: sleeping }).runOnce();
+    // The first leaves at once; the other five booked turns at 52, 104, 155, 207 and 258 ms.
+    await waitFor(() => teams.sent.length === 1 && sleeping.pending === 3, 'five sends waiting');
+    for (let tick = 1; tick <= 3; tick++) {
+      sleeping.advance(100);
+      await waitFor(() => teams.sent.length === 2 * tick, `the sends of tick ${tick}`);
+    }
+    await run;
+    expect(leftAt).toEqual([0, 100, 200, 200, 300, 300]);
+    expect(sleeping.pending).toBe(0);
+  });
+
+  it("holds a tick's sends back when the window a platform counts has no room for them", async () => {
+    const sleeping = new SleepingClock(T0);
+    // Turns 10 ms apart, but at most 3 in any 1,000 ms, as the platform counts.
+    const limit: RateLimit = {
+      name: 'tenant',
+      ratePerSecond: 100,
+      burst: 1,
+      key: () => 't',
+      window: { ms: 1_000, max: 3 },
+    };
+    for (let i = 0; i < 5; i++) delivery('teams', { displayName: `P${i}` });
+    const leftAt: number[] = [];
+    const teams = fakeMessenger('teams', () => void leftAt.push(sleeping.now() - T0), [limit]);
+    const run = makeWorker({ teams: teams.messenger }, { clock: sleeping }).runOnce();
+    await waitFor(() => teams.sent.length === 1 && sleeping.pending === 1, 'four sends waiting');
+    for (let ms = 0; ms < 1_200 && teams.sent.length < 5; ms += 100) {
+      sleeping.advance(100);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await waitFor(() => teams.sent.length === 5, 'every send');
+    await run;
+    // Two more on the first tick fill the window; the next two wait until the first has left it.
+    expect(leftAt).toEqual([0, 100, 100, 1_000, 1_100]);
   });
 
   it('a throwing onSettled is logged, not propagated', async () => {
