@@ -541,27 +541,29 @@ describe('DeliveryWorker.runOnce', () => {
 
   it("holds a tick's sends back when the window a platform counts has no room for them", async () => {
     const sleeping = new SleepingClock(T0);
-    // Turns 10 ms apart, but at most 3 in any 1,000 ms, as the platform counts.
+    // Turns 10 ms apart, but at most 3 in any 1,030 ms: a second and a margin, as Teams is paced.
     const limit: RateLimit = {
       name: 'tenant',
       ratePerSecond: 100,
       burst: 1,
       key: () => 't',
-      window: { ms: 1_000, max: 3 },
+      window: { ms: 1_030, max: 3 },
     };
     for (let i = 0; i < 5; i++) delivery('teams', { displayName: `P${i}` });
     const leftAt: number[] = [];
     const teams = fakeMessenger('teams', () => void leftAt.push(sleeping.now() - T0), [limit]);
     const run = makeWorker({ teams: teams.messenger }, { clock: sleeping }).runOnce();
     await waitFor(() => teams.sent.length === 1 && sleeping.pending === 1, 'four sends waiting');
-    for (let ms = 0; ms < 1_200 && teams.sent.length < 5; ms += 100) {
-      sleeping.advance(100);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+    for (let ms = 0; ms < 1_300 && teams.sent.length < 5; ms += 10) {
+      sleeping.advance(10);
+      await new Promise((resolve) => setTimeout(resolve, 2));
     }
     await waitFor(() => teams.sent.length === 5, 'every send');
     await run;
-    // Two more on the first tick fill the window; the next two wait until the first has left it.
-    expect(leftAt).toEqual([0, 100, 100, 1_000, 1_100]);
+    // Two more on the first tick fill the window. The next two wait for a place in it, and leave
+    // the moment one opens (1,030 ms after the first, 1,030 after the tick's two), not on the
+    // ticks after: rounded up to ticks, each full window would last 1,100 ms.
+    expect(leftAt).toEqual([0, 100, 100, 1_030, 1_130]);
   });
 
   it('a throwing onSettled is logged, not propagated', async () => {
