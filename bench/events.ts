@@ -22,6 +22,8 @@ export interface EventFigures {
   byChannel: Record<Channel, ChannelFigures>;
   /** CPU seconds the Herald processes spent meanwhile, summed (set by the scenario; NaN across a crash). */
   cpuSeconds: number;
+  /** Event-loop wake-ups of the Herald processes meanwhile, summed (likewise; NaN across a crash). */
+  wakeups: number;
 }
 
 const now = () => performance.timeOrigin + performance.now();
@@ -71,6 +73,7 @@ export async function waitForEvent(
     complete,
     byChannel,
     cpuSeconds: Number.NaN,
+    wakeups: Number.NaN,
   };
 }
 

@@ -19,6 +19,8 @@ export interface FirstContactFigures {
   /** Requests sent into a running `Retry-After`, Slack, during the fan-out. */
   violations: number;
   cpuSeconds: number;
+  /** Event-loop wake-ups of the Herald processes meanwhile. */
+  wakeups: number;
 }
 
 const slackViolations = (ledger: Ledger): number =>
@@ -40,6 +42,7 @@ export async function runFirstContact(opts: {
   command: (text: string) => Promise<{ postedAt: number; reply: () => Promise<string> }>;
   deadlineFor: (postedAt: number) => number;
   cpuSeconds: () => number;
+  wakeups: () => number;
 }): Promise<FirstContactFigures> {
   const { slack, ledger, outbox } = opts;
   const profilesBefore = await outbox.storedSlackProfiles(SLACK_STAKEHOLDER_PREFIX);
@@ -51,6 +54,7 @@ export async function runFirstContact(opts: {
   const incident = Number(/#(\d+)/.exec(await declared.reply())?.[1]);
   if (!incident) throw new Error('could not read the first-contact incident number');
   const cpuBefore = opts.cpuSeconds();
+  const wakeupsBefore = opts.wakeups();
   const subscribe = await opts.command(`subscribe ${incident} team:${FIRST_CONTACT_TEAM}`);
   await subscribe.reply();
   const event = await waitForEvent(
@@ -62,6 +66,7 @@ export async function runFirstContact(opts: {
     opts.deadlineFor(subscribe.postedAt),
   );
   const cpuSeconds = opts.cpuSeconds() - cpuBefore;
+  const wakeups = opts.wakeups() - wakeupsBefore;
   const calls = Object.fromEntries(
     Object.entries(slack.calls)
       .map(([method, n]) => [method, n - (callsBefore[method] ?? 0)] as const)
@@ -80,5 +85,6 @@ export async function runFirstContact(opts: {
     calls,
     violations: slackViolations(ledger) - violationsBefore,
     cpuSeconds,
+    wakeups,
   };
 }

@@ -48,6 +48,21 @@ export function cpuSecondsOf(pid: number): number | null {
   }
 }
 
+/**
+ * Times the process's main thread went to sleep and was woken again (its voluntary context
+ * switches, from `/proc/<pid>/status`): the event loop's wake-ups, each a timer, an answer or a
+ * connection that had something to read.
+ */
+export function wakeupsOf(pid: number): number | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const n = Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1]);
+    return Number.isNaN(n) ? null : n;
+  } catch {
+    return null;
+  }
+}
+
 /** `npm start`'s node flags, plus `BENCH_HERALD_NODE_ARGS` (e.g. `--cpu-prof` for a profile). */
 export function heraldNodeArgs(): string[] {
   const extra = (process.env.BENCH_HERALD_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
@@ -139,6 +154,11 @@ export class Child {
   /** CPU seconds used so far (NaN once the process is gone). */
   cpuSeconds(): number {
     return (this.alive ? cpuSecondsOf(this.pid) : null) ?? Number.NaN;
+  }
+
+  /** Event-loop wake-ups so far (NaN once the process is gone). */
+  wakeups(): number {
+    return (this.alive ? wakeupsOf(this.pid) : null) ?? Number.NaN;
   }
 
   sample(): void {

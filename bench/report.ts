@@ -62,6 +62,12 @@ function eventRows(r: BenchResult, e: EventFigures): Row[] {
       `${e.cpuSeconds.toFixed(1)} s (${((e.cpuSeconds * 1000) / n).toFixed(2)} s)`,
       null,
     ]);
+    rows.push([
+      `\`${e.kind}\`: Herald's event-loop wake-ups meanwhile (its main thread's voluntary context switches), per delivery`,
+      '—',
+      (e.wakeups / n).toFixed(2),
+      null,
+    ]);
     if (e.kind === 'update') {
       // The timed acks run during this event: their CPU, measured idle, is not delivery work.
       const commands = r.ackLoaded.herald.length;
@@ -123,6 +129,12 @@ function firstContactRows(r: BenchResult): Row[] {
       `${calls}; ${((fc.cpuSeconds * 1000) / Math.max(1, f.delivered)).toFixed(2)} s`,
       null,
     ],
+    [
+      'First contact: Herald event-loop wake-ups per DM',
+      '—',
+      (fc.wakeups / Math.max(1, f.delivered)).toFixed(2),
+      null,
+    ],
   ];
 }
 
@@ -165,6 +177,12 @@ export function renderReport(r: BenchResult): string {
   const write = outboxWriteTarget(f.deliveries);
   const violations = Object.entries(r.violations);
   const rows: Row[] = [
+    [
+      `Herald at rest (${r.profile.replicas > 1 ? 'sum of the processes, ' : ''}3 s before the idle acks): CPU per second; event-loop wake-ups per second`,
+      '—',
+      `${(r.idle.cpuPerSecond * 1000).toFixed(0)} ms; ${r.idle.wakeupsPerSecond.toFixed(0)}`,
+      null,
+    ],
     ...ackRows('idle', r.ackIdle),
     ...ackRows('during the update fan-out', r.ackLoaded),
     [

@@ -33,6 +33,8 @@ export interface BenchResult {
    * processes' background CPU over as long): what the timed commands add to the `update` event.
    */
   commandCpuSeconds: number;
+  /** Herald at rest (the quiet moment before the idle acks): CPU seconds and wake-ups per second. */
+  idle: { cpuPerSecond: number; wakeupsPerSecond: number };
   /** The first-contact fan-out to every Slack-only person, before any other incident. */
   firstContact: FirstContactFigures;
   events: EventFigures[];
@@ -82,6 +84,7 @@ export async function runScenario(profile: Profile, cleanup: Cleanup): Promise<B
     return { postedAt, reply: () => replica.reply(responseId, 120_000) };
   };
   const cpuSeconds = () => heralds().reduce((sum, h) => sum + h.cpuSeconds(), 0);
+  const wakeups = () => heralds().reduce((sum, h) => sum + h.wakeups(), 0);
   // Generous: three times the slowest channel's ideal pace, plus a lease and a minute.
   const slowest = Math.max(
     ...(['slack', 'teams', 'email'] as const).map(
@@ -94,6 +97,7 @@ export async function runScenario(profile: Profile, cleanup: Cleanup): Promise<B
   const settle = async (incident: number, kind: EventKind, postedAt: number) => {
     // Across the SIGKILL the CPU time of the processes says little: left NaN there.
     const cpuBefore = kind === 'resolved' ? Number.NaN : cpuSeconds();
+    const wakeupsBefore = kind === 'resolved' ? Number.NaN : wakeups();
     const figures = await waitForEvent(
       outbox,
       ledger,
@@ -103,6 +107,7 @@ export async function runScenario(profile: Profile, cleanup: Cleanup): Promise<B
       deadlineFor(postedAt),
     );
     figures.cpuSeconds = cpuSeconds() - cpuBefore;
+    figures.wakeups = wakeups() - wakeupsBefore;
     events.push(figures);
     log(`${kind}: last delivery after ${(figures.lastDeliveryMs / 1000).toFixed(1)} s`);
   };
@@ -117,9 +122,13 @@ export async function runScenario(profile: Profile, cleanup: Cleanup): Promise<B
 
   // Background CPU (timers, lane renewals) over a quiet moment, then the idle acks' CPU less it.
   const quietMs = 3_000;
-  const quietBefore = cpuSeconds();
+  const quietBefore = { cpu: cpuSeconds(), wakeups: wakeups() };
   await new Promise((resolve) => setTimeout(resolve, quietMs));
-  const backgroundPerMs = (cpuSeconds() - quietBefore) / quietMs;
+  const backgroundPerMs = (cpuSeconds() - quietBefore.cpu) / quietMs;
+  const idle = {
+    cpuPerSecond: backgroundPerMs * 1000,
+    wakeupsPerSecond: ((wakeups() - quietBefore.wakeups) * 1000) / quietMs,
+  };
   log(`ack latency, idle (${profile.ackSamples} commands each to Herald and bare Bolt)`);
   const idleBefore = { cpu: cpuSeconds(), at: epochMs() };
   const ackIdle = await acks();
@@ -141,6 +150,7 @@ export async function runScenario(profile: Profile, cleanup: Cleanup): Promise<B
     command,
     deadlineFor,
     cpuSeconds,
+    wakeups,
   });
 
   const declared = await command('new Bench: checkout is failing for some customers');
@@ -193,6 +203,7 @@ export async function runScenario(profile: Profile, cleanup: Cleanup): Promise<B
     ackIdle,
     ackLoaded,
     commandCpuSeconds,
+    idle,
     firstContact,
     events,
     normal: await outbox.reconcile(ledger, incident, ['subscribed', 'update']),

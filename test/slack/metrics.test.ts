@@ -23,6 +23,8 @@ describe('GET /metrics', () => {
     const before = await scrape();
     expect(valueOf(before, 'herald_deliveries_total', { channel: 'slack', state: 'sent' })).toBe(0);
     expect(before.some((s) => s.name === 'herald_process_resident_memory_bytes')).toBe(true);
+    // The event loop's delay is still sampled (every 100 ms, not every 10).
+    expect(before.some((s) => s.name === 'herald_nodejs_eventloop_lag_p99_seconds')).toBe(true);
 
     h.slack.failNext('chat.postMessage', { status: 429, retryAfter: 1 });
     await h.requests.command('URITA', '/incident', 'new Outage');
