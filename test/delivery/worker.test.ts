@@ -510,8 +510,8 @@ describe('DeliveryWorker.runOnce', () => {
     await makeWorker({ slack: slack.messenger }).runOnce();
 
     expect(slack.sent).toHaveLength(3);
-    // Turns at 1031 and 2062 ms; the default ticks are 100 ms apart (T0 is on one).
-    expect(clock.sleeps).toEqual([1_100, 2_100]);
+    // Turns at 1031 and 2062 ms; the default ticks are 250 ms apart (T0 is on one).
+    expect(clock.sleeps).toEqual([1_250, 2_250]);
   });
 
   it('the sends whose turns fall in one tick share its one timer and leave together', async () => {
@@ -527,7 +527,7 @@ describe('DeliveryWorker.runOnce', () => {
     for (let i = 0; i < 6; i++) delivery('teams', { displayName: `P${i}` });
     const leftAt: number[] = [];
     const teams = fakeMessenger('teams', () => void leftAt.push(sleeping.now() - T0), [limit]);
-    const run = makeWorker({ teams: teams.messenger }, { clock: sleeping }).runOnce();
+    const run = makeWorker({ teams: teams.messenger }, { clock: sleeping, tickMs: 100 }).runOnce();
     // The first leaves at once; the other five booked turns at 52, 104, 155, 207 and 258 ms.
     await waitFor(() => teams.sent.length === 1 && sleeping.pending === 3, 'five sends waiting');
     for (let tick = 1; tick <= 3; tick++) {
@@ -552,7 +552,7 @@ describe('DeliveryWorker.runOnce', () => {
     for (let i = 0; i < 5; i++) delivery('teams', { displayName: `P${i}` });
     const leftAt: number[] = [];
     const teams = fakeMessenger('teams', () => void leftAt.push(sleeping.now() - T0), [limit]);
-    const run = makeWorker({ teams: teams.messenger }, { clock: sleeping }).runOnce();
+    const run = makeWorker({ teams: teams.messenger }, { clock: sleeping, tickMs: 100 }).runOnce();
     await waitFor(() => teams.sent.length === 1 && sleeping.pending === 1, 'four sends waiting');
     for (let ms = 0; ms < 1_300 && teams.sent.length < 5; ms += 10) {
       sleeping.advance(10);
