@@ -57,10 +57,10 @@ export interface DeliveryWorkerOptions {
    * tick at or after its turn, all of a tick's sends on one timer. On a small machine a process
    * waking from sleep costs more CPU than the request it wakes for (a bare Node HTTP client: about
    * 470 µs of CPU per request at 5 requests a wake-up, 200 µs at 25), and at the ceilings a chat
-   * lane books a turn every 20–35 ms; on 250 ms ticks Slack's 12 or so and Teams' 7 sends a tick
+   * lane books a turn every 20–35 ms; on 500 ms ticks Slack's 24 or so and Teams' 14 sends a tick
    * share one wake-up, and their answers come back together. Rates are the limiter's, unchanged;
    * a send that has to wait leaves at most a tick after its turn, one that need not leaves at
-   * once. 0 gives each send a timer of its own. Default 250 ms.
+   * once. 0 gives each send a timer of its own. Default 500 ms.
    */
   tickMs?: number;
   /** Longest idle sleep; `wake()` and due times cut it short. Default 500 ms. */
@@ -138,7 +138,7 @@ export class DeliveryWorker {
     this.claimBatch = Math.ceil(this.concurrency / 4);
     this.leaseMs = options.leaseMs ?? 12_000;
     this.pollMs = options.pollMs ?? 500;
-    this.tickMs = Math.max(0, options.tickMs ?? 250);
+    this.tickMs = Math.max(0, options.tickMs ?? 500);
     this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.limiter = options.rateLimiter ?? new RateLimiter();

@@ -510,8 +510,8 @@ describe('DeliveryWorker.runOnce', () => {
     await makeWorker({ slack: slack.messenger }).runOnce();
 
     expect(slack.sent).toHaveLength(3);
-    // Turns at 1031 and 2062 ms; the default ticks are 250 ms apart (T0 is on one).
-    expect(clock.sleeps).toEqual([1_250, 2_250]);
+    // Turns at 1031 and 2062 ms; the default ticks are 500 ms apart (T0 is on one).
+    expect(clock.sleeps).toEqual([1_500, 2_500]);
   });
 
   it('the sends whose turns fall in one tick share its one timer and leave together', async () => {
