@@ -382,8 +382,9 @@ export class DeliveryWorker {
       for (;;) {
         while (wait > 0) {
           const pauses = this.limiter.pauses;
-          this.options.onRateLimitWait?.(channel, wait);
-          await this.sleepUntil(turn, held);
+          const until = this.wakeAt(turn, held);
+          this.options.onRateLimitWait?.(channel, until - this.clock.now());
+          await this.sleepUntil(until);
           const now = this.clock.now();
           // A 429 answered while this send waited: its turn was booked before the server's
           // Retry-After, so it books again behind it instead of going into it.
@@ -433,16 +434,21 @@ export class DeliveryWorker {
   }
 
   /**
-   * Resolves at the first tick at or after `at` (see `tickMs`), or at `at` itself when `exact`:
-   * every send waiting for the same moment shares its one timer. A send held at the door waits
-   * exactly: a platform's window has room again at a moment of its own (30 in any 1,030 ms frees
-   * a place 1,030 ms after a tick, not on one), and rounded up to the next tick each full window
-   * would last a tick longer (30 in 1,100 ms on 100 ms ticks: 91 % of Teams' rate, not 97 %).
+   * When a send waiting for `at` wakes: the first tick at or after it (see `tickMs`), or `at`
+   * itself when `exact` (or with no ticks). A send held at the door waits exactly: a platform's
+   * window has room again at a moment of its own (30 in any 1,030 ms frees a place 1,030 ms after a
+   * tick, not on one), and rounded up to the next tick each full window would last a tick longer
+   * (30 in 1,100 ms on 100 ms ticks: 91 % of Teams' rate, not 97 %).
    */
-  private sleepUntil(at: number, exact = false): Promise<void> {
+  private wakeAt(at: number, exact: boolean): number {
+    if (this.tickMs === 0) return at;
+    return exact ? Math.ceil(at) : Math.ceil(at / this.tickMs) * this.tickMs;
+  }
+
+  /** Resolves at `tick`, a moment from `wakeAt`: every send waiting for it shares one timer. */
+  private sleepUntil(tick: number): Promise<void> {
     const now = this.clock.now();
-    if (this.tickMs === 0) return this.clock.sleep(at - now);
-    const tick = exact ? Math.ceil(at) : Math.ceil(at / this.tickMs) * this.tickMs;
+    if (this.tickMs === 0) return this.clock.sleep(tick - now);
     let timer = this.ticks.get(tick);
     if (!timer) {
       timer = this.clock.sleep(tick - now);

@@ -507,27 +507,34 @@ describe('DeliveryWorker.runOnce', () => {
     const workspace: RateLimit = { name: 'workspace', ratePerSecond: 1, burst: 1, key: () => 'W' };
     const slack = fakeMessenger('slack', () => {}, [workspace]);
 
-    await makeWorker({ slack: slack.messenger }).runOnce();
+    const waits: number[] = [];
+    const onRateLimitWait = (_: Channel, ms: number) => void waits.push(ms);
+    await makeWorker({ slack: slack.messenger }, { onRateLimitWait }).runOnce();
 
     expect(slack.sent).toHaveLength(3);
     // Turns at 1031 and 2062 ms; the default ticks are 500 ms apart (T0 is on one).
     expect(clock.sleeps).toEqual([1_500, 2_500]);
+    // The rate-limit wait reported is the sleep itself, to the tick.
+    expect(waits).toEqual([1_500, 2_500]);
   });
 
-  it('the sends whose turns fall in one tick share its one timer and leave together', async () => {
+  /**
+   * `n` Teams deliveries under one tenant limit counted in a window, run on 100 ms ticks with a
+   * clock the test moves: when each send left, in ms from T0.
+   */
+  const windowedRun = (n: number, ratePerSecond: number, window: RateLimit['window']) => {
     const sleeping = new SleepingClock(T0);
-    // Booked 52 ms apart (20/s at 97 %); Teams-style, the platform counts 20 in any second.
-    const limit: RateLimit = {
-      name: 'tenant',
-      ratePerSecond: 20,
-      burst: 1,
-      key: () => 't',
-      window: { ms: 1_000, max: 20 },
-    };
-    for (let i = 0; i < 6; i++) delivery('teams', { displayName: `P${i}` });
+    const limit: RateLimit = { name: 'tenant', ratePerSecond, burst: 1, key: () => 't', window };
+    for (let i = 0; i < n; i++) delivery('teams', { displayName: `P${i}` });
     const leftAt: number[] = [];
     const teams = fakeMessenger('teams', () => void leftAt.push(sleeping.now() - T0), [limit]);
     const run = makeWorker({ teams: teams.messenger }, { clock: sleeping, tickMs: 100 }).runOnce();
+    return { sleeping, leftAt, teams, run };
+  };
+
+  it('the sends whose turns fall in one tick share its one timer and leave together', async () => {
+    // Booked 52 ms apart (20/s at 97 %); Teams-style, the platform counts 20 in any second.
+    const { sleeping, leftAt, teams, run } = windowedRun(6, 20, { ms: 1_000, max: 20 });
     // The first leaves at once; the other five booked turns at 52, 104, 155, 207 and 258 ms.
     await waitFor(() => teams.sent.length === 1 && sleeping.pending === 3, 'five sends waiting');
     for (let tick = 1; tick <= 3; tick++) {
@@ -540,19 +547,8 @@ describe('DeliveryWorker.runOnce', () => {
   });
 
   it("holds a tick's sends back when the window a platform counts has no room for them", async () => {
-    const sleeping = new SleepingClock(T0);
     // Turns 10 ms apart, but at most 3 in any 1,030 ms: a second and a margin, as Teams is paced.
-    const limit: RateLimit = {
-      name: 'tenant',
-      ratePerSecond: 100,
-      burst: 1,
-      key: () => 't',
-      window: { ms: 1_030, max: 3 },
-    };
-    for (let i = 0; i < 5; i++) delivery('teams', { displayName: `P${i}` });
-    const leftAt: number[] = [];
-    const teams = fakeMessenger('teams', () => void leftAt.push(sleeping.now() - T0), [limit]);
-    const run = makeWorker({ teams: teams.messenger }, { clock: sleeping, tickMs: 100 }).runOnce();
+    const { sleeping, leftAt, teams, run } = windowedRun(5, 100, { ms: 1_030, max: 3 });
     await waitFor(() => teams.sent.length === 1 && sleeping.pending === 1, 'four sends waiting');
     for (let ms = 0; ms < 1_300 && teams.sent.length < 5; ms += 10) {
       sleeping.advance(10);
