@@ -1,15 +1,14 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { HttpClientError, KeepAliveClient, type HttpAnswer } from '../keep-alive-client.js';
 
 /**
- * A connector call may not hang a delivery slot: past this long without a byte from the
- * connector, the call fails and the engine retries it like a 5xx.
+ * A connector call may not hang a delivery slot: past this long without its whole answer, the
+ * call fails and the engine retries it like a 5xx.
  */
 export const CONNECTOR_TIMEOUT_MS = 15_000;
 
 /**
- * How long an idle connection is kept for the next send when the connector does not say (Node
- * honours a `Keep-Alive: timeout=…` answer): well under the idle cut-off of Azure's front doors.
+ * How long an idle connection is kept for the next send when the connector does not say (a
+ * `Keep-Alive: timeout=…` answer shortens it): well under the idle cut-off of Azure's front doors.
  */
 const IDLE_SOCKET_MS = 30_000;
 
@@ -51,55 +50,39 @@ export interface ConnectorPost {
 
 /**
  * The one Bot Framework Connector call proactive messages need, `SendToConversation`
- * (`POST {serviceUrl}/v3/conversations/{id}/activities`), over keep-alive connections: the SDK's
- * connector client built a pipeline (and a connection) per message. One attempt per call: the
- * delivery engine owns retries and `Retry-After`.
+ * (`POST {serviceUrl}/v3/conversations/{id}/activities`), over keep-alive connections
+ * (`KeepAliveClient`, one per connector origin): the SDK's connector client built a pipeline (and
+ * a connection) per message. One attempt per call: the delivery engine owns retries and
+ * `Retry-After`.
  */
 export class ConnectorRest {
-  private readonly http = new HttpAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS });
-  private readonly https = new HttpsAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS });
   /** Parsed service URLs: a handful per deployment (Teams' regions). */
   private readonly bases = new Map<string, URL>();
+  /** A client per connector origin: Teams has a few regional ones. */
+  private readonly clients = new Map<string, KeepAliveClient>();
 
   constructor(private readonly timeoutMs = CONNECTOR_TIMEOUT_MS) {}
 
   /** Posts one activity; resolves on a 2xx, rejects with a {@link ConnectorRestError}. */
-  sendToConversation(post: ConnectorPost): Promise<void> {
+  async sendToConversation(post: ConnectorPost): Promise<void> {
     const base = this.base(post.serviceUrl);
     const path = `${base.pathname}v3/conversations/${encodeURIComponent(post.conversationId)}/activities`;
-    const headers: Record<string, string | number> = {
+    const headers: Record<string, string> = {
       'content-type': 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(post.body),
       accept: 'application/json',
       'x-ms-conversation-id': post.conversationId,
       'user-agent': 'Microsoft-BotFramework/3.1 Herald',
     };
     if (post.token !== null) headers.authorization = `Bearer ${post.token}`;
-    const secure = base.protocol === 'https:';
-    return new Promise<void>((resolve, reject) => {
-      const req = (secure ? httpsRequest : httpRequest)(
-        {
-          protocol: base.protocol,
-          hostname: base.hostname,
-          port: base.port || undefined,
-          method: 'POST',
-          path,
-          headers,
-          agent: secure ? this.https : this.http,
-          timeout: this.timeoutMs,
-        },
-        (res) => void answer(res).then(resolve, reject),
-      );
-      req.on('timeout', () => {
-        req.destroy(new ConnectorRestError(`no answer within ${this.timeoutMs} ms`, 'ETIMEDOUT'));
-      });
-      req.on('error', (err: NodeJS.ErrnoException) => {
-        reject(
-          err instanceof ConnectorRestError ? err : new ConnectorRestError(err.message, err.code),
-        );
-      });
-      req.end(post.body);
-    });
+    let answer: HttpAnswer;
+    try {
+      answer = await this.client(base).post(path, headers, post.body);
+    } catch (err) {
+      const e = err instanceof HttpClientError ? err : new HttpClientError(String(err), 'EPROTO');
+      throw new ConnectorRestError(e.message, e.code);
+    }
+    if (answer.status >= 200 && answer.status < 300) return;
+    throw failure(answer);
   }
 
   /**
@@ -107,8 +90,8 @@ export class ConnectorRest {
    * keep-alive connections do not hold the process open.
    */
   close(): void {
-    this.http.destroy();
-    this.https.destroy();
+    for (const client of this.clients.values()) client.close();
+    this.clients.clear();
   }
 
   /** The service URL with one trailing slash: `…/amer` and `…/amer/` are the same connector. */
@@ -124,37 +107,33 @@ export class ConnectorRest {
     }
     return url;
   }
+
+  private client(base: URL): KeepAliveClient {
+    let client = this.clients.get(base.origin);
+    if (!client) {
+      client = new KeepAliveClient({
+        origin: base.origin,
+        timeoutMs: this.timeoutMs,
+        maxBodyBytes: MAX_BODY_BYTES,
+        idleMs: IDLE_SOCKET_MS,
+      });
+      this.clients.set(base.origin, client);
+    }
+    return client;
+  }
 }
 
-/** Reads the whole answer (it must be drained for the connection to be reused) and judges it. */
-function answer(res: IncomingMessage): Promise<void> {
-  const status = res.statusCode ?? 0;
-  return new Promise<void>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let kept = 0;
-    res.on('data', (chunk: Buffer) => {
-      if (kept >= MAX_BODY_BYTES) return;
-      chunks.push(chunk);
-      kept += chunk.length;
-    });
-    res.on('error', (err: NodeJS.ErrnoException) =>
-      reject(new ConnectorRestError(err.message, err.code)),
-    );
-    res.on('end', () => {
-      if (status >= 200 && status < 300) return resolve();
-      const text = Buffer.concat(chunks).toString('utf8');
-      let code: string | undefined;
-      let message = text;
-      try {
-        const { error } = JSON.parse(text) as ErrorBody;
-        if (typeof error?.code === 'string') code = error.code;
-        if (typeof error?.message === 'string') message = error.message;
-      } catch {
-        // Not JSON (a gateway's HTML page): the text is the message.
-      }
-      reject(
-        new ConnectorRestError(message, code, status, { status, headers: { ...res.headers } }),
-      );
-    });
-  });
+/** A connector's error answer, with its status, headers and error body's code and message. */
+function failure({ status, headers, body }: HttpAnswer): ConnectorRestError {
+  const text = body.toString('utf8');
+  let code: string | undefined;
+  let message = text;
+  try {
+    const { error } = JSON.parse(text) as ErrorBody;
+    if (typeof error?.code === 'string') code = error.code;
+    if (typeof error?.message === 'string') message = error.message;
+  } catch {
+    // Not JSON (a gateway's HTML page): the text is the message.
+  }
+  return new ConnectorRestError(message, code, status, { status, headers: { ...headers } });
 }

@@ -1,0 +1,310 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import net, { type AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  HttpClientError,
+  KeepAliveClient,
+  type KeepAliveClientOptions,
+} from '../../adapters/keep-alive-client.js';
+import { repoRoot } from '../support/child.js';
+
+// The delivery engine's HTTP/1.1 client against real node:http(s) servers on loopback (and a raw
+// TCP server for answers node:http would never write): what it sends, how it reuses connections,
+// and every way an exchange can fail.
+
+const CERT = readFileSync(new URL('../support/tls/localhost-cert.pem', import.meta.url));
+const KEY = readFileSync(new URL('../support/tls/localhost-key.pem', import.meta.url));
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+type Answer = (req: IncomingMessage, res: ServerResponse, seen: Seen[]) => void;
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A node:http(s) server answering with `answer`, counting connections, recording requests. */
+async function server(answer: Answer, opts: { tls?: boolean; keepAliveMs?: number } = {}) {
+  const seen: Seen[] = [];
+  const stats = { connections: 0 };
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      seen.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString(),
+      });
+      answer(req, res, seen);
+    });
+  };
+  const srv = opts.tls
+    ? https.createServer({ cert: CERT, key: KEY }, handler)
+    : http.createServer(handler);
+  if (opts.keepAliveMs !== undefined) srv.keepAliveTimeout = opts.keepAliveMs;
+  srv.on(opts.tls ? 'secureConnection' : 'connection', () => (stats.connections += 1));
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        srv.closeAllConnections();
+        srv.close(() => resolve());
+      }),
+  );
+  const { port } = srv.address() as AddressInfo;
+  return { seen, stats, port, url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}` };
+}
+
+function client(origin: string, opts: Partial<KeepAliveClientOptions> = {}): KeepAliveClient {
+  const c = new KeepAliveClient({ origin, timeoutMs: 2_000, maxBodyBytes: 4096, ...opts });
+  cleanups.push(() => c.close());
+  return c;
+}
+
+const ok: Answer = (_req, res) => {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end('{"ok":true}');
+};
+
+/** A client failure's code. */
+async function failure(p: Promise<unknown>): Promise<HttpClientError> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(HttpClientError);
+  return err as HttpClientError;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
+
+describe('the keep-alive HTTP/1.1 client', () => {
+  it('POSTs the body as UTF-8 with its length, the Host, the given headers, and reads the answer', async () => {
+    const s = await server((_req, res) => {
+      res.writeHead(201, { 'content-type': 'application/json', 'x-answer': 'yes' });
+      res.end('{"id":"1:ü"}');
+    });
+    const body = JSON.stringify({ text: 'héllo — ✓ 😀' });
+    const answer = await client(`${s.url}/ignored/path`).post(
+      '/api/chat.postMessage?x=1',
+      { ...JSON_HEADERS, authorization: 'Bearer t' },
+      body,
+    );
+    expect(answer.status).toBe(201);
+    expect(answer.headers['x-answer']).toBe('yes');
+    expect(answer.body.toString('utf8')).toBe('{"id":"1:ü"}');
+    expect(s.seen).toEqual([
+      expect.objectContaining({ method: 'POST', url: '/api/chat.postMessage?x=1', body }),
+    ]);
+    const headers = s.seen[0]!.headers;
+    expect(headers.host).toBe(`127.0.0.1:${s.port}`);
+    expect(Number(headers['content-length'])).toBe(Buffer.byteLength(body));
+    expect(headers.authorization).toBe('Bearer t');
+    expect(headers.connection).toBe('keep-alive');
+  });
+
+  it('one connection for requests in a row, no more than were in flight at once, error answers included', async () => {
+    const s = await server((req, res, seen) =>
+      seen.length % 3 === 0 ? ok(req, res, seen) : res.writeHead(503).end('busy'),
+    );
+    const c = client(s.url);
+    for (let i = 0; i < 20; i++) await c.post('/x', JSON_HEADERS, '{}');
+    expect(s.stats.connections).toBe(1);
+    for (let round = 0; round < 5; round++)
+      await Promise.all(Array.from({ length: 8 }, () => c.post('/x', JSON_HEADERS, '{}')));
+    expect(s.stats.connections).toBe(8);
+    expect(s.seen).toHaveLength(60);
+  });
+
+  it('a chunked answer, and one that closes the connection, which the next request does not reuse', async () => {
+    const s = await server((_req, res, seen) => {
+      if (seen.length === 2) res.setHeader('connection', 'close');
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('one, ');
+      res.end('two');
+    });
+    const c = client(s.url);
+    for (let i = 0; i < 3; i++)
+      expect((await c.post('/x', {}, '')).body.toString()).toBe('one, two');
+    expect(s.stats.connections).toBe(2);
+  });
+
+  it('a connection the server closed while idle is not used again; its Keep-Alive hint is heeded', async () => {
+    // node:http's server says `Keep-Alive: timeout=5` and closes after 5 s: the client stops
+    // using a connection a second before.
+    const s = await server(ok, { keepAliveMs: 150 });
+    const c = client(s.url);
+    await c.post('/x', {}, '');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await c.post('/x', {}, '');
+    expect(s.stats.connections).toBe(2);
+    const hinted = await server((_req, res) => {
+      res.writeHead(200, { 'keep-alive': 'timeout=1', 'content-length': '0' });
+      res.end();
+    });
+    const h = client(hinted.url);
+    await h.post('/x', {}, '');
+    await h.post('/x', {}, '');
+    expect(hinted.stats.connections).toBe(2);
+  });
+
+  it('a connection idle longer than idleMs is closed rather than used', async () => {
+    const s = await server(ok);
+    const c = client(s.url, { idleMs: 100 });
+    await c.post('/x', {}, '');
+    await c.post('/x', {}, '');
+    expect(s.stats.connections).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await c.post('/x', {}, '');
+    expect(s.stats.connections).toBe(2);
+  });
+
+  it('refuses a header or target that would smuggle a line, sending nothing', async () => {
+    const s = await server(ok);
+    const c = client(s.url);
+    for (const [target, headers] of [
+      ['/x', { 'x-id': 'a\r\nX-Evil: 1' }],
+      ['/x', { 'x-id': 'a\nb' }],
+      ['/x', { 'x-id': 'a\u0000' }],
+      ['/x', { 'bad name': 'v' }],
+      ['/x HTTP/1.1\r\nX-Evil: 1\r\n\r\nPOST /y', {}],
+      ['x', {}],
+    ] as const) {
+      expect((await failure(c.post(target, headers, '{}'))).code).toBe('ERR_INVALID_CHAR');
+    }
+    expect(s.stats.connections).toBe(0);
+    await c.post('/x', { 'x-id': 'a:personal-1 ü' }, '{}');
+    expect(s.seen).toHaveLength(1);
+  });
+
+  it('no answer within the time-out: ETIMEDOUT, and the connection is closed', async () => {
+    let closed = false;
+    const s = await server((req) => req.socket.on('close', () => (closed = true)));
+    const err = await failure(client(s.url, { timeoutMs: 150 }).post('/x', {}, ''));
+    expect(err.code).toBe('ETIMEDOUT');
+    expect(err.message).toBe('no answer within 150 ms');
+    await expect.poll(() => closed).toBe(true);
+  });
+
+  it('a reset before the answer or halfway through it is ECONNRESET; the next request opens a new connection', async () => {
+    const s = await server((req, res, seen) => {
+      if (seen.length === 1) return req.socket.destroy();
+      if (seen.length === 2) {
+        res.writeHead(200, { 'content-length': '100' });
+        res.write('{"ok":tr');
+        setTimeout(() => req.socket.destroy(), 10);
+        return;
+      }
+      ok(req, res, seen);
+    });
+    const c = client(s.url);
+    expect((await failure(c.post('/x', {}, ''))).code).toBe('ECONNRESET');
+    expect((await failure(c.post('/x', {}, ''))).code).toBe('ECONNRESET');
+    expect((await c.post('/x', {}, '')).status).toBe(200);
+    expect(s.stats.connections).toBe(3);
+  });
+
+  it('a connection refused carries its code', async () => {
+    const err = await failure(client('http://127.0.0.1:1').post('/x', {}, ''));
+    expect(err.code).toBe('ECONNREFUSED');
+  });
+
+  /** A TCP server that writes `raw` after each request's head and counts connections. */
+  async function rawServer(raw: (n: number) => string) {
+    const stats = { connections: 0, requests: 0 };
+    const srv = net.createServer((socket) => {
+      stats.connections += 1;
+      let buffered = '';
+      socket.on('data', (chunk) => {
+        buffered += chunk.toString('latin1');
+        while (buffered.includes('\r\n\r\n')) {
+          buffered = buffered.slice(buffered.indexOf('\r\n\r\n') + 4);
+          stats.requests += 1;
+          socket.write(raw(stats.requests));
+        }
+      });
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => srv.close(() => resolve())));
+    const { port } = srv.address() as AddressInfo;
+    return { stats, url: `http://127.0.0.1:${port}` };
+  }
+
+  it('an answer that is not HTTP/1.1 is EPROTO, and its connection is not reused', async () => {
+    const s = await rawServer((n) =>
+      n === 1
+        ? 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok'
+        : 'HTTP/1.1 204 No Content\r\n\r\n',
+    );
+    const c = client(s.url);
+    expect((await failure(c.post('/x', {}, ''))).code).toBe('EPROTO');
+    expect((await c.post('/x', {}, '')).status).toBe(204);
+    expect(s.stats.connections).toBe(2);
+  });
+
+  it('bytes after an answer, or while idle, make the connection one not to reuse', async () => {
+    const s = await rawServer((n) =>
+      n === 1
+        ? 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\n'
+        : 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+    );
+    const c = client(s.url);
+    expect((await c.post('/x', {}, '')).body.toString()).toBe('ok');
+    expect((await c.post('/x', {}, '')).body.toString()).toBe('ok');
+    expect(s.stats.connections).toBe(2);
+  });
+
+  it('close() fails a request in flight with ECONNRESET', async () => {
+    const s = await server(() => {});
+    const c = client(s.url);
+    const pending = c.post('/x', {}, '');
+    await expect.poll(() => s.seen.length).toBe(1);
+    c.close();
+    expect((await failure(pending)).code).toBe('ECONNRESET');
+  });
+
+  it('over TLS: verifies the certificate against the given authorities, by host name or address, and keeps the connection', async () => {
+    const s = await server(ok, { tls: true });
+    const byAddress = client(s.url, { ca: CERT });
+    for (let i = 0; i < 3; i++) expect((await byAddress.post('/x', {}, '{}')).status).toBe(200);
+    expect(s.stats.connections).toBe(1);
+    const byName = client(`https://localhost:${s.port}`, { ca: CERT });
+    expect((await byName.post('/x', {}, '{}')).status).toBe(200);
+    expect(s.seen.at(-1)!.headers.host).toBe(`localhost:${s.port}`);
+    // Node's own authorities do not know the test's certificate.
+    const untrusted = await failure(client(s.url).post('/x', {}, '{}'));
+    expect(untrusted.code).toMatch(/SELF_SIGNED|UNABLE_TO_VERIFY/);
+    expect(s.seen).toHaveLength(4);
+  });
+
+  it('idle connections do not keep the process alive; one in use does until answered', async () => {
+    const s = await server((req, res, seen) => setTimeout(() => ok(req, res, seen), 300), {
+      keepAliveMs: 60_000,
+    });
+    const script = `
+      import { KeepAliveClient } from './adapters/keep-alive-client.ts';
+      const c = new KeepAliveClient({ origin: ${JSON.stringify(s.url)}, timeoutMs: 5000, maxBodyBytes: 1024 });
+      const a = await c.post('/x', {}, '');
+      console.log('answered', a.status);`;
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      { cwd: repoRoot, timeout: 20_000 },
+    );
+    expect(stdout.trim()).toBe('answered 200');
+    expect(s.stats.connections).toBe(1);
+  });
+});
