@@ -394,7 +394,11 @@ export class DeliveryWorker {
           wait = paused
             ? Math.max(1, this.limiter.reserve(channel, messenger.limits, job, now))
             : 0;
-          if (paused) turn = now + wait;
+          if (paused) {
+            // A turn booked by the limiter again: back on the ticks, as any other.
+            turn = now + wait;
+            held = false;
+          }
         }
         // Its turn came late (a busy moment) and sends booked after it are leaving too: it waits
         // until the declared limits have room for it as it actually leaves.

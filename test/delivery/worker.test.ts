@@ -522,12 +522,24 @@ describe('DeliveryWorker.runOnce', () => {
    * `n` Teams deliveries under one tenant limit counted in a window, run on 100 ms ticks with a
    * clock the test moves: when each send left, in ms from T0.
    */
-  const windowedRun = (n: number, ratePerSecond: number, window: RateLimit['window']) => {
+  const windowedRun = (
+    n: number,
+    ratePerSecond: number,
+    window: RateLimit['window'],
+    behave: Behaviour = () => {},
+  ) => {
     const sleeping = new SleepingClock(T0);
     const limit: RateLimit = { name: 'tenant', ratePerSecond, burst: 1, key: () => 't', window };
     for (let i = 0; i < n; i++) delivery('teams', { displayName: `P${i}` });
     const leftAt: number[] = [];
-    const teams = fakeMessenger('teams', () => void leftAt.push(sleeping.now() - T0), [limit]);
+    const teams = fakeMessenger(
+      'teams',
+      (job) => {
+        leftAt.push(sleeping.now() - T0);
+        return behave(job);
+      },
+      [limit],
+    );
     const run = makeWorker({ teams: teams.messenger }, { clock: sleeping, tickMs: 100 }).runOnce();
     return { sleeping, leftAt, teams, run };
   };
@@ -560,6 +572,35 @@ describe('DeliveryWorker.runOnce', () => {
     // the moment one opens (1,030 ms after the first, 1,030 after the tick's two), not on the
     // ticks after: rounded up to ticks, each full window would last 1,100 ms.
     expect(leftAt).toEqual([0, 100, 100, 1_030, 1_130]);
+  });
+
+  it('a send held at the door that a 429 then pauses books its new turn on the ticks again', async () => {
+    // 3 in any 1,030 ms: the fourth send is held until 1,030 ms. Meanwhile the third is answered
+    // 429 (at 600 ms, Retry-After 455 ms: paused until 1,055 ms).
+    let answer429 = (): void => {};
+    const refused = new Promise<void>((resolve) => (answer429 = resolve));
+    const rateLimited = new DeliveryError('transient', 'HTTP 429', { retryAfterMs: 455 });
+    const { sleeping, leftAt, teams, run } = windowedRun(
+      4,
+      100,
+      { ms: 1_030, max: 3 },
+      async (job) => {
+        if (job.person.displayName !== 'P2') return;
+        await refused;
+        throw rateLimited;
+      },
+    );
+    await waitFor(() => teams.sent.length === 1 && sleeping.pending === 1, 'three sends waiting');
+    for (let ms = 0; ms < 1_300 && teams.sent.length < 4; ms += 5) {
+      sleeping.advance(5);
+      if (ms + 5 === 600) answer429();
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    await waitFor(() => teams.sent.length === 4, 'every send');
+    await run;
+    // It wakes at 1,030 into the pause and books again behind it, at 1,055: that turn is a
+    // limiter's, so it leaves on the tick after it like any other, not on a timer of its own.
+    expect(leftAt).toEqual([0, 100, 100, 1_100]);
   });
 
   it('a throwing onSettled is logged, not propagated', async () => {
