@@ -31,7 +31,7 @@ const MAX_HEAD_BYTES = 64 * 1024;
 const MAX_CHUNK_LINE_BYTES = 1024;
 const EMPTY = Buffer.alloc(0);
 const HEAD_END = Buffer.from('\r\n\r\n');
-const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: [^\r\n]*)?$/;
+const STATUS_LINE = /^HTTP\/1\.([01]) ([1-5]\d\d)(?: [^\r\n]*)?$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const CHUNK_SIZE = /^([0-9A-Fa-f]{1,8})[ \t]*(?:;[^\r\n]*)?$/;
 
@@ -156,7 +156,8 @@ export class ResponseParser {
     if (!statusLine) throw new HttpProtocolError('malformed status line');
     const minor = Number(statusLine[1]);
     const status = Number(statusLine[2]);
-    const headers: Record<string, string> = {};
+    // No prototype: a header named like an Object method is a header like any other.
+    const headers = Object.create(null) as Record<string, string>;
     for (let i = 1; i < lines.length; i++) {
       const line = lines[i]!;
       const colon = line.indexOf(':');
@@ -165,7 +166,8 @@ export class ResponseParser {
       if (colon <= 0 || !TOKEN.test(name)) throw new HttpProtocolError('malformed header line');
       const key = name.toLowerCase();
       const value = line.slice(colon + 1).trim();
-      headers[key] = key in headers ? `${headers[key]}, ${value}` : value;
+      const seen = headers[key];
+      headers[key] = seen === undefined ? value : `${seen}, ${value}`;
     }
     if (status < 200) {
       if (status === 101) throw new HttpProtocolError('unexpected protocol switch');
@@ -178,10 +180,16 @@ export class ResponseParser {
       minor === 1 ? !/(^|[ ,])close($|[ ,])/.test(connection) : /keep-alive/.test(connection);
     const encoding = headers['transfer-encoding'];
     const length = headers['content-length'];
+    if (status === 204 || status === 304) {
+      // No body, whatever the headers say (RFC 9112 §6.3).
+      return this.finish();
+    }
     if (encoding !== undefined) {
       // Chunked last: chunks. Any other coding: the body runs to the end of the connection.
-      if (/(^|,)\s*chunked\s*$/i.test(encoding)) this.state = 'chunk-size';
-      else this.state = 'close';
+      this.state = /(^|,)\s*chunked\s*$/i.test(encoding) ? 'chunk-size' : 'close';
+      // A length beside the coding, or a coding in HTTP/1.0, is framing a proxy on the way may
+      // have read otherwise: the connection ends with this answer (RFC 9112 §6.1).
+      if (length !== undefined || minor === 0) this.reusable = false;
     } else if (length !== undefined) {
       const values = length.split(',').map((v) => v.trim());
       if (!values.every((v) => /^\d{1,15}$/.test(v) && v === values[0]))
@@ -189,8 +197,6 @@ export class ResponseParser {
       this.left = Number(values[0]);
       if (this.left === 0) return this.finish();
       this.state = 'length';
-    } else if (status === 204 || status === 304) {
-      return this.finish();
     } else {
       this.state = 'close';
     }

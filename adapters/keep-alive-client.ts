@@ -36,8 +36,11 @@ export interface KeepAliveClientOptions {
   ca?: string | Buffer;
 }
 
-/** What a field value may hold (RFC 9110 §5.5): no CR, LF or NUL, so never a second header. */
-const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+/**
+ * What a field value may hold: visible ASCII, spaces and tabs (RFC 9110 §5.5 without obs-text), so
+ * never a second header and never a byte whose encoding the other side might read otherwise.
+ */
+const FIELD_VALUE = /^[\t\x20-\x7e]*$/;
 const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** A request target: visible ASCII only. */
 const TARGET = /^\/[\x21-\x7e]*$/;
@@ -219,10 +222,13 @@ export class KeepAliveClient {
         ? this.#idleMs
         : Math.min(this.#idleMs, answer.keepAliveMs - IDLE_MARGIN_MS);
     if (answer.reusable && exchange.parser.trailing === 0 && idleMs > 0 && !conn.socket.destroyed) {
-      conn.idleUntil = Date.now() + idleMs;
+      const now = Date.now();
+      conn.idleUntil = now + idleMs;
       // An idle connection does not keep the process alive.
       conn.socket.unref();
       this.#idle.push(conn);
+      // The least recently used sit at the bottom: closed once too old, not left to the server.
+      while (this.#idle.length > 0 && this.#idle[0]!.idleUntil <= now) this.#drop(this.#idle[0]!);
     } else this.#drop(conn);
     exchange.resolve(answer);
   }

@@ -66,6 +66,9 @@ describe('the HTTP/1.1 answer reader', () => {
     expect(everySplit('HTTP/1.1 204 No Content\r\n\r\n').body).toHaveLength(0);
     expect(everySplit('HTTP/1.1 304 Not Modified\r\nETag: "x"\r\n\r\n').status).toBe(304);
     expect(everySplit('HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n').body).toHaveLength(0);
+    // Whatever their headers say: a 204 with a length has no body to wait for.
+    const framed = everySplit('HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n');
+    expect([framed.status, framed.body.length, framed.reusable]).toEqual([204, 0, true]);
   });
 
   it('skips interim 1xx answers', () => {
@@ -111,10 +114,27 @@ describe('the HTTP/1.1 answer reader', () => {
     expect(reusable('HTTP/1.1 200 OK\r\nConnection: closed-captions\r\n')).toBe(true);
     expect(reusable('HTTP/1.0 200 OK\r\n')).toBe(false);
     expect(reusable('HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n')).toBe(true);
+    // A length beside chunks, or chunks in HTTP/1.0: read as chunks, then the connection ends.
+    const chunked = (head: string) => feed([`${head}\r\n\r\n2\r\nok\r\n0\r\n\r\n`]).answer!;
+    expect(chunked('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked').reusable).toBe(true);
+    const both = chunked('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3');
+    expect([both.body.toString(), both.reusable]).toEqual(['ok', false]);
+    const old = chunked('HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked');
+    expect([old.body.toString(), old.reusable]).toEqual(['ok', false]);
     const hinted = feed([
       'HTTP/1.1 200 OK\r\nKeep-Alive: max=5, timeout=4\r\nContent-Length: 0\r\n\r\n',
     ]);
     expect(hinted.answer!.keepAliveMs).toBe(4000);
+  });
+
+  it('a header named like an Object method is a header like any other', () => {
+    const { answer } = feed([
+      'HTTP/1.1 200 OK\r\nConstructor: a\r\n__proto__: b\r\ntoString: c\r\nContent-Length: 0\r\n\r\n',
+    ]);
+    expect(answer!.headers.constructor).toBe('a');
+    expect(answer!.headers.__proto__).toBe('b');
+    expect(answer!.headers.tostring).toBe('c');
+    expect(answer!.headers.hasownproperty).toBeUndefined();
   });
 
   it('bytes after the answer are counted, for the connection not to be reused', () => {
@@ -140,6 +160,7 @@ describe('the HTTP/1.1 answer reader', () => {
     ['not HTTP', 'SSH-2.0-OpenSSH\r\n\r\n'],
     ['HTTP/2 status line', 'HTTP/2 200\r\n\r\n'],
     ['a status of two digits', 'HTTP/1.1 20 OK\r\n\r\n'],
+    ['a status below 100', 'HTTP/1.1 099 Odd\r\n\r\n'],
     ['a header line without a colon', 'HTTP/1.1 200 OK\r\nbroken\r\n\r\n'],
     ['a space before the colon', 'HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\nok'],
     ['a folded header line', 'HTTP/1.1 200 OK\r\nX-A: 1\r\n  folded\r\n\r\n'],
