@@ -79,6 +79,8 @@ export class KeepAliveClient {
   readonly #hostHeader: string;
   readonly #options: KeepAliveClientOptions;
   readonly #idleMs: number;
+  /** The last TLS session the server gave: a new connection resumes it (a shorter handshake). */
+  #session: Buffer | undefined;
   readonly #idle: Connection[] = [];
   readonly #open = new Set<Connection>();
 
@@ -160,14 +162,7 @@ export class KeepAliveClient {
 
   #connect(): Connection {
     const socket = this.#secure
-      ? tls.connect({
-          host: this.#host,
-          port: this.#port,
-          // SNI takes a host name, never an address.
-          ...(net.isIP(this.#host) ? {} : { servername: this.#host }),
-          ALPNProtocols: ['http/1.1'],
-          ...(this.#options.ca ? { ca: this.#options.ca } : {}),
-        })
+      ? this.#connectTls()
       : net.connect({ host: this.#host, port: this.#port });
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 1_000);
@@ -180,6 +175,22 @@ export class KeepAliveClient {
     );
     socket.on('close', () => this.#fail(conn, new HttpClientError('socket hang up', 'ECONNRESET')));
     return conn;
+  }
+
+  #connectTls(): tls.TLSSocket {
+    const socket = tls.connect({
+      host: this.#host,
+      port: this.#port,
+      // SNI takes a host name, never an address.
+      ...(net.isIP(this.#host) ? {} : { servername: this.#host }),
+      ALPNProtocols: ['http/1.1'],
+      ...(this.#options.ca ? { ca: this.#options.ca } : {}),
+      ...(this.#session ? { session: this.#session } : {}),
+    });
+    socket.on('session', (session: Buffer) => (this.#session = session));
+    // A session that failed once is not offered again (as node:https's agent does).
+    socket.on('error', () => (this.#session = undefined));
+    return socket;
   }
 
   #received(conn: Connection, chunk: Buffer): void {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -55,8 +56,10 @@ async function server(answer: Answer, opts: { tls?: boolean; keepAliveMs?: numbe
     : http.createServer(handler);
   if (opts.keepAliveMs !== undefined) srv.keepAliveTimeout = opts.keepAliveMs;
   const closeListeners: Array<() => void> = [];
+  const secureListeners: Array<(socket: TLSSocket) => void> = [];
   srv.on(opts.tls ? 'secureConnection' : 'connection', (socket: net.Socket) => {
     stats.connections += 1;
+    if (socket instanceof TLSSocket) secureListeners.forEach((listener) => listener(socket));
     socket.on('close', () => closeListeners.forEach((listener) => listener()));
   });
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
@@ -75,6 +78,8 @@ async function server(answer: Answer, opts: { tls?: boolean; keepAliveMs?: numbe
     url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     /** Called as each connection closes (either side). */
     onClose: (listener: () => void) => closeListeners.push(listener),
+    /** Called with each TLS connection once its handshake is done. */
+    onSecureConnection: (listener: (socket: TLSSocket) => void) => secureListeners.push(listener),
   };
 }
 
@@ -313,10 +318,18 @@ describe('the keep-alive HTTP/1.1 client', () => {
     const byName = client(`https://localhost:${s.port}`, { ca: CERT });
     expect((await byName.post('/x', {}, '{}')).status).toBe(200);
     expect(s.seen.at(-1)!.headers.host).toBe(`localhost:${s.port}`);
+    // A new connection resumes the TLS session of the one before (a shorter handshake).
+    const resumed: boolean[] = [];
+    s.onSecureConnection((socket) => resumed.push(socket.isSessionReused()));
+    const later = client(s.url, { ca: CERT, idleMs: 50 });
+    await later.post('/x', {}, '{}');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await later.post('/x', {}, '{}');
+    expect(resumed).toEqual([false, true]);
     // Node's own authorities do not know the test's certificate.
     const untrusted = await failure(client(s.url).post('/x', {}, '{}'));
     expect(untrusted.code).toMatch(/SELF_SIGNED|UNABLE_TO_VERIFY/);
-    expect(s.seen).toHaveLength(4);
+    expect(s.seen).toHaveLength(6);
   });
 
   it('idle connections do not keep the process alive; one in use does until answered', async () => {
