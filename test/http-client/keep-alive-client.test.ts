@@ -12,6 +12,7 @@ import {
   type KeepAliveClientOptions,
 } from '../../adapters/keep-alive-client.js';
 import { repoRoot } from '../support/child.js';
+import { recording, type SeenRequest } from '../support/recorded-requests.js';
 
 // The delivery engine's HTTP/1.1 client against real node:http(s) servers on loopback (and a raw
 // TCP server for answers node:http would never write): what it sends, how it reuses connections,
@@ -20,14 +21,7 @@ import { repoRoot } from '../support/child.js';
 const CERT = readFileSync(new URL('../support/tls/localhost-cert.pem', import.meta.url));
 const KEY = readFileSync(new URL('../support/tls/localhost-key.pem', import.meta.url));
 
-interface Seen {
-  method: string;
-  url: string;
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-
-type Answer = (req: IncomingMessage, res: ServerResponse, seen: Seen[]) => void;
+type Answer = (req: IncomingMessage, res: ServerResponse, seen: SeenRequest[]) => void;
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -36,21 +30,9 @@ afterEach(async () => {
 
 /** A node:http(s) server answering with `answer`, counting connections, recording requests. */
 async function server(answer: Answer, opts: { tls?: boolean; keepAliveMs?: number } = {}) {
-  const seen: Seen[] = [];
+  const seen: SeenRequest[] = [];
   const stats = { connections: 0 };
-  const handler = (req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      seen.push({
-        method: req.method ?? '',
-        url: req.url ?? '',
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString(),
-      });
-      answer(req, res, seen);
-    });
-  };
+  const handler = recording(seen, (req, res) => answer(req, res, seen));
   const srv = opts.tls
     ? https.createServer({ cert: CERT, key: KEY }, handler)
     : http.createServer(handler);

@@ -5,18 +5,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SlackPostMessage } from '../../adapters/slack/post-message.js';
 import type { DeliveryError } from '../../src/delivery/ports.js';
 import { deliveryFailure } from '../support/delivery-failure.js';
+import { recording, type SeenRequest } from '../support/recorded-requests.js';
 
 // The DM client against a loopback server that answers as each test says: what it sends, how it
 // classifies every answer Slack can give, and that one connection serves many messages.
 
 const TOKEN = 'xoxb-0000-secret-token-never-shown';
-
-interface Seen {
-  method: string;
-  url: string;
-  headers: IncomingMessage['headers'];
-  body: string;
-}
 
 type Answer = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -33,21 +27,9 @@ afterEach(async () => {
 
 /** A server answering each request with `answer`; counts connections; records every request. */
 async function slackLike(answer: Answer) {
-  const seen: Seen[] = [];
+  const seen: SeenRequest[] = [];
   const stats = { connections: 0 };
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      seen.push({
-        method: req.method ?? '',
-        url: req.url ?? '',
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString(),
-      });
-      answer(req, res);
-    });
-  });
+  server = createServer(recording(seen, answer));
   server.on('connection', () => (stats.connections += 1));
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
