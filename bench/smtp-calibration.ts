@@ -17,7 +17,8 @@ export async function calibrateSmtp(
   const transport = createTransport({
     url: smtpUrl,
     pool: true,
-    ...SMTP_POOL,
+    maxConnections: SMTP_POOL.maxConnections,
+    maxMessages: SMTP_POOL.maxMessages,
     maxRequeues: 0,
   });
   const started = ledger.arrivals.length;

@@ -1,9 +1,4 @@
-import { Readable } from 'node:stream';
-import type Mail from 'nodemailer/lib/mailer';
-import type MailMessage from 'nodemailer/lib/mailer/mail-message';
 import addressparser from 'nodemailer/lib/addressparser';
-import MimeNode from 'nodemailer/lib/mime-node';
-import SMTPPool from 'nodemailer/lib/smtp-pool';
 import {
   DeliveryError,
   type DeliveryJob,
@@ -18,6 +13,7 @@ import { isPlainAddress, mailbox } from './header-text.js';
 import { headerField, mailboxWords } from './mime-headers.js';
 import { messageIdFactory } from './message-id.js';
 import { smtpDeliveryError } from './smtp-error.js';
+import { SmtpPool } from './smtp-pool.js';
 
 export interface EmailMessengerOptions {
   /** `SMTP_URL`, e.g. `smtp://user:pass@host:587`. */
@@ -41,13 +37,14 @@ export interface EmailMessengerOptions {
  * SMTP transport, threaded per person and incident, with RFC 8058 one-click unsubscribe headers.
  *
  * An event is rendered and encoded once for all its readers (`TemplateCache`); each reader's mail
- * is that template with their own fields filled in, handed to nodemailer finished (`raw`). Having
- * nodemailer compose the MIME of every mail cost most of the channel's CPU.
+ * is that template with their own fields filled in, handed finished to a session of the pool.
+ * Having nodemailer compose the MIME of every mail cost most of the channel's CPU, and its pool
+ * (a message node, a stream and a queue per mail) most of the rest.
  */
 export class EmailMessenger implements Messenger {
   readonly channel = 'email' as const;
   readonly limits: readonly RateLimit[];
-  private readonly transport: SMTPPool;
+  private readonly pool: SmtpPool;
   private readonly sender: { name: string; address: string };
   /** The `From:` field, the same in every mail. */
   private readonly fromField: string;
@@ -68,7 +65,7 @@ export class EmailMessenger implements Messenger {
     this.limits = [
       { name: 'smtp', ratePerSecond: rate.perSecond, burst: rate.burst, key: () => 'all' },
     ];
-    this.transport = pooledTransport(options.smtpUrl);
+    this.pool = smtpPool(options.smtpUrl);
   }
 
   /** Sends one delivery; throws a classified `DeliveryError`. */
@@ -111,22 +108,10 @@ export class EmailMessenger implements Messenger {
       // event cannot fix it.
       throw new DeliveryError('permanent', `email: cannot compose (${(err as Error).message})`);
     }
-    // The finished message, not fields for nodemailer to compose, handed to the pool as the
-    // transport API's mail: the envelope names the one reader.
-    const mail = finishedMail(raw, messageId, {
-      // Address objects, not strings: nodemailer takes them as they are instead of parsing.
-      from: { name: '', address: this.sender.address },
-      to: [{ name: '', address: person.email }],
-    });
     // Through a promise chain so a synchronous throw is classified like any other failure.
-    const sending = Promise.resolve().then(
-      () =>
-        new Promise<void>((resolve, reject) =>
-          // The pool reads `data` and `message` alone (the rest is the mailer's own).
-          this.transport.send(mail as MailMessage<SMTPPool.SentMessageInfo>, (err) =>
-            err ? reject(err) : resolve(),
-          ),
-        ),
+    const sending = Promise.resolve().then(() =>
+      // The envelope names the one reader, whatever the headers say.
+      this.pool.send({ from: this.sender.address, to: [person.email!] }, Buffer.from(raw, 'utf8')),
     );
     this.inFlight.add(sending);
     try {
@@ -151,33 +136,26 @@ export class EmailMessenger implements Messenger {
       });
       await Promise.race([Promise.allSettled([...this.inFlight]), grace]);
       clearTimeout(timer);
-      this.transport.close();
+      this.pool.close();
     })();
     return this.closing;
   }
 }
 
 /**
- * The pool's shape. A connection carries up to 1,000 messages before it is replaced (nodemailer's
+ * The pool's shape. A session carries up to 1,000 messages before it is replaced (nodemailer's
  * default of 100 spends a reconnect and a fresh EHLO every hundred: about 5 % of a fan-out's
- * throughput); a server that wants fewer closes it with a 421, which the engine retries.
+ * throughput); a server that wants fewer closes it with a 421, which the engine retries. An idle
+ * session says QUIT after 20 s, before the 30 s socket timeout below would cut it off.
  */
-export const SMTP_POOL = { maxConnections: 5, maxMessages: 1_000 } as const;
+export const SMTP_POOL = { maxConnections: 5, maxMessages: 1_000, idleTimeoutMs: 20_000 } as const;
 
-/**
- * nodemailer's SMTP pool, used as a transport of its own (nodemailer's transport API) rather than
- * behind `createTransport`'s mailer, which only builds the message node handed to it; a URL
- * nodemailer cannot use stops start-up naming the variable.
- */
-function pooledTransport(url: string): SMTPPool {
+/** The pool for `SMTP_URL`; a URL it cannot use stops start-up naming the variable. */
+function smtpPool(url: string): SmtpPool {
   try {
-    return new SMTPPool({
-      url,
-      ...SMTP_POOL,
-      // The delivery engine owns retries (PRODUCT §3): the pool must not re-send on its own.
-      maxRequeues: 0,
-      // Well inside the engine's 60 s lease, so a hung server fails the attempt instead of
-      // letting another worker take the delivery over while this one still waits.
+    return SmtpPool.fromUrl(url, SMTP_POOL, {
+      // Well inside the engine's lease, so a hung server fails the attempt instead of letting
+      // another worker take the delivery over while this one still waits.
       connectionTimeout: 10_000,
       greetingTimeout: 10_000,
       socketTimeout: 30_000,
@@ -186,34 +164,6 @@ function pooledTransport(url: string): SMTPPool {
     // Never echo the URL: it may carry the SMTP password.
     throw new Error(`SMTP_URL: cannot be used (${(err as Error).message})`);
   }
-}
-
-/**
- * A finished message as the pool reads it: nodemailer's message node (its envelope, its
- * Message-ID for the pool's log) whose stream is the message's bytes as they are. The node's own
- * stream of a raw message runs it through a pipeline of transforms (a pass-through, a check for
- * the last line break) that cost about a third of a mail's CPU; the message is composed with CRLF
- * line breaks, and the connection dot-stuffs it and ends the data itself.
- */
-class FinishedMessage extends MimeNode {
-  constructor(private readonly bytes: Buffer) {
-    super();
-  }
-
-  override createReadStream(): Readable {
-    return Readable.from([this.bytes], { objectMode: false });
-  }
-}
-
-/** What the pool reads of the transport API's mail: its options and its message node. */
-type PoolMail = Pick<MailMessage<SMTPPool.SentMessageInfo>, 'data' | 'message'>;
-
-/** The transport API's mail for a finished message: no options, the node says it all. */
-function finishedMail(raw: string, messageId: string, envelope: Mail.Envelope): PoolMail {
-  const message = new FinishedMessage(Buffer.from(raw, 'utf8'));
-  message.setHeader('Message-ID', messageId);
-  message.setEnvelope(envelope);
-  return { data: {}, message };
 }
 
 /** The sender as an address object; a malformed `EMAIL_FROM` stops start-up naming the variable. */

@@ -47,8 +47,9 @@ export abstract class LoopbackRelay {
   closedSessions = 0;
   private port = 0;
 
-  constructor() {
-    const hooks = this.hooks();
+  /** `options` are smtp-server's own, over the relay's defaults and `hooks()` (tests of the client). */
+  constructor(options: Partial<SMTPServerOptions> = {}) {
+    const hooks = { ...this.hooks(), ...options };
     this.server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
