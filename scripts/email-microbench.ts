@@ -9,7 +9,8 @@
  *   node --import tsx scripts/email-microbench.ts [mails, default 3000] [--in-flight N] [--runs N]
  *     [--latency-ms N, default 0]
  *
- * Prints the process CPU (user + system) per mail of each run and their median.
+ * Prints the process CPU (user + system) per mail of each run and their median, and the process's
+ * wake-ups (voluntary context switches, all threads) per mail.
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -68,6 +69,7 @@ async function measure(mails: number, inFlight: number, runs: number): Promise<v
     incidentLink: incidentLinker(SECRET, 'https://herald.example', Date.now),
   });
   const perMail: number[] = [];
+  const wakes: number[] = [];
   try {
     let next = 1;
     for (let run = 0; run <= runs; run++) {
@@ -75,9 +77,12 @@ async function measure(mails: number, inFlight: number, runs: number): Promise<v
       const first = next;
       next += count;
       const cpu = process.cpuUsage();
+      const slept = process.resourceUsage().voluntaryContextSwitches;
       await sendAll(messenger, first, count, inFlight);
       const used = process.cpuUsage(cpu);
-      if (run > 0) perMail.push((used.user + used.system) / count);
+      if (run === 0) continue;
+      perMail.push((used.user + used.system) / count);
+      wakes.push((process.resourceUsage().voluntaryContextSwitches - slept) / count);
     }
   } finally {
     await messenger.close();
@@ -86,6 +91,7 @@ async function measure(mails: number, inFlight: number, runs: number): Promise<v
   const sorted = [...perMail].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)]!;
   console.log(`runs (µs per mail): ${perMail.map((v) => v.toFixed(0)).join(' ')}`);
+  console.log(`wake-ups per mail: ${wakes.map((v) => v.toFixed(2)).join(' ')}`);
   console.log(
     `median: ${median.toFixed(0)} µs per mail, ${mails} mails per run, ${inFlight} in flight`,
   );
