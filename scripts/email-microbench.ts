@@ -9,8 +9,8 @@
  *   node --import tsx scripts/email-microbench.ts [mails, default 3000] [--in-flight N] [--runs N]
  *     [--latency-ms N, default 0]
  *
- * Prints the process CPU (user + system) per mail of each run and their median, and the process's
- * wake-ups (voluntary context switches, all threads) per mail.
+ * Prints the process CPU (user + system) per mail of each run and their median, the process's
+ * wake-ups (voluntary context switches, all threads) per mail, and the mails sent per second.
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -70,18 +70,21 @@ async function measure(mails: number, inFlight: number, runs: number): Promise<v
   });
   const perMail: number[] = [];
   const wakes: number[] = [];
+  const rates: number[] = [];
   try {
     let next = 1;
     for (let run = 0; run <= runs; run++) {
       const count = run === 0 ? 1_000 : mails;
       const first = next;
       next += count;
+      const started = performance.now();
       const cpu = process.cpuUsage();
       const slept = process.resourceUsage().voluntaryContextSwitches;
       await sendAll(messenger, first, count, inFlight);
       const used = process.cpuUsage(cpu);
       if (run === 0) continue;
       perMail.push((used.user + used.system) / count);
+      rates.push((count * 1000) / (performance.now() - started));
       wakes.push((process.resourceUsage().voluntaryContextSwitches - slept) / count);
     }
   } finally {
@@ -92,6 +95,7 @@ async function measure(mails: number, inFlight: number, runs: number): Promise<v
   const median = sorted[Math.floor(sorted.length / 2)]!;
   console.log(`runs (µs per mail): ${perMail.map((v) => v.toFixed(0)).join(' ')}`);
   console.log(`wake-ups per mail: ${wakes.map((v) => v.toFixed(2)).join(' ')}`);
+  console.log(`mails per second: ${rates.map((v) => v.toFixed(1)).join(' ')}`);
   console.log(
     `median: ${median.toFixed(0)} µs per mail, ${mails} mails per run, ${inFlight} in flight`,
   );

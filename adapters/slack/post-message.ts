@@ -1,5 +1,10 @@
 import { DeliveryError } from '../../src/delivery/ports.js';
-import { HttpClientError, KeepAliveClient, type HttpAnswer } from '../keep-alive-client.js';
+import {
+  DELIVERY_GATHER_MS,
+  HttpClientError,
+  KeepAliveClient,
+  type HttpAnswer,
+} from '../keep-alive-client.js';
 import { platformError, rateLimited } from './send-errors.js';
 
 /**
@@ -46,6 +51,7 @@ export class SlackPostMessage {
       origin: base.origin,
       timeoutMs: this.#timeoutMs,
       maxBodyBytes: MAX_ANSWER_BYTES,
+      gatherMs: DELIVERY_GATHER_MS,
     });
     this.#path = `${base.pathname}chat.postMessage`;
     this.#headers = {

@@ -1,4 +1,9 @@
-import { HttpClientError, KeepAliveClient, type HttpAnswer } from '../keep-alive-client.js';
+import {
+  DELIVERY_GATHER_MS,
+  HttpClientError,
+  KeepAliveClient,
+  type HttpAnswer,
+} from '../keep-alive-client.js';
 
 /**
  * A connector call may not hang a delivery slot: past this long without its whole answer, the
@@ -116,6 +121,7 @@ export class ConnectorRest {
         timeoutMs: this.timeoutMs,
         maxBodyBytes: MAX_BODY_BYTES,
         idleMs: IDLE_SOCKET_MS,
+        gatherMs: DELIVERY_GATHER_MS,
       });
       this.clients.set(base.origin, client);
     }
