@@ -34,13 +34,6 @@ export interface KeepAliveClientOptions {
   idleMs?: number;
   /** Certificate authorities to trust instead of Node's (tests). */
   ca?: string | Buffer;
-  /**
-   * Gathers answers (default 0: off). A connection stops reading once its request is written, and
-   * every connection stopped so resumes together when the window that began with the first of
-   * them ends: the answers to a burst of requests are then read in one wake-up of the process,
-   * not one each. An answer later than the window is read as it comes.
-   */
-  gatherMs?: number;
 }
 
 /**
@@ -53,19 +46,6 @@ const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const TARGET = /^\/[\x21-\x7e]*$/;
 /** A connection idle this close to its server's limit is not used: the server may be closing it. */
 const IDLE_MARGIN_MS = 1_000;
-/**
- * The gathering window of the delivery doors (Slack DMs, Teams cards): the engine sends a lane's
- * due messages together on its ticks (500 ms apart), and their answers, when they come within
- * 100 ms, are read in one wake-up instead of one each. A message is recorded as sent up to 100 ms
- * later; its recipient sees it no later.
- */
-export const DELIVERY_GATHER_MS = 100;
-/**
- * Where every connection's reads land (`onread`): the parser copies what it keeps before the next
- * read, and reads never overlap, so one buffer serves all. With `onread`, `pause()` stops reading
- * the socket itself (not only the stream's events): the kernel holds the bytes meanwhile.
- */
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 interface Exchange {
   parser: ResponseParser;
@@ -103,9 +83,6 @@ export class KeepAliveClient {
   #session: Buffer | undefined;
   readonly #idle: Connection[] = [];
   readonly #open = new Set<Connection>();
-  /** Connections that stopped reading after their request, until the window ends. */
-  readonly #held: Connection[] = [];
-  #gather: NodeJS.Timeout | null = null;
 
   constructor(options: KeepAliveClientOptions) {
     const url = new URL(options.origin);
@@ -152,7 +129,6 @@ export class KeepAliveClient {
       };
       conn.socket.ref();
       conn.socket.write(request);
-      if (this.#options.gatherMs) this.#hold(conn);
     });
   }
 
@@ -160,21 +136,6 @@ export class KeepAliveClient {
   close(): void {
     for (const conn of [...this.#open])
       this.#fail(conn, new HttpClientError('client closed', 'ECONNRESET'));
-    if (this.#gather) clearTimeout(this.#gather);
-    this.#gather = null;
-    this.#held.length = 0;
-  }
-
-  /** Stops reading `conn` until the gathering window ends (opening one if none is open). */
-  #hold(conn: Connection): void {
-    conn.socket.pause();
-    this.#held.push(conn);
-    if (this.#gather) return;
-    // Not unref'd: a socket that stopped reading may no longer keep the process alive by itself.
-    this.#gather = setTimeout(() => {
-      this.#gather = null;
-      for (const held of this.#held.splice(0)) if (!held.socket.destroyed) held.socket.resume();
-    }, this.#options.gatherMs);
   }
 
   #request(target: string, headers: Readonly<Record<string, string>>, body: string): string {
@@ -200,22 +161,14 @@ export class KeepAliveClient {
   }
 
   #connect(): Connection {
-    const onread = {
-      buffer: READ_BUFFER,
-      // Called for each read, never before the socket has connected (`conn` is set by then). The
-      // parser may keep the bytes: they are copied out of the shared buffer.
-      callback: (length: number, buffer: Uint8Array): boolean => {
-        this.#received(conn, Buffer.from(buffer.subarray(0, length)));
-        return true;
-      },
-    };
     const socket = this.#secure
-      ? this.#connectTls(onread)
-      : net.connect({ host: this.#host, port: this.#port, onread });
+      ? this.#connectTls()
+      : net.connect({ host: this.#host, port: this.#port });
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 1_000);
     const conn: Connection = { socket, exchange: null, idleUntil: 0 };
     this.#open.add(conn);
+    socket.on('data', (chunk: Buffer) => this.#received(conn, chunk));
     socket.on('end', () => this.#ended(conn));
     socket.on('error', (err: NodeJS.ErrnoException) =>
       this.#fail(conn, new HttpClientError(err.message, err.code ?? 'ECONNRESET')),
@@ -224,10 +177,8 @@ export class KeepAliveClient {
     return conn;
   }
 
-  #connectTls(onread: net.OnReadOpts): tls.TLSSocket {
-    // `onread` is an option of tls.connect as of net.connect (Node's typings lack it there).
-    const options: tls.ConnectionOptions & { onread: net.OnReadOpts } = {
-      onread,
+  #connectTls(): tls.TLSSocket {
+    const socket = tls.connect({
       host: this.#host,
       port: this.#port,
       // SNI takes a host name, never an address.
@@ -235,12 +186,6 @@ export class KeepAliveClient {
       ALPNProtocols: ['http/1.1'],
       ...(this.#options.ca ? { ca: this.#options.ca } : {}),
       ...(this.#session ? { session: this.#session } : {}),
-    };
-    const socket = tls.connect(options);
-    // The handshake reads whatever the stream's state: a connection held before it was secure
-    // stops reading only now.
-    socket.once('secureConnect', () => {
-      if (socket.isPaused()) socket.pause();
     });
     socket.on('session', (session: Buffer) => (this.#session = session));
     // A session that failed once is not offered again (as node:https's agent does).

@@ -1,10 +1,5 @@
 import { DeliveryError } from '../../src/delivery/ports.js';
-import {
-  DELIVERY_GATHER_MS,
-  HttpClientError,
-  KeepAliveClient,
-  type HttpAnswer,
-} from '../keep-alive-client.js';
+import { HttpClientError, KeepAliveClient, type HttpAnswer } from '../keep-alive-client.js';
 import { platformError, rateLimited } from './send-errors.js';
 
 /**
@@ -51,7 +46,6 @@ export class SlackPostMessage {
       origin: base.origin,
       timeoutMs: this.#timeoutMs,
       maxBodyBytes: MAX_ANSWER_BYTES,
-      gatherMs: DELIVERY_GATHER_MS,
     });
     this.#path = `${base.pathname}chat.postMessage`;
     this.#headers = {

@@ -1,9 +1,4 @@
-import {
-  DELIVERY_GATHER_MS,
-  HttpClientError,
-  KeepAliveClient,
-  type HttpAnswer,
-} from '../keep-alive-client.js';
+import { HttpClientError, KeepAliveClient, type HttpAnswer } from '../keep-alive-client.js';
 
 /**
  * A connector call may not hang a delivery slot: past this long without its whole answer, the
@@ -121,7 +116,6 @@ export class ConnectorRest {
         timeoutMs: this.timeoutMs,
         maxBodyBytes: MAX_BODY_BYTES,
         idleMs: IDLE_SOCKET_MS,
-        gatherMs: DELIVERY_GATHER_MS,
       });
       this.clients.set(base.origin, client);
     }

@@ -314,13 +314,13 @@ describe('the keep-alive HTTP/1.1 client', () => {
     expect(s.seen).toHaveLength(6);
   });
 
-  it('idle connections do not keep the process alive; one in use does until answered, held or not', async () => {
+  it('idle connections do not keep the process alive; one in use does until answered', async () => {
     const s = await server((req, res, seen) => setTimeout(() => ok(req, res, seen), 300), {
       keepAliveMs: 60_000,
     });
     const script = `
       import { KeepAliveClient } from './adapters/keep-alive-client.ts';
-      const c = new KeepAliveClient({ origin: ${JSON.stringify(s.url)}, timeoutMs: 5000, maxBodyBytes: 1024, gatherMs: 50 });
+      const c = new KeepAliveClient({ origin: ${JSON.stringify(s.url)}, timeoutMs: 5000, maxBodyBytes: 1024 });
       const a = await c.post('/x', {}, '');
       console.log('answered', a.status);`;
     const { stdout } = await promisify(execFile)(
@@ -330,56 +330,5 @@ describe('the keep-alive HTTP/1.1 client', () => {
     );
     expect(stdout.trim()).toBe('answered 200');
     expect(s.stats.connections).toBe(1);
-  });
-
-  describe('gathering answers (gatherMs)', () => {
-    /** Posts `n` requests at once; resolves once the server has answered them all. */
-    async function burst(c: KeepAliveClient, n: number, answered: () => number) {
-      const settled: number[] = [];
-      const posts = Array.from({ length: n }, (_, i) =>
-        c.post('/x', {}, `{"n":${i}}`).then((a) => (settled.push(i), a)),
-      );
-      await expect.poll(answered).toBe(n);
-      return { posts, settled };
-    }
-
-    for (const secure of [false, true]) {
-      it(`reads the answers to a burst when the window ends, not as they come${secure ? ' (TLS)' : ''}`, async () => {
-        let answered = 0;
-        const s = await server(
-          (req, res, seen) => {
-            ok(req, res, seen);
-            res.on('finish', () => (answered += 1));
-          },
-          { tls: secure },
-        );
-        // A window far longer than the server takes, so it is still open when the test looks.
-        const c = client(s.url, { gatherMs: 1_500, ...(secure ? { ca: CERT } : {}) });
-        const { posts, settled } = await burst(c, 3, () => answered);
-        // Every answer is written, and none is read yet.
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        expect(settled).toEqual([]);
-        const answers = await Promise.all(posts);
-        expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
-        expect(s.stats.connections).toBe(3);
-        // The connections are reused, and the next burst is gathered as well.
-        const next = await burst(c, 2, () => answered - 3);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        expect(next.settled).toEqual([]);
-        await Promise.all(next.posts);
-        expect(s.stats.connections).toBe(3);
-      });
-    }
-
-    it('an answer later than the window is read as it comes; a failure while held still fails', async () => {
-      const s = await server((req, res, seen) => setTimeout(() => ok(req, res, seen), 200));
-      const c = client(s.url, { gatherMs: 20 });
-      expect((await c.post('/x', {}, '{}')).status).toBe(200);
-      const late = client(s.url, { gatherMs: 20, timeoutMs: 100 });
-      expect((await failure(late.post('/x', {}, '{}'))).code).toBe('ETIMEDOUT');
-      const reset = await server((req) => req.socket.destroy());
-      const held = client(reset.url, { gatherMs: 200 });
-      expect((await failure(held.post('/x', {}, '{}'))).code).toBe('ECONNRESET');
-    });
   });
 });
