@@ -159,6 +159,8 @@ function smtpPool(url: string): SmtpPool {
       connectionTimeout: 10_000,
       greetingTimeout: 10_000,
       socketTimeout: 30_000,
+      // A server that never closes its end of a session this pool closed is not waited for long.
+      socketCloseTimeout: 1_000,
     });
   } catch (err) {
     // Never echo the URL: it may carry the SMTP password.

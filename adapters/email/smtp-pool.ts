@@ -1,6 +1,14 @@
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { parseConnectionUrl } from 'nodemailer/lib/shared';
 
+/**
+ * How long a session's place in the pool stays taken after its connection ended: the server may
+ * not have seen it close yet, and one that allows no more connections than the pool holds would
+ * refuse the replacement (nodemailer's pool waits as long). It also spaces out new attempts at a
+ * server that refuses every connection.
+ */
+const SLOT_GRACE_MS = 100;
+
 /** The pool's shape: how many sessions, how long each lives. */
 export interface SmtpPoolShape {
   maxConnections: number;
@@ -49,7 +57,10 @@ export class SmtpPool {
   readonly #queue: Waiting[] = [];
   /** Free sessions, the most recently used last. */
   readonly #idle: Session[] = [];
-  /** Sessions open or being opened: counted against `maxConnections`. */
+  /**
+   * Sessions open or being opened, and those ended less than `SLOT_GRACE_MS` ago: counted against
+   * `maxConnections`.
+   */
   #open = 0;
   /** Sessions being opened: each will take a message from the queue. */
   #connecting = 0;
@@ -60,7 +71,11 @@ export class SmtpPool {
   constructor(
     private readonly connection: SmtpConnectionOptions,
     private readonly shape: SmtpPoolShape,
-  ) {}
+  ) {
+    if (!(shape.maxConnections >= 1 && shape.maxMessages >= 1 && shape.idleTimeoutMs > 0)) {
+      throw new Error('an SMTP pool needs at least one connection and one message per connection');
+    }
+  }
 
   /** A pool for `SMTP_URL` (`smtp://` or `smtps://`, credentials and `tls.*` options in the URL). */
   static fromUrl(url: string, shape: SmtpPoolShape, timeouts: SMTPConnection.Options): SmtpPool {
@@ -88,7 +103,7 @@ export class SmtpPool {
     for (const session of [...this.#sessions]) session.smtp.close();
   }
 
-  /** Sessions open or being opened (for tests). */
+  /** Places taken in the pool: sessions open or being opened, or just ended (for tests). */
   get size(): number {
     return this.#open;
   }
@@ -122,7 +137,6 @@ export class SmtpPool {
       this.#connecting--;
       if (!err) return this.#release(session);
       smtp.close();
-      this.#drop(session);
       // The message this session was opened for learns why it cannot go; others wait on.
       this.#queue.shift()?.reject(err);
       if (!this.#closed) this.#pump();
@@ -132,8 +146,12 @@ export class SmtpPool {
     smtp.on('error', (err: Error) => opened(err));
     smtp.once('end', () => {
       opened(poolError('Connection closed before the session was ready'));
-      this.#drop(session);
+      this.#retire(session);
       this.#sessions.delete(session);
+      setTimeout(() => {
+        this.#open--;
+        if (!this.#closed) this.#pump();
+      }, SLOT_GRACE_MS).unref();
       // The send in flight hears from its callback, with the server's reply, in this same turn;
       // one that never will (a session this pool closed) fails here.
       queueMicrotask(() => {
@@ -179,9 +197,8 @@ export class SmtpPool {
     if (session.gone) return;
     if (this.#closed) return session.smtp.quit();
     if (session.messages >= this.shape.maxMessages) {
-      session.smtp.quit();
-      this.#drop(session);
-      return this.#pump();
+      this.#retire(session);
+      return session.smtp.quit();
     }
     const next = this.#queue.shift();
     if (next) return this.#dispatch(session, next);
@@ -197,16 +214,14 @@ export class SmtpPool {
   #expire(session: Session): void {
     const at = this.#idle.indexOf(session);
     if (at < 0) return;
-    this.#idle.splice(at, 1);
+    this.#retire(session);
     session.smtp.quit();
-    this.#drop(session);
   }
 
-  /** Stops counting a session against `maxConnections`: it has ended, or is saying QUIT. */
-  #drop(session: Session): void {
+  /** Hands a session no more messages: it has ended, or is saying QUIT. Its place stays taken. */
+  #retire(session: Session): void {
     if (session.gone) return;
     session.gone = true;
-    this.#open--;
     if (session.idleTimer) clearTimeout(session.idleTimer);
     const at = this.#idle.indexOf(session);
     if (at >= 0) this.#idle.splice(at, 1);

@@ -4,6 +4,7 @@
  * refused recipient, logged in when the URL carries credentials, and every failure handed back to
  * the caller, once, with the server's reply.
  */
+import type { Socket } from 'node:net';
 import type { SMTPServerOptions } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SmtpPool, type SmtpPoolShape } from '../../adapters/email/smtp-pool.js';
@@ -17,6 +18,18 @@ class CountingRelay extends TestSmtpServer {
   mostOpen = 0;
   /** The server's id of the session each `MAIL FROM` came over, in order. */
   readonly mailSessions: string[] = [];
+  /** TCP connections open at the server, counted from accept to close (not from QUIT). */
+  sockets = 0;
+  mostSockets = 0;
+
+  override async start(): Promise<this> {
+    this.server.server.on('connection', (socket: Socket) => {
+      this.sockets += 1;
+      this.mostSockets = Math.max(this.mostSockets, this.sockets);
+      socket.once('close', () => (this.sockets -= 1));
+    });
+    return super.start();
+  }
 
   protected override hooks(): Partial<SMTPServerOptions> {
     return {
@@ -85,6 +98,28 @@ describe('SMTP pool', () => {
     expect(new Set(relay.mailSessions.slice(-5)).size).toBe(1);
   });
 
+  it('never has more connections open at the server than maxConnections, replacements included', async () => {
+    const { pool, relay } = await start({ maxConnections: 2, maxMessages: 1 });
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) => pool.send(envelope(`r${i}@corp.example`), message(i))),
+    );
+    expect(relay.messages).toHaveLength(12);
+    expect(relay.sessions).toBe(12);
+    expect(relay.mostSockets).toBe(2);
+  });
+
+  it('opens a session in place of one a 421 ended only once the old one has gone', async () => {
+    const { pool, relay } = await start({ maxConnections: 1 });
+    relay.failNext(3, 421);
+    const sends = Array.from({ length: 4 }, (_, i) =>
+      pool.send(envelope(`r${i}@corp.example`), message(i)),
+    );
+    const settled = await Promise.allSettled(sends);
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected', 'fulfilled']);
+    expect(relay.sessions).toBe(4);
+    expect(relay.mostSockets).toBe(1);
+  });
+
   it('replaces a session after maxMessages mails', async () => {
     const { pool, relay } = await start({ maxMessages: 3 });
     for (let i = 0; i < 7; i++) await pool.send(envelope(`r${i}@corp.example`), message(i));
@@ -131,7 +166,7 @@ describe('SMTP pool', () => {
     await pool.send(envelope('ann@corp.example'), message(1));
     expect(pool.size).toBe(1);
     await eventually(() => expect(relay.closedSessions).toBe(1));
-    expect(pool.size).toBe(0);
+    await eventually(() => expect(pool.size).toBe(0));
     await pool.send(envelope('bob@corp.example'), message(2));
     expect(relay.sessions).toBe(2);
   });
@@ -190,7 +225,7 @@ describe('SMTP pool', () => {
         message: expect.stringContaining('ECONNREFUSED'),
       });
     }
-    expect(p.size).toBe(0);
+    await eventually(() => expect(p.size).toBe(0));
   });
 
   it('fails mails in flight and waiting when closed, and every mail after', async () => {
@@ -217,7 +252,12 @@ describe('SMTP pool', () => {
     await eventually(() => expect(relay.open).toBe(0));
   });
 
-  it('refuses a URL without a host', () => {
+  it('refuses a URL without a host, and a shape that could never send', () => {
     expect(() => SmtpPool.fromUrl('smtp://', SHAPE, TIMEOUTS)).toThrow('no host');
+    for (const shape of [{ maxConnections: 0 }, { maxMessages: 0 }, { idleTimeoutMs: 0 }]) {
+      expect(() =>
+        SmtpPool.fromUrl('smtp://127.0.0.1:25', { ...SHAPE, ...shape }, TIMEOUTS),
+      ).toThrow('at least one connection');
+    }
   });
 });
