@@ -8,6 +8,9 @@ interface SmtpFailure {
   command?: unknown;
 }
 
+/** The steps whose refusal is about this recipient or this message. */
+const MESSAGE_STEPS = new Set(['RCPT TO', 'DATA']);
+
 /** Nodemailer codes for a request that can never succeed as written: no retry helps. */
 const INVALID_REQUEST = new Set(['EENVELOPE', 'EMESSAGE']);
 
@@ -17,8 +20,9 @@ const INVALID_REQUEST = new Set(['EENVELOPE', 'EMESSAGE']);
  * - 4xx replies (421 busy, 450 greylisted, 452 full) and 503 (wrong session state): transient;
  * - 5xx replies refusing the recipient or the message: permanent, so the delivery ends
  *   `undeliverable` — email has no channel to fall back to;
- * - 5xx replies to authentication or to `MAIL FROM` are the operator's to fix (credentials,
- *   sender address), not this recipient's fate: transient, so they go out once fixed;
+ * - 5xx replies at any other step (the greeting, EHLO, STARTTLS, authentication, `MAIL FROM`)
+ *   are about the session, not this recipient: the operator's to fix (a blocked address, TLS,
+ *   credentials, the sender address), so transient, and every mail goes out once fixed;
  * - connection trouble (ECONNREFUSED, ETIMEDOUT, ECONNECTION, ESOCKET, DNS, TLS) and anything
  *   unknown: transient — retrying is the safe default;
  * - an envelope nodemailer refuses before talking to the server (an invalid address): permanent.
@@ -32,8 +36,8 @@ export function smtpDeliveryError(err: unknown): DeliveryError {
   const command = typeof e.command === 'string' ? e.command : '';
   if (reply !== null) {
     const permanent = reply >= 500 && reply < 600 && reply !== 503;
-    const operatorSide = code === 'EAUTH' || command.startsWith('AUTH') || command === 'MAIL FROM';
-    return new DeliveryError(permanent && !operatorSide ? 'permanent' : 'transient', message);
+    const aboutThisMail = MESSAGE_STEPS.has(command) && code !== 'EAUTH';
+    return new DeliveryError(permanent && aboutThisMail ? 'permanent' : 'transient', message);
   }
   return new DeliveryError(INVALID_REQUEST.has(code) ? 'permanent' : 'transient', message);
 }

@@ -16,6 +16,13 @@ describe('SMTP error classification', () => {
       '550 on MAIL FROM (sender refused)',
       { code: 'EENVELOPE', responseCode: 550, command: 'MAIL FROM' },
     ],
+    [
+      '554 greeting (the sending address blocked)',
+      { code: 'EPROTOCOL', responseCode: 554, command: 'CONN' },
+    ],
+    ['550 to EHLO', { code: 'EPROTOCOL', responseCode: 550, command: 'EHLO' }],
+    ['554 to STARTTLS', { code: 'ETLS', responseCode: 554, command: 'STARTTLS' }],
+    ['554 closing the session', { code: 'ECONNECTION', responseCode: 554, command: 'CONN' }],
     ['connection refused', { code: 'ESOCKET', originalCode: 'ECONNREFUSED' }],
     ['timeout', { code: 'ETIMEDOUT', timeoutType: 'GREETING_TIMEOUT' }],
     ['connection dropped', { code: 'ECONNECTION' }],

@@ -7,6 +7,7 @@
 import type { Socket } from 'node:net';
 import type { SMTPServerOptions } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
+import { smtpDeliveryError } from '../../adapters/email/smtp-error.js';
 import { SmtpPool, type SmtpPoolShape } from '../../adapters/email/smtp-pool.js';
 import { eventually } from '../support/eventually.js';
 import { TestSmtpServer } from '../support/smtp-server.js';
@@ -208,6 +209,23 @@ describe('SMTP pool', () => {
       });
       expect(relay.messages).toEqual([]);
     });
+  });
+
+  it('hands back a session refused at the greeting with its reply, which the operator must fix: transient', async () => {
+    const { pool, relay } = await start(
+      {},
+      {
+        onConnect: (_session, callback) =>
+          callback(Object.assign(new Error('your address is blocked'), { responseCode: 554 })),
+      },
+    );
+    const err = await pool.send(envelope('ann@corp.example'), message(1)).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ responseCode: 554, command: 'CONN' });
+    expect(smtpDeliveryError(err).kind).toBe('transient');
+    expect(relay.messages).toEqual([]);
   });
 
   it('hands back a server that is not there as a socket error, and keeps no session', async () => {
