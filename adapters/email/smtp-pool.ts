@@ -39,7 +39,7 @@ interface Session {
   /** The send it carries now, if any. */
   current: Waiting | null;
   idleTimer: NodeJS.Timeout | null;
-  /** Closed or failed: no longer counted, never handed a message. */
+  /** Retired (ended, or saying QUIT): never handed another message. Its place is freed later. */
   gone: boolean;
 }
 
@@ -65,7 +65,7 @@ export class SmtpPool {
   /** Sessions being opened: each will take a message from the queue. */
   #connecting = 0;
   #closed = false;
-  /** Every session whose connection has not ended yet, counted or not (for `close()`). */
+  /** Every session whose connection has not ended yet, retired or not (for `close()`). */
   readonly #sessions = new Set<Session>();
 
   constructor(
