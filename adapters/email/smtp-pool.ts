@@ -194,8 +194,8 @@ export class SmtpPool {
 
   /** A session free again: the next message, or idle until one comes (or it is retired). */
   #release(session: Session): void {
+    // Once the pool is closed every session has ended, and so is retired (`gone`).
     if (session.gone) return;
-    if (this.#closed) return session.smtp.quit();
     if (session.messages >= this.shape.maxMessages) {
       this.#retire(session);
       return session.smtp.quit();
