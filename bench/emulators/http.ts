@@ -1,5 +1,22 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+
+/** When each request reached the server (performance.now()), as near as the server can tell. */
+const arrivals = new WeakMap<IncomingMessage, number>();
+/** When a connection was accepted, until its first request is read. */
+const accepted = new WeakMap<Socket, number>();
+
+/**
+ * How long ago `req` reached the server. A busy emulator reads a request some loop turns after it
+ * arrived, and a new connection's first request a few more (accept, then read, then parse); judged
+ * by the time it is read, a burst on new connections would look later than it was and bunch with
+ * the requests after it. The first request on a connection is taken to have arrived with the
+ * connection (the client writes it as soon as it is connected), later ones at their `request`
+ * event.
+ */
+export function arrivalDelayMs(req: IncomingMessage): number {
+  return performance.now() - (arrivals.get(req) ?? performance.now());
+}
 
 /** Reads a request body as text (the emulators' payloads are small). */
 export async function readText(req: IncomingMessage): Promise<string> {
@@ -39,6 +56,9 @@ export async function listenLoopback(
   onAborted: () => void = () => {},
 ): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
   const server = createServer((req, res) => {
+    const first = accepted.get(req.socket);
+    accepted.delete(req.socket);
+    arrivals.set(req, first ?? performance.now());
     handler(req, res).catch((err: unknown) => {
       // The client went away before its body was whole: nobody is left to answer.
       if (req.destroyed || (err as NodeJS.ErrnoException).code === 'ECONNRESET') {
@@ -48,6 +68,7 @@ export async function listenLoopback(
       else res.destroy();
     });
   });
+  server.on('connection', (socket: Socket) => accepted.set(socket, performance.now()));
   // A request that is not HTTP, or a socket reset mid-headers: answer 400 if the socket still
   // takes it, otherwise just close it.
   server.on('clientError', (_err, socket) => {

@@ -7,7 +7,7 @@ import {
   slackWorkspacePostMessage,
   type Limit,
 } from '../../test/support/platform-limits.js';
-import { fields, json, listenLoopback, readText } from './http.js';
+import { arrivalDelayMs, fields, json, listenLoopback, readText } from './http.js';
 import type { EventKind, Ledger } from './ledger.js';
 
 export interface SlackEmulatorOptions {
@@ -163,7 +163,7 @@ export class SlackEmulator {
         : null;
     if (warning) this.objections[warning] = (this.objections[warning] ?? 0) + 1;
     this.calls[method] = (this.calls[method] ?? 0) + 1;
-    const verdict = this.book.check(this.limitsOf(method, args));
+    const verdict = this.book.check(this.limitsOf(method, args), arrivalDelayMs(req));
     if (verdict.violation) this.ledger.violate(`slack ${method}`);
     if (!verdict.admitted) {
       this.ledger.refuse(`slack ${method} 429`);

@@ -8,7 +8,7 @@ import {
   TEAMS_TENANT_PER_SECOND,
   type Limit,
 } from '../../test/support/platform-limits.js';
-import { json, listenLoopback, readText } from './http.js';
+import { arrivalDelayMs, json, listenLoopback, readText } from './http.js';
 import type { EventKind, Ledger } from './ledger.js';
 
 /** Bot Framework's documented limits for a bot, as the bench states its ceilings. */
@@ -68,6 +68,12 @@ export class TeamsEmulator {
   aborted = 0;
   /** 1:1 conversations created (`POST /v3/conversations`). */
   created = 0;
+  /** Every 429 this emulator answered: which keys had no room, and when (performance.now()). */
+  readonly refusals: Array<{
+    what: string;
+    at: number;
+    refusedBy: Array<{ key: string; waitMs: number }>;
+  }> = [];
   private readonly book: LimitBook;
   private readonly tenantOf = new Map<string, string>();
   private closeServer: () => Promise<void> = () => Promise.resolve();
@@ -101,14 +107,16 @@ export class TeamsEmulator {
 
   /** Judges one request; answers the 429 itself and returns false when it is refused. */
   private admitted(
+    req: IncomingMessage,
     res: ServerResponse,
     what: string,
     limits: Array<{ key: string; limit: Limit }>,
   ): boolean {
-    const verdict = this.book.check(limits);
+    const verdict = this.book.check(limits, arrivalDelayMs(req));
     if (verdict.violation) this.ledger.violate(`teams ${what}`);
     if (verdict.admitted) return true;
     this.ledger.refuse(`teams ${what} 429`);
+    this.refusals.push({ what, at: Math.round(performance.now()), refusedBy: verdict.refusedBy });
     json(
       res,
       429,
@@ -142,7 +150,7 @@ export class TeamsEmulator {
         { key: `send ${conversationId}`, limit: TEAMS_SEND_PER_THREAD },
         tenant(tenantOf(conversationId)),
       ];
-      if (!this.admitted(res, 'send', limits)) return;
+      if (!this.admitted(req, res, 'send', limits)) return;
       const event = parseTeamsText(body.summary ?? body.text ?? '');
       if (event) this.ledger.record({ channel: 'teams', recipient: conversationId, ...event });
       else this.ledger.unparsed += 1;
@@ -152,7 +160,7 @@ export class TeamsEmulator {
       const member = body.members?.[0]?.id ?? '';
       const t = tenantOf('');
       const limits = [{ key: `create ${t} ${member}`, limit: TEAMS_CREATE_PER_THREAD }, tenant(t)];
-      if (!this.admitted(res, 'create', limits)) return;
+      if (!this.admitted(req, res, 'create', limits)) return;
       this.created += 1;
       return json(res, 201, { id: `a:created-${member}`, serviceUrl: this.url });
     }
@@ -163,7 +171,7 @@ export class TeamsEmulator {
         { key: `members ${conversationId}`, limit: TEAMS_MEMBERS_PER_THREAD },
         tenant(tenantOf(conversationId)),
       ];
-      if (!this.admitted(res, 'members', limits)) return;
+      if (!this.admitted(req, res, 'members', limits)) return;
       return json(res, 404, {
         error: { code: 'MemberNotFoundInConversation', message: 'The member was not found.' },
       });

@@ -92,6 +92,7 @@ it('three replicas, commands to each, one SIGKILLed mid-fan-out: every delivery 
   await until(() => kill.crashed !== null, `${KILL_AT} arrivals`, 60_000, noneDied);
   unwatch();
   await kill.crashed;
+  const killedAt = performance.now();
   const arrivedAtKill = em.ledger.arrivals.length;
 
   // Its claims in flight: the `sending` rows on the lanes it held. Nobody else may claim there
@@ -150,7 +151,10 @@ it('three replicas, commands to each, one SIGKILLed mid-fan-out: every delivery 
   }
   // The replicas' sum never needed a 429 (or the relay's 451), and no platform's one-second
   // window held more than its limit allows.
-  expect(em.ledger.refused).toEqual({});
+  const refusals = em.teams.refusals.map((x) => ({ ...x, at: Math.round(x.at - killedAt) }));
+  expect(em.ledger.refused, `Teams 429s (ms after the kill): ${JSON.stringify(refusals)}`).toEqual(
+    {},
+  );
   for (const [limit, w] of Object.entries(seen)) {
     expect(w.max, limit).toBeLessThanOrEqual(w.allowed);
   }

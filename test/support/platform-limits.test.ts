@@ -50,6 +50,35 @@ describe('the limit book', () => {
     // The roomy bucket still has its second token.
     expect(book.check([{ key: 'roomy', limit: roomy }]).admitted).toBe(true);
   });
+
+  it('a request read late is judged at its arrival, in arrival order', () => {
+    const book = new LimitBook({ now, inFlightGraceMs: 0 });
+    const tenant = { kind: 'windows', windows: [{ seconds: 1, max: 3 }] } as const;
+    const send = (readLateMs = 0) => book.check([{ key: 'tenant t', limit: tenant }], readLateMs);
+    // Three arrive at 0, 10 and 20 ms, but the book reads the first two only at 80 ms.
+    clock = 20;
+    expect(send().admitted).toBe(true);
+    clock = 80;
+    expect(send(80).admitted).toBe(true);
+    expect(send(70).admitted).toBe(true);
+    // At 1,005 ms the one that arrived at 0 has left the window, though it was read at 80.
+    clock = 1_005;
+    expect(send().admitted).toBe(true);
+    // At 1,008 ms the window (8, 1,008] holds 10, 20 and 1,005: full until 1,010.
+    clock = 1_008;
+    expect(send()).toMatchObject({
+      admitted: false,
+      refusedBy: [{ key: 'tenant t', waitMs: 2 }],
+    });
+    // Judged at its arrival: one read at 1,008 that came at 900 saw only 10, 20 (and not 1,005).
+    const early = new LimitBook({ now, inFlightGraceMs: 0 });
+    const judge = (readLateMs = 0) => early.check([{ key: 'tenant t', limit: tenant }], readLateMs);
+    clock = 1_005;
+    for (let i = 0; i < 3; i += 1) expect(judge().admitted).toBe(true);
+    clock = 1_008;
+    // At 900 the window (-100, 900] held nothing yet: admitted.
+    expect(judge(108).admitted).toBe(true);
+  });
 });
 
 async function call(slack: FakeSlack, method: string, args: Record<string, string>) {

@@ -126,7 +126,13 @@ export interface Violation {
 
 export type Verdict =
   | { admitted: true; violation: Violation | null }
-  | { admitted: false; retryAfterS: number; violation: Violation | null };
+  | {
+      admitted: false;
+      retryAfterS: number;
+      violation: Violation | null;
+      /** The keys that had no room, each with how long until it has, ms. */
+      refusedBy: Array<{ key: string; waitMs: number }>;
+    };
 
 export interface LimitBookOptions {
   /** The platform's clock, ms (default: the monotonic clock); tests may drive their own. */
@@ -168,9 +174,13 @@ export class LimitBook {
     this.jitter = typeof jitter === 'function' ? jitter : () => jitter;
   }
 
-  /** Judges one request against `limits`; admits it (and counts it) only if all have room. */
-  check(limits: ReadonlyArray<{ key: string; limit: Limit }>): Verdict {
-    const now = this.now();
+  /**
+   * Judges one request against `limits`; admits it (and counts it) only if all have room.
+   * `readLateMs`: how long before this call the request reached the emulator (see
+   * `arrivalDelayMs` in bench/emulators/http.ts), so it is judged at its arrival.
+   */
+  check(limits: ReadonlyArray<{ key: string; limit: Limit }>, readLateMs = 0): Verdict {
+    const now = this.now() - Math.max(0, readLateMs);
     const violation = this.violationOf(
       limits.map((l) => l.key),
       now,
@@ -182,10 +192,14 @@ export class LimitBook {
       return { admitted: true, violation };
     }
     const retryAfterS = Math.max(1, Math.ceil(wait / 1000));
+    const refusedBy: Array<{ key: string; waitMs: number }> = [];
     limits.forEach(({ key }, i) => {
-      if ((waits[i] ?? 0) > 0) this.openWindow(key, retryAfterS);
+      const waitMs = waits[i] ?? 0;
+      if (waitMs <= 0) return;
+      this.openWindow(key, retryAfterS);
+      refusedBy.push({ key, waitMs: Math.round(waitMs) });
     });
-    return { admitted: false, retryAfterS, violation };
+    return { admitted: false, retryAfterS, violation, refusedBy };
   }
 
   /** A 429 answered for another reason (an injected failure): `key` rests for `retryAfterS`. */
@@ -221,15 +235,18 @@ export class LimitBook {
       return s.tokens >= 1 ? 0 : (1 - s.tokens) / rate;
     }
     const times = this.log(key, limit, now);
+    // Times are in arrival order. A request read late can be judged after one that arrived after
+    // it: those are not in its windows, which end at its arrival (`now`).
+    let last = times.length - 1;
+    while (last >= 0 && (times[last] ?? 0) > now) last -= 1;
     let wait = 0;
     for (const { seconds, max } of limit.windows) {
       const from = now - seconds * 1000 + this.jitter();
-      // Times are in order: count those inside the window from the end.
       let inside = 0;
-      for (let i = times.length - 1; i >= 0 && (times[i] ?? 0) > from; i -= 1) inside += 1;
+      for (let i = last; i >= 0 && (times[i] ?? 0) > from; i -= 1) inside += 1;
       if (inside >= max) {
         // The request `max` back from the newest must leave the window first.
-        wait = Math.max(wait, (times[times.length - max] ?? now) + seconds * 1000 - now);
+        wait = Math.max(wait, (times[last - max + 1] ?? now) + seconds * 1000 - now);
       }
     }
     return wait;
@@ -237,7 +254,13 @@ export class LimitBook {
 
   private count(key: string, limit: Limit, now: number): void {
     if (limit.kind === 'bucket') this.bucket(key, limit, now).tokens -= 1;
-    else this.log(key, limit, now).push(now);
+    else {
+      // In arrival order, which is not always the order requests are judged in.
+      const times = this.log(key, limit, now);
+      let i = times.length;
+      while (i > 0 && (times[i - 1] ?? 0) > now) i -= 1;
+      times.splice(i, 0, now);
+    }
   }
 
   private bucket(key: string, limit: BucketLimit, now: number): { tokens: number; last: number } {
