@@ -60,6 +60,8 @@ interface Connection {
   exchange: Exchange | null;
   /** When it became idle, and until when it may still be used. */
   idleUntil: number;
+  /** Until its handshakes are done (`connect`, and `secureConnect` over TLS), writes wait. */
+  ready: boolean;
 }
 
 /**
@@ -100,12 +102,14 @@ export class KeepAliveClient {
   /**
    * POSTs `body` (UTF-8) to `target` (a path with its query) with `headers` (besides `Host`,
    * `Content-Length` and `Connection`, which the client writes); resolves with the answer, whatever
-   * its status.
+   * its status. `sentLate` is called when the request, which had to wait for a new connection's
+   * handshakes, goes out.
    */
   post(
     target: string,
     headers: Readonly<Record<string, string>>,
     body: string,
+    sentLate?: () => void,
   ): Promise<HttpAnswer> {
     let request: string;
     try {
@@ -128,6 +132,7 @@ export class KeepAliveClient {
         timer,
       };
       conn.socket.ref();
+      if (!conn.ready && sentLate) conn.socket.once(this.#readyEvent, sentLate);
       conn.socket.write(request);
     });
   }
@@ -166,7 +171,9 @@ export class KeepAliveClient {
       : net.connect({ host: this.#host, port: this.#port });
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 1_000);
-    const conn: Connection = { socket, exchange: null, idleUntil: 0 };
+    const conn: Connection = { socket, exchange: null, idleUntil: 0, ready: false };
+    // Before the request's own listener (see `post`): the connection is ready when it is told.
+    socket.once(this.#readyEvent, () => (conn.ready = true));
     this.#open.add(conn);
     socket.on('data', (chunk: Buffer) => this.#received(conn, chunk));
     socket.on('end', () => this.#ended(conn));
@@ -175,6 +182,11 @@ export class KeepAliveClient {
     );
     socket.on('close', () => this.#fail(conn, new HttpClientError('socket hang up', 'ECONNRESET')));
     return conn;
+  }
+
+  /** When a new connection can carry the request written into it. */
+  get #readyEvent(): 'connect' | 'secureConnect' {
+    return this.#secure ? 'secureConnect' : 'connect';
   }
 
   #connectTls(): tls.TLSSocket {

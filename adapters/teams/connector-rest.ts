@@ -46,6 +46,8 @@ export interface ConnectorPost {
   body: string;
   /** The bot's bearer token; null when authentication is off (no `Authorization` header). */
   token: string | null;
+  /** Called when the request, which waited for a new connection, goes out. */
+  sentLate?: (() => void) | undefined;
 }
 
 /**
@@ -76,7 +78,7 @@ export class ConnectorRest {
     if (post.token !== null) headers.authorization = `Bearer ${post.token}`;
     let answer: HttpAnswer;
     try {
-      answer = await this.client(base).post(path, headers, post.body);
+      answer = await this.client(base).post(path, headers, post.body, post.sentLate);
     } catch (err) {
       const e = err instanceof HttpClientError ? err : new HttpClientError(String(err), 'EPROTO');
       throw new ConnectorRestError(e.message, e.code);

@@ -74,7 +74,7 @@ export class TeamsDirectMessenger implements Messenger {
     this.tokens = new BotToken(adapter, appId);
   }
 
-  async send(job: DeliveryJob): Promise<void> {
+  async send(job: DeliveryJob, departedLate?: () => void): Promise<void> {
     const message = this.activities.body(job);
     if (!message) {
       throw new DeliveryError('permanent', 'no Teams conversation reference (app not installed)', {
@@ -91,6 +91,7 @@ export class TeamsDirectMessenger implements Messenger {
         conversationId: reference.conversation.id,
         body,
         token,
+        sentLate: departedLate,
       });
     } catch (error) {
       if (token !== null && connectorStatus(error) === 401) this.tokens.refused();

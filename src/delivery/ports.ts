@@ -55,7 +55,12 @@ export interface RateLimit {
 export interface Messenger {
   readonly channel: Channel;
   readonly limits: readonly RateLimit[];
-  send(job: DeliveryJob): Promise<void>;
+  /**
+   * Sends one message. `departedLate`, when the request could not leave at once (it waited for a
+   * new connection), is called as it does leave: the engine counts the send against the platform's
+   * limits from then, as the platform will.
+   */
+  send(job: DeliveryJob, departedLate?: () => void): Promise<void>;
 }
 
 /** The outbox as the worker sees it. Implemented in `db/` for both databases. */

@@ -48,6 +48,14 @@ export class TokenBucket {
     this.blockedUntil = Math.max(this.blockedUntil, until);
   }
 
+  /**
+   * A departure taken at `from` actually left at `to` (later): the bucket holds what it would
+   * had it been taken then, or less. (The token spent at `from` stays spent: a little strict.)
+   */
+  move(_from: number, to: number): void {
+    this.tat = Math.max(this.tat, to + this.interval);
+  }
+
   /** True while a server's pause holds this bucket at `now`. */
   isBlocked(now: number): boolean {
     return this.blockedUntil > now;
@@ -60,13 +68,12 @@ export class TokenBucket {
 }
 
 /**
- * At most `max` departures in any `ms`: a log of the latest `max` departure times (a ring), so its
- * memory is bounded by `max` and each check is constant time. Driven by the caller's `now`.
+ * At most `max` departures in any `ms`: the latest `max` departure times in order, so its memory
+ * is bounded by `max` and each check is constant time. Driven by the caller's `now`.
  */
 export class SlidingWindow {
+  /** Ascending; at most `max`. */
   private readonly times: number[] = [];
-  /** Index of the oldest of the latest `max` departures once the ring is full. */
-  private head = 0;
 
   constructor(
     readonly ms: number,
@@ -80,22 +87,27 @@ export class SlidingWindow {
   wait(now: number): number {
     if (this.times.length < this.max) return 0;
     // The max-th latest departure must have left the window: it leaves at its time plus `ms`.
-    return Math.max(0, Math.ceil(this.times[this.head]! + this.ms - now));
+    return Math.max(0, Math.ceil(this.times[0]! + this.ms - now));
   }
 
   /** Records a departure at `now`. */
   take(now: number): void {
-    if (this.times.length < this.max) {
-      this.times.push(now);
-      return;
-    }
-    this.times[this.head] = now;
-    this.head = (this.head + 1) % this.max;
+    let i = this.times.length;
+    while (i > 0 && this.times[i - 1]! > now) i -= 1;
+    this.times.splice(i, 0, now);
+    if (this.times.length > this.max) this.times.shift();
+  }
+
+  /** A departure recorded at `from` actually left at `to` (later): it counts from then. */
+  move(from: number, to: number): void {
+    const i = this.times.lastIndexOf(from);
+    if (i >= 0) this.times.splice(i, 1);
+    this.take(to);
   }
 
   /** True when no departure is left in the window: forgetting it changes nothing. */
   isIdle(now: number): boolean {
-    const latest = this.times.length < this.max ? this.times.at(-1) : this.times.at(this.head - 1);
+    const latest = this.times.at(-1);
     return latest === undefined || latest + this.ms <= now;
   }
 }
@@ -191,6 +203,23 @@ export class RateLimiter {
     if (wait > 0) return wait;
     for (const bucket of buckets) bucket.take(now);
     return 0;
+  }
+
+  /**
+   * A send admitted at `admittedAt` left only at `leftAt`: its request waited for a connection
+   * (on the internet, a TCP and a TLS handshake). The platform counts it when it arrives, so the
+   * departure records count it from then; otherwise the sends admitted a window later would land
+   * in the same window as it.
+   */
+  departedLate(
+    channel: Channel,
+    limits: readonly RateLimit[],
+    job: DeliveryJob,
+    admittedAt: number,
+    leftAt: number,
+  ): void {
+    if (!(leftAt > admittedAt)) return;
+    for (const limit of limits) this.departureBucket(channel, limit, job).move(admittedAt, leftAt);
   }
 
   /** Number of live buckets (for tests and metrics). */

@@ -379,6 +379,8 @@ export class DeliveryWorker {
       let turn = booked + wait;
       // Held at the door (below): the window it waits for opens at an exact moment, off the grid.
       let held = false;
+      // When it leaves, as the limits recorded it.
+      let leaving = turn;
       for (;;) {
         while (wait > 0) {
           const pauses = this.limiter.pauses;
@@ -402,7 +404,7 @@ export class DeliveryWorker {
         }
         // Its turn came late (a busy moment) and sends booked after it are leaving too: it waits
         // until the declared limits have room for it as it actually leaves.
-        const leaving = Math.max(this.clock.now(), turn);
+        leaving = Math.max(this.clock.now(), turn);
         wait = this.limiter.admit(channel, messenger.limits, job, leaving);
         if (wait === 0) break;
         turn = leaving + wait;
@@ -414,7 +416,10 @@ export class DeliveryWorker {
         await this.persist(() => this.queue.release(job.delivery.id));
         return;
       }
-      await messenger.send(job);
+      const admitted = leaving;
+      await messenger.send(job, () =>
+        this.limiter.departedLate(channel, messenger.limits, job, admitted, this.clock.now()),
+      );
     } catch (err) {
       const error = toDeliveryError(err);
       if (messenger && error.options.retryAfterMs !== undefined) {

@@ -191,6 +191,21 @@ describe('SlidingWindow', () => {
     expect(window.wait(1_400)).toBe(0);
   });
 
+  it('counts a departure that left later than recorded from when it left', () => {
+    const window = new SlidingWindow(1_000, 3);
+    for (const at of [0, 10, 20]) window.take(at);
+    expect(window.wait(500)).toBe(500);
+    // The one recorded at 0 actually left at 80 (its request waited for a connection).
+    window.move(0, 80);
+    // The latest three are now 10, 20 and 80: full until 10 leaves at 1,010.
+    expect(window.wait(1_000)).toBe(10);
+    window.take(1_010);
+    // 20, 80 and 1,010: room once 20 has left, at 1,020; then full until 80 leaves, at 1,080.
+    expect(window.wait(1_020)).toBe(0);
+    window.take(1_020);
+    expect(window.wait(1_020)).toBe(60);
+  });
+
   it('is idle once its latest departure has left the window', () => {
     const window = new SlidingWindow(1_000, 2);
     expect(window.isIdle(0)).toBe(true);

@@ -48,7 +48,7 @@ const realClock: Clock = {
   random: () => Math.random(),
 };
 
-type Behaviour = (job: DeliveryJob) => Promise<void> | void;
+type Behaviour = (job: DeliveryJob, departedLate?: () => void) => Promise<void> | void;
 
 /** A messenger recording what it was asked to send; `behave` decides how each send ends. */
 function fakeMessenger(channel: Channel, behave: Behaviour = () => {}, limits: RateLimit[] = []) {
@@ -56,9 +56,9 @@ function fakeMessenger(channel: Channel, behave: Behaviour = () => {}, limits: R
   const messenger: Messenger = {
     channel,
     limits,
-    send: async (job) => {
+    send: async (job, departedLate) => {
       sent.push(job);
-      await behave(job);
+      await behave(job, departedLate);
     },
   };
   return { messenger, sent };
@@ -534,9 +534,9 @@ describe('DeliveryWorker.runOnce', () => {
     const leftAt: number[] = [];
     const teams = fakeMessenger(
       'teams',
-      (job) => {
+      (job, departedLate) => {
         leftAt.push(sleeping.now() - T0);
-        return behave(job);
+        return behave(job, departedLate);
       },
       [limit],
     );
@@ -572,6 +572,33 @@ describe('DeliveryWorker.runOnce', () => {
     // the moment one opens (1,030 ms after the first, 1,030 after the tick's two), not on the
     // ticks after: rounded up to ticks, each full window would last 1,100 ms.
     expect(leftAt).toEqual([0, 100, 100, 1_030, 1_130]);
+  });
+
+  it('a send whose request left late (a new connection) counts in the window from when it left', async () => {
+    // 3 in any 1,030 ms, as above; but the first send's request waited 80 ms for its connection.
+    let connected = (): void => {};
+    const handshake = new Promise<void>((resolve) => (connected = resolve));
+    const { sleeping, leftAt, teams, run } = windowedRun(
+      5,
+      100,
+      { ms: 1_030, max: 3 },
+      async (job, departedLate) => {
+        if (job.person.displayName !== 'P0') return;
+        await handshake;
+        departedLate?.();
+      },
+    );
+    await waitFor(() => teams.sent.length === 1 && sleeping.pending === 1, 'four sends waiting');
+    for (let ms = 0; ms < 1_300 && teams.sent.length < 5; ms += 10) {
+      sleeping.advance(10);
+      if (ms + 10 === 80) connected();
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    await waitFor(() => teams.sent.length === 5, 'every send');
+    await run;
+    // The platform saw the first at 80 ms: the fourth waits for it to leave the window, at 1,110,
+    // not at 1,030 as if it had arrived when it was let through.
+    expect(leftAt).toEqual([0, 100, 100, 1_110, 1_130]);
   });
 
   it('a send held at the door that a 429 then pauses books its new turn on the ticks again', async () => {

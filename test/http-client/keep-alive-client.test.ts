@@ -126,6 +126,26 @@ describe('the keep-alive HTTP/1.1 client', () => {
     expect(s.seen).toHaveLength(60);
   });
 
+  it('tells when a request that waited for a new connection goes out, over TCP and TLS; never on a reused one', async () => {
+    for (const tls of [false, true]) {
+      const s = await server(ok, { tls });
+      const c = client(s.url, tls ? { ca: CERT } : {});
+      const told: string[] = [];
+      const first = c.post('/x', {}, '{}', () => told.push('first'));
+      // Nothing is told before the connection exists.
+      expect(told).toEqual([]);
+      await first;
+      await c.post('/x', {}, '{}', () => told.push('second'));
+      await Promise.all(
+        [1, 2].map((n) => c.post('/x', {}, '{}', () => told.push(`parallel ${n}`))),
+      );
+      // The first request left once its connection was up; the second reused it (nothing told);
+      // of two at once, one reused it and the other waited for a connection of its own.
+      expect(told).toEqual(['first', expect.stringMatching(/^parallel [12]$/)]);
+      expect(s.stats.connections).toBe(2);
+    }
+  });
+
   it('a chunked answer, and one that closes the connection, which the next request does not reuse', async () => {
     const s = await server((_req, res, seen) => {
       if (seen.length === 2) res.setHeader('connection', 'close');
