@@ -68,8 +68,9 @@ export class TokenBucket {
 }
 
 /**
- * At most `max` departures in any `ms`: the latest `max` departure times in order, so its memory
- * is bounded by `max` and each check is constant time. Driven by the caller's `now`.
+ * At most `max` departures in any `ms`: the latest `max` departure times in order (one recorded
+ * late goes in its place), so its memory is bounded by `max` and each check is constant time.
+ * Driven by the caller's `now`.
  */
 export class SlidingWindow {
   /** Ascending; at most `max`. */
