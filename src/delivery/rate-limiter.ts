@@ -49,11 +49,11 @@ export class TokenBucket {
   }
 
   /**
-   * A departure taken at `from` actually left at `to` (later): the bucket holds what it would
-   * had it been taken then, or less. (The token spent at `from` stays spent: a little strict.)
+   * A departure taken at `from` actually left at `to` (later): a token is taken at `to`, as if it
+   * had been taken then, and the one taken at `from` stays spent: a little strict.
    */
   move(_from: number, to: number): void {
-    this.tat = Math.max(this.tat, to + this.interval);
+    this.tat = Math.max(this.tat, to) + this.interval;
   }
 
   /** True while a server's pause holds this bucket at `now`. */

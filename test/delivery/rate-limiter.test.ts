@@ -28,6 +28,20 @@ describe('TokenBucket', () => {
     expect(bucket.take(1_000)).toBe(500);
   });
 
+  it('counts a departure that left later than taken as taken again when it left', () => {
+    const bucket = new TokenBucket(20, 1); // a token every 50 ms
+    bucket.take(0);
+    bucket.take(50);
+    // The one taken at 0 left at 80, after the one at 50: as if taken at 50 and 80, the next
+    // token comes at 150, not at 100.
+    bucket.move(0, 80);
+    expect(bucket.wait(100)).toBe(50);
+    const alone = new TokenBucket(20, 1);
+    alone.take(0);
+    alone.move(0, 80);
+    expect(alone.wait(80)).toBe(50);
+  });
+
   it('refills while idle, up to the burst only', () => {
     const bucket = new TokenBucket(1, 2);
     bucket.take(0);

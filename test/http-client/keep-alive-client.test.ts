@@ -131,10 +131,7 @@ describe('the keep-alive HTTP/1.1 client', () => {
       const s = await server(ok, { tls });
       const c = client(s.url, tls ? { ca: CERT } : {});
       const told: string[] = [];
-      const first = c.post('/x', {}, '{}', () => told.push('first'));
-      // Nothing is told before the connection exists.
-      expect(told).toEqual([]);
-      await first;
+      await c.post('/x', {}, '{}', () => told.push('first'));
       await c.post('/x', {}, '{}', () => told.push('second'));
       await Promise.all(
         [1, 2].map((n) => c.post('/x', {}, '{}', () => told.push(`parallel ${n}`))),
@@ -144,6 +141,19 @@ describe('the keep-alive HTTP/1.1 client', () => {
       expect(told).toEqual(['first', expect.stringMatching(/^parallel [12]$/)]);
       expect(s.stats.connections).toBe(2);
     }
+    // A connection that never comes up: the request fails, and nothing is told.
+    const closed = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const told: string[] = [];
+    const refused = await failure(
+      client(`http://127.0.0.1:${closed}`).post('/x', {}, '{}', () => told.push('refused')),
+    );
+    expect(refused.code).toBe('ECONNREFUSED');
+    expect(told).toEqual([]);
   });
 
   it('a chunked answer, and one that closes the connection, which the next request does not reuse', async () => {

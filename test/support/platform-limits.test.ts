@@ -70,14 +70,26 @@ describe('the limit book', () => {
       admitted: false,
       refusedBy: [{ key: 'tenant t', waitMs: 2 }],
     });
-    // Judged at its arrival: one read at 1,008 that came at 900 saw only 10, 20 (and not 1,005).
+    // One that arrived at 900 but is read only at 1,008, after three that arrived at 1,005: the
+    // window (-100, 900] held nothing, but the platform, in arrival order, would have counted it
+    // in the windows ending at the later arrivals, and (5, 1,005] would then hold four.
     const early = new LimitBook({ now, inFlightGraceMs: 0 });
     const judge = (readLateMs = 0) => early.check([{ key: 'tenant t', limit: tenant }], readLateMs);
     clock = 1_005;
     for (let i = 0; i < 3; i += 1) expect(judge().admitted).toBe(true);
     clock = 1_008;
-    // At 900 the window (-100, 900] held nothing yet: admitted.
-    expect(judge(108).admitted).toBe(true);
+    expect(judge(108).admitted).toBe(false);
+    // Arrivals stay in the log a while past the longest window: two at 0, one at 1,500 (on time),
+    // then one that arrived at 600, read a second late, is judged against the two at 0.
+    const kept = new LimitBook({ now, inFlightGraceMs: 0 });
+    const two = { kind: 'windows', windows: [{ seconds: 1, max: 2 }] } as const;
+    const knock = (readLateMs = 0) => kept.check([{ key: 'k', limit: two }], readLateMs);
+    clock = 0;
+    expect([knock().admitted, knock().admitted]).toEqual([true, true]);
+    clock = 1_500;
+    expect(knock().admitted).toBe(true);
+    clock = 1_600;
+    expect(knock(1_000).admitted).toBe(false);
   });
 });
 

@@ -113,6 +113,9 @@ export const TEAMS_PER_TENANT: WindowLimit = {
   windows: [{ seconds: 1, max: TEAMS_TENANT_PER_SECOND }],
 };
 
+/** How late a request may be read and still be judged against the windows it arrived in. */
+const READ_LATE_MARGIN_MS = 1_000;
+
 /** What a platform holds for one key: a bucket's tokens, or a window's recent request times. */
 type State = { tokens: number; last: number } | { times: number[] };
 
@@ -180,10 +183,12 @@ export class LimitBook {
    * `arrivalDelayMs` in bench/emulators/http.ts), so it is judged at its arrival.
    */
   check(limits: ReadonlyArray<{ key: string; limit: Limit }>, readLateMs = 0): Verdict {
-    const now = this.now() - Math.max(0, readLateMs);
+    const late = Math.max(0, readLateMs);
+    const now = this.now() - late;
     const violation = this.violationOf(
       limits.map((l) => l.key),
       now,
+      late,
     );
     const waits = limits.map(({ key, limit }) => this.waitMs(key, limit, now));
     const wait = Math.max(0, ...waits);
@@ -210,8 +215,11 @@ export class LimitBook {
       this.windows.set(key, { until, answeredAt: performance.now() });
   }
 
-  /** The first of `keys` under a running `Retry-After`, past the in-flight grace; else null. */
-  violationOf(keys: readonly string[], now = this.now()): Violation | null {
+  /**
+   * The first of `keys` under a running `Retry-After`, past the in-flight grace; else null. A
+   * request read `readLateMs` late is judged by when it arrived, in the grace too.
+   */
+  violationOf(keys: readonly string[], now = this.now(), readLateMs = 0): Violation | null {
     for (const key of keys) {
       const open = this.windows.get(key);
       if (!open) continue;
@@ -219,7 +227,7 @@ export class LimitBook {
         this.windows.delete(key);
         continue;
       }
-      if (performance.now() - open.answeredAt > this.graceMs) {
+      if (performance.now() - readLateMs - open.answeredAt > this.graceMs) {
         return { key, earlyByMs: open.until - now };
       }
     }
@@ -248,6 +256,16 @@ export class LimitBook {
         // The request `max` back from the newest must leave the window first.
         wait = Math.max(wait, (times[last - max + 1] ?? now) + seconds * 1000 - now);
       }
+      // It must also fit in the windows that end at the arrivals after it, already admitted: the
+      // platform, judging in arrival order, would have refused the one that overfilled them.
+      for (let j = last + 1; j < times.length; j += 1) {
+        const end = times[j] ?? 0;
+        const start = end - seconds * 1000 + this.jitter();
+        if (now <= start) continue;
+        let count = 1;
+        for (let i = j; i >= 0 && (times[i] ?? 0) > start; i -= 1) count += 1;
+        if (count > max) wait = Math.max(wait, (times[j - max + 1] ?? end) + seconds * 1000 - now);
+      }
     }
     return wait;
   }
@@ -269,12 +287,15 @@ export class LimitBook {
     return s;
   }
 
-  /** The key's request times, those older than its longest window dropped. */
+  /**
+   * The key's request times, those older than its longest window dropped, and then some: a request
+   * read late may still have arrived within a window of them.
+   */
   private log(key: string, limit: WindowLimit, now: number): number[] {
     let s = this.states.get(key);
     if (!s || !('times' in s)) this.states.set(key, (s = { times: [] }));
     const longest = Math.max(...limit.windows.map((w) => w.seconds)) * 1000;
-    const drop = s.times.findIndex((t) => t > now - longest);
+    const drop = s.times.findIndex((t) => t > now - longest - READ_LATE_MARGIN_MS);
     if (drop === -1) s.times.length = 0;
     else if (drop > 0) s.times.splice(0, drop);
     return s.times;
