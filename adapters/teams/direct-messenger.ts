@@ -11,6 +11,9 @@ import { connectorDeliveryError, connectorStatus } from './connector-error.js';
 import { ConnectorRest, CONNECTOR_TIMEOUT_MS } from './connector-rest.js';
 import { ProactiveActivities } from './proactive-activity.js';
 
+/** A token that took this long was fetched, not cached: the send is told it left late. */
+const TOKEN_WAIT_NOTICED_MS = 5;
+
 /** What only tests change. */
 export interface DirectMessengerOptions {
   /** How long a send may wait for the connector's answer (default 15 s). */
@@ -85,7 +88,10 @@ export class TeamsDirectMessenger implements Messenger {
     let token: string | null = null;
     try {
       // Before the call: token acquisition (MSAL), a malformed service URL.
+      const asked = performance.now();
       token = await this.tokens.token(reference);
+      // Fetched rather than cached (MSAL, a few hundred ms): the request leaves that much later.
+      if (performance.now() - asked >= TOKEN_WAIT_NOTICED_MS) departedLate?.();
       await this.connector.sendToConversation({
         serviceUrl: reference.serviceUrl,
         conversationId: reference.conversation.id,

@@ -57,8 +57,8 @@ export interface Messenger {
   readonly limits: readonly RateLimit[];
   /**
    * Sends one message. `departedLate`, when the request could not leave at once (it waited for a
-   * new connection), is called as it does leave: the engine counts the send against the platform's
-   * limits from then, as the platform will.
+   * token or a new connection), is called as it does leave, as often as it waited: the engine
+   * counts the send against the platform's limits from then, as the platform will.
    */
   send(job: DeliveryJob, departedLate?: () => void): Promise<void>;
 }

@@ -416,10 +416,13 @@ export class DeliveryWorker {
         await this.persist(() => this.queue.release(job.delivery.id));
         return;
       }
-      const admitted = leaving;
-      await messenger.send(job, () =>
-        this.limiter.departedLate(channel, messenger.limits, job, admitted, this.clock.now()),
-      );
+      // Where the limits have it, moved each time the messenger says it is leaving only now.
+      let recorded = leaving;
+      await messenger.send(job, () => {
+        const now = this.clock.now();
+        this.limiter.departedLate(channel, messenger.limits, job, recorded, now);
+        recorded = Math.max(recorded, now);
+      });
     } catch (err) {
       const error = toDeliveryError(err);
       if (messenger && error.options.retryAfterMs !== undefined) {

@@ -320,6 +320,31 @@ describe('with an app id: the bot’s token from botbuilder’s own credentials'
     expect(refresh).toHaveBeenCalledTimes(2);
   });
 
+  it('a send that waited for its token, or for a new connection, is told it left late; one that did not is not', async () => {
+    const { messenger: m, refresh } = authenticated('app-slow', [
+      { token: 'token-1', validMs: 300 },
+      { token: 'token-2', validMs: 60_000 },
+    ]);
+    // The token service takes 50 ms to answer.
+    const fetchToken = refresh.getMockImplementation()!;
+    refresh.mockImplementation(
+      () => new Promise((resolve) => setTimeout(() => resolve(fetchToken()), 50)),
+    );
+    const told = [0, 0, 0];
+    await m.send(job(fake.url, 1), () => (told[0]! += 1));
+    await m.send(job(fake.url, 2), () => (told[1]! += 1));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await m.send(job(fake.url, 3), () => (told[2]! += 1));
+    m.close();
+    // The first waited for a token and a connection; the second had both; the third, a token.
+    expect(told).toEqual([2, 0, 1]);
+    expect(fake.requests.map((r) => r.authorization)).toEqual([
+      'Bearer token-1',
+      'Bearer token-1',
+      'Bearer token-2',
+    ]);
+  });
+
   it('a token service that fails is a transient failure, with no request to the connector', async () => {
     const { messenger: m } = authenticated('app-no-token', []);
     const err = await deliveryFailure(m.send(job(fake.url)));
