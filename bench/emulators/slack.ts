@@ -163,7 +163,9 @@ export class SlackEmulator {
         : null;
     if (warning) this.objections[warning] = (this.objections[warning] ?? 0) + 1;
     this.calls[method] = (this.calls[method] ?? 0) + 1;
-    const verdict = this.book.check(this.limitsOf(method, args), arrivalDelayMs(req));
+    // How late it was read: on the real clock only (a test's own clock has no delays).
+    const late = this.options.now ? 0 : arrivalDelayMs(req);
+    const verdict = this.book.check(this.limitsOf(method, args), late);
     if (verdict.violation) this.ledger.violate(`slack ${method}`);
     if (!verdict.admitted) {
       this.ledger.refuse(`slack ${method} 429`);

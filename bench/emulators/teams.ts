@@ -75,6 +75,8 @@ export class TeamsEmulator {
     refusedBy: Array<{ key: string; waitMs: number }>;
   }> = [];
   private readonly book: LimitBook;
+  /** How late a request was read, ms: on the real clock only (a test's own clock has no delays). */
+  private readonly readLate: (req: IncomingMessage) => number;
   private readonly tenantOf = new Map<string, string>();
   private closeServer: () => Promise<void> = () => Promise.resolve();
   url = '';
@@ -84,6 +86,7 @@ export class TeamsEmulator {
     options: TeamsEmulatorOptions = {},
   ) {
     this.book = new LimitBook(options);
+    this.readLate = options.now ? () => 0 : arrivalDelayMs;
   }
 
   async start(): Promise<this> {
@@ -112,7 +115,7 @@ export class TeamsEmulator {
     what: string,
     limits: Array<{ key: string; limit: Limit }>,
   ): boolean {
-    const verdict = this.book.check(limits, arrivalDelayMs(req));
+    const verdict = this.book.check(limits, this.readLate(req));
     if (verdict.violation) this.ledger.violate(`teams ${what}`);
     if (verdict.admitted) return true;
     this.ledger.refuse(`teams ${what} 429`);
