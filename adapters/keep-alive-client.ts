@@ -58,10 +58,8 @@ interface Connection {
   socket: net.Socket;
   /** The request in flight on it, if any: one at a time, no pipelining. */
   exchange: Exchange | null;
-  /** When it became idle, and until when it may still be used. */
+  /** When it became idle, and until when it may still be used; 0 until its first answer. */
   idleUntil: number;
-  /** Until its handshakes are done (`connect`, and `secureConnect` over TLS), writes wait. */
-  ready: boolean;
 }
 
 /**
@@ -132,7 +130,8 @@ export class KeepAliveClient {
         timer,
       };
       conn.socket.ref();
-      if (!conn.ready && sentLate) conn.socket.once(this.#readyEvent, sentLate);
+      // Never answered yet: opened for this request, which waits for its handshakes.
+      if (sentLate && conn.idleUntil === 0) conn.socket.once(this.#readyEvent, sentLate);
       conn.socket.write(request);
     });
   }
@@ -171,9 +170,7 @@ export class KeepAliveClient {
       : net.connect({ host: this.#host, port: this.#port });
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 1_000);
-    const conn: Connection = { socket, exchange: null, idleUntil: 0, ready: false };
-    // Before the request's own listener (see `post`): the connection is ready when it is told.
-    socket.once(this.#readyEvent, () => (conn.ready = true));
+    const conn: Connection = { socket, exchange: null, idleUntil: 0 };
     this.#open.add(conn);
     socket.on('data', (chunk: Buffer) => this.#received(conn, chunk));
     socket.on('end', () => this.#ended(conn));

@@ -380,7 +380,7 @@ export class DeliveryWorker {
       // Held at the door (below): the window it waits for opens at an exact moment, off the grid.
       let held = false;
       // When it leaves, as the limits recorded it.
-      let leaving = turn;
+      let leaving: number;
       for (;;) {
         while (wait > 0) {
           const pauses = this.limiter.pauses;
