@@ -31,6 +31,7 @@ const MAX_HEAD_BYTES = 64 * 1024;
 const MAX_CHUNK_LINE_BYTES = 1024;
 const EMPTY = Buffer.alloc(0);
 const HEAD_END = Buffer.from('\r\n\r\n');
+const CRLF = Buffer.from('\r\n');
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-5]\d\d)(?: [^\r\n]*)?$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const CHUNK_SIZE = /^([0-9A-Fa-f]{1,8})[ \t]*(?:;[^\r\n]*)?$/;
@@ -38,7 +39,14 @@ const CHUNK_SIZE = /^([0-9A-Fa-f]{1,8})[ \t]*(?:;[^\r\n]*)?$/;
 type State = 'head' | 'length' | 'chunk-size' | 'chunk-data' | 'chunk-end' | 'trailers' | 'close';
 
 export class ResponseParser {
-  private buffered: Buffer = EMPTY;
+  /** Received bytes not read yet: `store[from, to)`. */
+  private store: Buffer = EMPTY;
+  private from = 0;
+  private to = 0;
+  /** The store is the parser's own, appended into; not a connection's chunk. */
+  private owned = false;
+  /** How many of the unread bytes were searched for the end of a head or line, in vain. */
+  private searched = 0;
   private state: State = 'head';
   /** Bytes left of a `Content-Length` body or of the current chunk. */
   private left = 0;
@@ -54,16 +62,13 @@ export class ResponseParser {
 
   /** Bytes received after the answer ended (a server that talks out of turn). */
   get trailing(): number {
-    return this.done ? this.buffered.length : 0;
+    return this.done ? this.to - this.from : 0;
   }
 
   /** Feeds received bytes; returns the answer once it is complete, null while more must come. */
   push(chunk: Buffer): HttpAnswer | null {
-    if (this.done) {
-      this.buffered = Buffer.concat([this.buffered, chunk]);
-      return null;
-    }
-    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+    this.append(chunk);
+    if (this.done) return null;
     for (;;) {
       const answer = this.step();
       if (answer !== undefined) return answer;
@@ -84,15 +89,15 @@ export class ResponseParser {
 
   /** One step of the state machine: an answer, null to wait for bytes, undefined to go on. */
   private step(): HttpAnswer | null | undefined {
-    const buf = this.buffered;
+    const buf = this.store.subarray(this.from, this.to);
     switch (this.state) {
       case 'head': {
-        const end = buf.indexOf(HEAD_END);
+        const end = this.find(buf, HEAD_END);
         if (end < 0 || end > MAX_HEAD_BYTES) {
           if (buf.length > MAX_HEAD_BYTES) throw new HttpProtocolError('answer head too large');
           return null;
         }
-        this.buffered = buf.subarray(end + HEAD_END.length);
+        this.consume(end + HEAD_END.length);
         return this.head(buf.toString('latin1', 0, end));
       }
       case 'length':
@@ -100,7 +105,7 @@ export class ResponseParser {
         if (buf.length === 0) return null;
         const take = Math.min(this.left, buf.length);
         this.keep(buf.subarray(0, take));
-        this.buffered = buf.subarray(take);
+        this.consume(take);
         this.left -= take;
         if (this.left > 0) return null;
         if (this.state === 'length') return this.finish();
@@ -110,19 +115,19 @@ export class ResponseParser {
       case 'chunk-end': {
         if (buf.length < 2) return null;
         if (buf[0] !== 0x0d || buf[1] !== 0x0a) throw new HttpProtocolError('chunk not ended');
-        this.buffered = buf.subarray(2);
+        this.consume(2);
         this.state = 'chunk-size';
         return undefined;
       }
       case 'chunk-size': {
-        const eol = buf.indexOf('\r\n');
+        const eol = this.find(buf, CRLF);
         if (eol < 0 || eol > MAX_CHUNK_LINE_BYTES) {
           if (buf.length > MAX_CHUNK_LINE_BYTES) throw new HttpProtocolError('chunk line too long');
           return null;
         }
         const size = CHUNK_SIZE.exec(buf.toString('latin1', 0, eol));
         if (!size) throw new HttpProtocolError('malformed chunk size');
-        this.buffered = buf.subarray(eol + 2);
+        this.consume(eol + 2);
         this.left = Number.parseInt(size[1]!, 16);
         this.state = this.left === 0 ? 'trailers' : 'chunk-data';
         return undefined;
@@ -131,22 +136,62 @@ export class ResponseParser {
         // No trailer fields: the last chunk is followed by an empty line straight away.
         if (buf.length < 2) return null;
         if (buf[0] === 0x0d && buf[1] === 0x0a) {
-          this.buffered = buf.subarray(2);
+          this.consume(2);
           return this.finish();
         }
-        const end = buf.indexOf(HEAD_END);
+        const end = this.find(buf, HEAD_END);
         if (end < 0 || end > MAX_HEAD_BYTES) {
           if (buf.length > MAX_HEAD_BYTES) throw new HttpProtocolError('trailers too large');
           return null;
         }
-        this.buffered = buf.subarray(end + HEAD_END.length);
+        this.consume(end + HEAD_END.length);
         return this.finish();
       }
       case 'close':
         if (buf.length > 0) this.keep(buf);
-        this.buffered = EMPTY;
+        this.consume(buf.length);
         return null;
     }
+  }
+
+  /**
+   * Adds received bytes to the unread ones. A chunk that comes when nothing is unread is read in
+   * place (the usual case: a whole answer in one chunk); one that extends unread bytes (a head in
+   * pieces) is copied into a store that doubles as it fills, so a head arriving a byte at a time
+   * costs a copy of each byte, not of all the bytes before it.
+   */
+  private append(chunk: Buffer): void {
+    if (this.from === this.to) {
+      this.store = chunk;
+      this.from = 0;
+      this.to = chunk.length;
+      this.owned = false;
+      return;
+    }
+    const unread = this.to - this.from;
+    if (!this.owned || this.to + chunk.length > this.store.length) {
+      const store = Buffer.allocUnsafeSlow(Math.max(2 * (unread + chunk.length), 4096));
+      this.store.copy(store, 0, this.from, this.to);
+      this.store = store;
+      this.from = 0;
+      this.to = unread;
+      this.owned = true;
+    }
+    chunk.copy(this.store, this.to);
+    this.to += chunk.length;
+  }
+
+  /** Where `delimiter` starts in the unread bytes, searching only bytes not searched before. */
+  private find(buf: Buffer, delimiter: Buffer): number {
+    const at = buf.indexOf(delimiter, Math.max(0, this.searched - delimiter.length + 1));
+    this.searched = at < 0 ? buf.length : 0;
+    return at;
+  }
+
+  /** The first `n` unread bytes are read. */
+  private consume(n: number): void {
+    this.from += n;
+    this.searched = 0;
   }
 
   /** Reads a status line and header section; decides how the body is framed. */

@@ -156,6 +156,28 @@ describe('the HTTP/1.1 answer reader', () => {
     expect(exact.truncated).toBe(false);
   });
 
+  it('a head just under its limit, a byte at a time, then its body: read whole', () => {
+    // The unread bytes grow through several stores; a search resumes where the last one stopped.
+    const pads = Array.from({ length: 63 }, (_, i) => `X-Pad-${i}: ${'p'.repeat(1000)}\r\n`);
+    const head = `HTTP/1.1 200 OK\r\n${pads.join('')}Content-Length: 5\r\n\r\n`;
+    expect(head.length).toBeGreaterThan(63_000);
+    expect(head.length).toBeLessThan(64 * 1024);
+    const parser = new ResponseParser(1024);
+    const bytes = Buffer.from(`${head}hello`, 'latin1');
+    let answer: HttpAnswer | null = null;
+    for (let i = 0; i < bytes.length; i++) {
+      const got = parser.push(bytes.subarray(i, i + 1));
+      if (got) {
+        expect(i).toBe(bytes.length - 1);
+        answer = got;
+      }
+    }
+    expect(answer!.headers['x-pad-62']).toBe('p'.repeat(1000));
+    expect(Object.keys(answer!.headers)).toHaveLength(64);
+    expect(answer!.body.toString()).toBe('hello');
+    expect(parser.trailing).toBe(0);
+  });
+
   it.each([
     ['not HTTP', 'SSH-2.0-OpenSSH\r\n\r\n'],
     ['HTTP/2 status line', 'HTTP/2 200\r\n\r\n'],
