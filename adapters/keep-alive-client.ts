@@ -83,6 +83,8 @@ export class KeepAliveClient {
   #session: Buffer | undefined;
   readonly #idle: Connection[] = [];
   readonly #open = new Set<Connection>();
+  /** Retired: no connection is kept for another request. */
+  #retired = false;
 
   constructor(options: KeepAliveClientOptions) {
     const url = new URL(options.origin);
@@ -134,6 +136,20 @@ export class KeepAliveClient {
       if (sentLate && conn.idleUntil === 0) conn.socket.once(this.#readyEvent, sentLate);
       conn.socket.write(request);
     });
+  }
+
+  /** Connections open, idle or in use. */
+  get openConnections(): number {
+    return this.#open.size;
+  }
+
+  /**
+   * Lets the client go without failing anything: idle connections close now, each one in use once
+   * its answer is read. A request made after this still goes out, on a connection of its own.
+   */
+  retire(): void {
+    this.#retired = true;
+    for (const conn of [...this.#idle]) this.#drop(conn);
   }
 
   /** Closes every connection, idle or in use; requests in flight fail with `ECONNRESET`. */
@@ -241,7 +257,8 @@ export class KeepAliveClient {
       answer.keepAliveMs === null
         ? this.#idleMs
         : Math.min(this.#idleMs, answer.keepAliveMs - IDLE_MARGIN_MS);
-    if (answer.reusable && exchange.parser.trailing === 0 && idleMs > 0 && !conn.socket.destroyed) {
+    const keep = answer.reusable && exchange.parser.trailing === 0 && idleMs > 0;
+    if (keep && !this.#retired && !conn.socket.destroyed) {
       const now = Date.now();
       conn.idleUntil = now + idleMs;
       // An idle connection does not keep the process alive.

@@ -12,6 +12,13 @@ export const CONNECTOR_TIMEOUT_MS = 15_000;
  */
 const IDLE_SOCKET_MS = 30_000;
 
+/**
+ * Connector origins with a client of their own: Teams has a handful of regional ones. Past this,
+ * the one used least recently is retired, so that service URLs from many tenants or clouds cannot
+ * pile up clients and their idle connections.
+ */
+export const MAX_ORIGINS = 16;
+
 /** Of an answer's body, what is kept: an error body is a few hundred bytes. */
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -60,10 +67,17 @@ export interface ConnectorPost {
 export class ConnectorRest {
   /** Parsed service URLs: a handful per deployment (Teams' regions). */
   private readonly bases = new Map<string, URL>();
-  /** A client per connector origin: Teams has a few regional ones. */
+  /** A client per connector origin, the one used least recently first. */
   private readonly clients = new Map<string, KeepAliveClient>();
+  /** Retired clients with a request still in flight, for {@link close} to reach. */
+  private readonly retired = new Set<KeepAliveClient>();
+  /** The origin of the last send: sends in a row to one origin leave the order as it is. */
+  private lastOrigin = '';
 
-  constructor(private readonly timeoutMs = CONNECTOR_TIMEOUT_MS) {}
+  constructor(
+    private readonly timeoutMs = CONNECTOR_TIMEOUT_MS,
+    private readonly maxOrigins = MAX_ORIGINS,
+  ) {}
 
   /** Posts one activity; resolves on a 2xx, rejects with a {@link ConnectorRestError}. */
   async sendToConversation(post: ConnectorPost): Promise<void> {
@@ -92,8 +106,10 @@ export class ConnectorRest {
    * keep-alive connections do not hold the process open.
    */
   close(): void {
-    for (const client of this.clients.values()) client.close();
+    for (const client of [...this.clients.values(), ...this.retired]) client.close();
     this.clients.clear();
+    this.retired.clear();
+    this.lastOrigin = '';
   }
 
   /** The service URL with one trailing slash: `…/amer` and `…/amer/` are the same connector. */
@@ -111,15 +127,29 @@ export class ConnectorRest {
   }
 
   private client(base: URL): KeepAliveClient {
-    let client = this.clients.get(base.origin);
-    if (!client) {
-      client = new KeepAliveClient({
-        origin: base.origin,
-        timeoutMs: this.timeoutMs,
-        maxBodyBytes: MAX_BODY_BYTES,
-        idleMs: IDLE_SOCKET_MS,
-      });
-      this.clients.set(base.origin, client);
+    const origin = base.origin;
+    let client = this.clients.get(origin);
+    if (client && origin === this.lastOrigin) return client;
+    this.lastOrigin = origin;
+    if (client) {
+      // Most recently used: to the end of the map's order.
+      this.clients.delete(origin);
+      this.clients.set(origin, client);
+      return client;
+    }
+    client = new KeepAliveClient({
+      origin,
+      timeoutMs: this.timeoutMs,
+      maxBodyBytes: MAX_BODY_BYTES,
+      idleMs: IDLE_SOCKET_MS,
+    });
+    this.clients.set(origin, client);
+    if (this.clients.size > this.maxOrigins) {
+      const [oldest, retired] = this.clients.entries().next().value!;
+      this.clients.delete(oldest);
+      retired.retire();
+      for (const done of this.retired) if (done.openConnections === 0) this.retired.delete(done);
+      if (retired.openConnections > 0) this.retired.add(retired);
     }
     return client;
   }

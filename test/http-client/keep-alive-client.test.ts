@@ -313,6 +313,32 @@ describe('the keep-alive HTTP/1.1 client', () => {
     expect(s.stats.connections).toBe(2);
   });
 
+  it('retire(): idle connections close at once, one in use once answered; nothing fails', async () => {
+    const held: ServerResponse[] = [];
+    const s = await server((req, res, seen) =>
+      seen.length === 3 ? held.push(res) : ok(req, res, seen),
+    );
+    let closed = 0;
+    s.onClose(() => (closed += 1));
+    const c = client(s.url);
+    // Two connections: the first two requests at once, both then idle; a third holds one.
+    await Promise.all([c.post('/x', {}, ''), c.post('/x', {}, '')]);
+    expect(c.openConnections).toBe(2);
+    const pending = c.post('/x', {}, '');
+    await expect.poll(() => held.length).toBe(1);
+    c.retire();
+    expect(c.openConnections).toBe(1);
+    await expect.poll(() => closed).toBe(1);
+    held[0]!.writeHead(200).end('late');
+    expect((await pending).body.toString()).toBe('late');
+    expect(c.openConnections).toBe(0);
+    await expect.poll(() => closed).toBe(2);
+    // Still usable, without keeping what it opens.
+    expect((await c.post('/x', {}, '')).status).toBe(200);
+    expect(c.openConnections).toBe(0);
+    expect(s.stats.connections).toBe(3);
+  });
+
   it('close() fails a request in flight with ECONNRESET', async () => {
     const s = await server(() => {});
     const c = client(s.url);

@@ -1,6 +1,6 @@
 import { createSign, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { BotFrameworkEndpoints } from '../../adapters/teams/create-adapter.js';
@@ -135,6 +135,11 @@ export class FakeConnector {
   aborted = 0;
   /** TCP connections accepted: a client that keeps connections alive opens few. */
   connections = 0;
+  /** TCP connections open now, idle or in use. */
+  get openConnections(): number {
+    return this.sockets.size;
+  }
+  private readonly sockets = new Set<Socket>();
   /**
    * Activities the connector refused (400) as its schema does: `type` missing or not an activity
    * type, a field of the wrong type. Prefixed with the conversation id; tests assert it empty.
@@ -173,7 +178,11 @@ export class FakeConnector {
   private constructor(opts: FakeConnectorOptions) {
     this.book = new LimitBook(opts);
     this.limitsOn = opts.limits ?? true;
-    this.server.on('connection', () => (this.connections += 1));
+    this.server.on('connection', (socket) => {
+      this.connections += 1;
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
     // A malformed request or a socket reset mid-headers: a 400 if the socket still takes it.
     this.server.on('clientError', (_err, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');

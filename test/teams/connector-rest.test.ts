@@ -1,5 +1,6 @@
 import { MsalAppCredentials } from 'botframework-connector';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ConnectorRest } from '../../adapters/teams/connector-rest.js';
 import { createTeamsAdapter } from '../../adapters/teams/create-adapter.js';
 import { TeamsDirectMessenger } from '../../adapters/teams/direct-messenger.js';
 import { notificationMessage } from '../../adapters/teams/notification-message.js';
@@ -161,6 +162,47 @@ describe('connections', () => {
     await Promise.all([21, 22, 23, 24, 25].map((n) => messenger.send(job(fake.url, n))));
     expect(fake.connections).toBeLessThanOrEqual(5);
     expect(fake.activities).toHaveLength(25);
+  });
+});
+
+describe('connector origins', () => {
+  /** A send of a bare message to conversation `a:c` at `serviceUrl`. */
+  const post = (rest: ConnectorRest, serviceUrl: string) =>
+    rest.sendToConversation({
+      serviceUrl,
+      conversationId: 'a:c',
+      body: JSON.stringify({ type: 'message', text: 'hi' }),
+      token: null,
+    });
+
+  it('past the cap, the origin used least recently is let go: its idle connections close at once, and close() still reaches a send in flight', async () => {
+    const [b, c] = [await FakeConnector.start(), await FakeConnector.start()];
+    const rest = new ConnectorRest(5_000, 2);
+    try {
+      await post(rest, fake.url);
+      await post(rest, b.url);
+      await post(rest, fake.url);
+      expect([fake.openConnections, b.openConnections]).toEqual([1, 1]);
+      // A third origin: b, used least recently, is retired, and its idle connection closed.
+      c.dropNext('a:c', 1, 'hang');
+      const hanging = post(rest, c.url);
+      await expect.poll(() => b.openConnections).toBe(0);
+      expect([fake.openConnections, c.openConnections]).toEqual([1, 1]);
+      // b again: a new connection; fake, now the least recently used, is retired.
+      await post(rest, b.url);
+      await expect.poll(() => fake.openConnections).toBe(0);
+      expect(b.connections).toBe(2);
+      // c, retired next, still has a send in flight: close() reaches it all the same.
+      await post(rest, fake.url);
+      expect(c.openConnections).toBe(1);
+      rest.close();
+      await expect(hanging).rejects.toMatchObject({ code: 'ECONNRESET' });
+      await expect.poll(() => c.openConnections + b.openConnections + fake.openConnections).toBe(0);
+      expect([fake, b, c].map((f) => f.activities.length)).toEqual([3, 2, 0]);
+    } finally {
+      rest.close();
+      await Promise.all([b.close(), c.close()]);
+    }
   });
 });
 
