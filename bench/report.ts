@@ -80,6 +80,21 @@ function eventRows(r: BenchResult, e: EventFigures): Row[] {
       ]);
     }
   }
+  const { transactionMs, gapMs } = e.relay;
+  if (transactionMs.length > 0) {
+    rows.push([
+      `\`${e.kind}\` email at the relay: a transaction (MAIL FROM → reply) p50 / p99; the client's wait from a reply to its next MAIL FROM p50 / p99 (${transactionMs.length} mails)`,
+      '—',
+      `${ms(median(transactionMs))} / ${ms(percentile(transactionMs, 99))}; ${ms(median(gapMs))} / ${ms(percentile(gapMs, 99))}`,
+      null,
+    ]);
+  }
+  rows.push([
+    `\`${e.kind}\`: the bench's own event loop (it runs the emulators) delay p99 / max; outbox reads asking whether the event is done, and the longest`,
+    '—',
+    `${ms(e.benchLoop.p99)} / ${ms(e.benchLoop.max)}; ${e.polls.count}, ${ms(e.polls.maxMs)}`,
+    null,
+  ]);
   // Throughput is judged on events that ran undisturbed; the SIGKILL one is reported, not judged.
   const judged = e.kind !== 'resolved';
   for (const c of CHANNELS) {

@@ -66,7 +66,7 @@ const PAUSE_BETWEEN_ACKS_MS = 20;
 export async function runScenario(profile: Profile, cleanup: Cleanup): Promise<BenchResult> {
   const started = epochMs();
   const stack = await startStack(profile, cleanup);
-  const { ledger, outbox, seeded, bareRequests, replicas, slack } = stack;
+  const { ledger, outbox, seeded, bareRequests, replicas, slack, smtp } = stack;
   const ceilings = ceilingsOf(profile);
   const heralds = () => replicas.map((r) => r.herald);
 
@@ -98,6 +98,8 @@ export async function runScenario(profile: Profile, cleanup: Cleanup): Promise<B
     // Across the SIGKILL the CPU time of the processes says little: left NaN there.
     const cpuBefore = kind === 'resolved' ? Number.NaN : cpuSeconds();
     const wakeupsBefore = kind === 'resolved' ? Number.NaN : wakeups();
+    smtp.startGaps();
+    const relayBefore = { transactions: smtp.transactionMs.length, gaps: smtp.gapMs.length };
     const figures = await waitForEvent(
       outbox,
       ledger,
@@ -108,6 +110,10 @@ export async function runScenario(profile: Profile, cleanup: Cleanup): Promise<B
     );
     figures.cpuSeconds = cpuSeconds() - cpuBefore;
     figures.wakeups = wakeups() - wakeupsBefore;
+    figures.relay = {
+      transactionMs: smtp.transactionMs.slice(relayBefore.transactions),
+      gapMs: smtp.gapMs.slice(relayBefore.gaps),
+    };
     events.push(figures);
     log(`${kind}: last delivery after ${(figures.lastDeliveryMs / 1000).toFixed(1)} s`);
   };

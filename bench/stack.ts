@@ -36,6 +36,7 @@ export interface Replica {
 export interface Stack {
   ledger: Ledger;
   slack: SlackEmulator;
+  smtp: SmtpEmulator;
   outbox: OutboxReader;
   /** `SQLite`, `PostgreSQL 18.1`. */
   database: string;
@@ -141,6 +142,7 @@ export async function startStack(profile: Profile, cleanup: Cleanup): Promise<St
   return {
     ledger,
     slack,
+    smtp,
     outbox,
     database: database.label,
     seeded: { ...seeded, seedMs },

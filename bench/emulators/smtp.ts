@@ -36,6 +36,12 @@ function parseSubject(subject: string): { incident: number; kind: EventKind } | 
 export class SmtpEmulator extends LoopbackRelay {
   /** When each session's current transaction began (its MAIL FROM). */
   private readonly started = new Map<string, number>();
+  /** When each session's last transaction was answered. */
+  private readonly answered = new Map<string, number>();
+  /** Each transaction's length, MAIL FROM to the reply after DATA (ms), in the order they end. */
+  readonly transactionMs: number[] = [];
+  /** Each wait between a reply and the next MAIL FROM on the same connection (ms): the client's. */
+  readonly gapMs: number[] = [];
   private readonly bucket: TokenBucket | null;
 
   constructor(
@@ -45,6 +51,11 @@ export class SmtpEmulator extends LoopbackRelay {
   ) {
     super();
     this.bucket = rate ? new TokenBucket(rate.perSecond, rate.burst) : null;
+  }
+
+  /** Gaps from here on: a connection's first transaction after this has none (it sat idle). */
+  startGaps(): void {
+    this.answered.clear();
   }
 
   protected override hooks(): Partial<SMTPServerOptions> {
@@ -58,10 +69,16 @@ export class SmtpEmulator extends LoopbackRelay {
           });
           return callback(refused);
         }
-        this.started.set(session.id, performance.now());
+        const now = performance.now();
+        const last = this.answered.get(session.id);
+        if (last !== undefined) this.gapMs.push(now - last);
+        this.started.set(session.id, now);
         callback();
       },
-      onClose: (session) => this.started.delete(session.id),
+      onClose: (session) => {
+        this.started.delete(session.id);
+        this.answered.delete(session.id);
+      },
     };
   }
 
@@ -77,5 +94,8 @@ export class SmtpEmulator extends LoopbackRelay {
         this.ledger.record({ channel: 'email', recipient: rcpt.address.toLowerCase(), ...event });
       else this.ledger.unparsed += 1;
     }
+    const answered = performance.now();
+    this.transactionMs.push(answered - began);
+    this.answered.set(session.id, answered);
   }
 }

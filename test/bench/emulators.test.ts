@@ -259,4 +259,31 @@ describe('the bench SMTP emulator', () => {
     transport.close();
     expect(ledger.arrivals.map((a) => a.recipient)).toEqual(['p2@corp.example']);
   });
+
+  it("times each transaction, and the client's wait before the next on the same connection", async () => {
+    const smtp = await new SmtpEmulator(new Ledger(), 30).start();
+    stops.push(() => smtp.stop());
+    const transport = createTransport({ url: smtp.url, pool: true, maxConnections: 1 });
+    const send = (n: number) =>
+      transport.sendMail({
+        from: 'herald@corp.example',
+        to: `p${n}@corp.example`,
+        subject: '[SEV3] #1 Checkout is failing',
+        text: 'Body.',
+      });
+    await send(1);
+    await send(2);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await send(3);
+    smtp.startGaps();
+    await send(4);
+    transport.close();
+    expect(smtp.transactionMs).toHaveLength(4);
+    // A timer may fire up to a millisecond early by `performance.now()`.
+    for (const ms of smtp.transactionMs) expect(ms).toBeGreaterThanOrEqual(29);
+    // One connection: a wait before the 2nd and the 3rd (100 ms idle in it), none after startGaps.
+    expect(smtp.gapMs).toHaveLength(2);
+    expect(smtp.gapMs[1]).toBeGreaterThanOrEqual(100);
+    expect(smtp.gapMs[1]! - smtp.gapMs[0]!).toBeGreaterThan(50);
+  });
 });
