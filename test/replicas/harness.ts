@@ -13,6 +13,7 @@ import { openPostgres } from '../../db/postgres.js';
 import type { Channel } from '../../src/domain/types.js';
 import { startHeraldProcess } from '../support/child.js';
 import { SlackRequests } from '../support/slack-requests.js';
+import { recentLoopLag } from '../support/loop-lag.js';
 import pg from 'pg';
 
 /** Sends in flight per channel lane: the worker's default concurrency (src/delivery/worker.ts). */
@@ -354,21 +355,4 @@ export async function lanesSpread(db: pg.Pool, replicas: readonly Replica[]): Pr
     holders.length === replicas.length &&
     replicas.every((r) => holders.filter((h) => h === r.id).length === 1)
   );
-}
-
-/**
- * How late this process's event loop ran over the last two seconds, ms: a 10 ms timer's worst
- * lateness. An emulator here reads an arrival at least that late.
- */
-function recentLoopLag(): { lag: () => number } {
-  const samples: Array<{ at: number; late: number }> = [];
-  let expected = performance.now() + 10;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    samples.push({ at: now, late: Math.max(0, now - expected) });
-    expected = now + 10;
-    while ((samples[0]?.at ?? now) < now - 2_000) samples.shift();
-  }, 10);
-  timer.unref();
-  return { lag: () => samples.reduce((most, s) => Math.max(most, s.late), 0) };
 }
