@@ -2,8 +2,8 @@
  * The delivery engine's own CPU per delivery, without any platform client: the worker, the rate
  * limiter, the queue's claims and settlements and the SQLite executor, on a real database file,
  * sending through messengers that only wait a turn of I/O. Paced at the bench's ceilings (Slack
- * 50/s, Teams 60/s, email 100/s), so claims and `sent` writes come in the small batches of a real
- * fan-out rather than all at once.
+ * 50/s, Teams 30/s as its messenger declares it, email 100/s), so claims and `sent` writes come in
+ * the small batches of a real fan-out rather than all at once.
  *
  *   node --import tsx scripts/worker-microbench.ts [deliveries per channel, default 500] [--unpaced]
  *     [--concurrency N, the worker's slots per lane, default the worker's]
@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { openSqlite } from '../db/client.js';
 import { SqlDeliveryQueue } from '../db/delivery-queue.js';
 import { systemClock } from '../src/clock.js';
+import { teamsLimits } from '../adapters/teams/direct-messenger.js';
 import type { Messenger, RateLimit } from '../src/delivery/ports.js';
 import { DeliveryWorker } from '../src/delivery/worker.js';
 import { CHANNELS, type Channel } from '../src/domain/types.js';
@@ -35,7 +36,7 @@ const batchAt = process.argv.indexOf('--sent-batch-ms');
 const sentBatchMs = batchAt > 0 ? Number(process.argv[batchAt + 1]) : undefined;
 const tickAt = process.argv.indexOf('--tick-ms');
 const tickMs = tickAt > 0 ? Number(process.argv[tickAt + 1]) : undefined;
-const CEILING: Record<Channel, number> = { slack: 50, teams: 60, email: 100 };
+const CEILING: Record<Channel, number> = { slack: 50, teams: 30, email: 100 };
 
 const dir = mkdtempSync(join(tmpdir(), 'herald-worker-bench-'));
 const db = openSqlite(join(dir, 'herald.db'));
@@ -91,9 +92,22 @@ try {
   })();
 
   const messenger = (channel: Channel): Messenger => {
-    const limits: RateLimit[] = paced
-      ? [{ name: 'all', ratePerSecond: CEILING[channel], burst: CEILING[channel], key: () => '' }]
-      : [];
+    // Teams as Herald declares it: a window per tenant (one here) and a bucket per conversation.
+    const limits: RateLimit[] = !paced
+      ? []
+      : channel === 'teams'
+        ? teamsLimits(
+            (job) => `conversation:${job.person.id}`,
+            () => 'tenant',
+          )
+        : [
+            {
+              name: 'all',
+              ratePerSecond: CEILING[channel],
+              burst: CEILING[channel],
+              key: () => '',
+            },
+          ];
     // A turn of I/O, as a response from a loopback server would take at the least.
     return { channel, limits, send: () => new Promise((resolve) => setImmediate(resolve)) };
   };
@@ -120,11 +134,14 @@ try {
   // Counted as the worker settles them: polling the table for a count would be a scan of the
   // backlog every few milliseconds, measured as the engine's own cost.
   let sent = 0;
+  const sentAt: Partial<Record<Channel, number[]>> = {};
   let allSent!: () => void;
   const done = new Promise<void>((resolve) => (allSent = resolve));
   const worker = new DeliveryWorker({
-    onSettled: ({ outcome }) => {
-      if (outcome === 'sent' && ++sent === total) allSent();
+    onSettled: ({ outcome, delivery }) => {
+      if (outcome !== 'sent') return;
+      (sentAt[delivery.channel] ??= []).push(performance.now());
+      if (++sent === total) allSent();
     },
     queue,
     messengers: { slack: messenger('slack'), teams: messenger('teams'), email: messenger('email') },
@@ -153,6 +170,12 @@ try {
   console.log(
     `event-loop sleeps per delivery: ${switches.toFixed(2)} (involuntary ${forced.toFixed(2)})`,
   );
+  const rates = CHANNELS.map((channel) => {
+    const at = sentAt[channel] ?? [];
+    const rate = ((at.length - 1) * 1000) / ((at.at(-1) ?? 0) - (at[0] ?? 0));
+    return `${channel} ${rate.toFixed(1)}/s`;
+  });
+  console.log(`sustained rates, first to last send: ${rates.join(', ')}`);
   const usPer = (cpu.user + cpu.system) / total;
   console.log(
     `user ${(cpu.user / total).toFixed(0)} µs, system ${(cpu.system / total).toFixed(0)} µs per delivery`,

@@ -21,6 +21,34 @@ export interface DirectMessengerOptions {
 }
 
 /**
+ * The limits a Teams send is paced by, keyed by its conversation and its tenant. Teams counts
+ * windows, not buckets: per conversation at most 7 sends in 1 s, 8 in 2 s, 60 in
+ * 30 s and 1,800 in an hour; per tenant at most 30 requests in any one second. A bucket keeps
+ * inside a window when its burst plus its rate times the window stays under the window's count.
+ * Paced by the engine (97 % of the rate, half the burst), 0.5/s with a burst of 6 allows a
+ * conversation 3.5 sends in 1 s, 4 in 2 s, 18 in 30 s and 1,749 in an hour. For the tenant, a
+ * bucket of burst 1 at 29.5/s books turns 35 ms apart (95.4 % of 30/s), and the check as each
+ * send leaves counts the tenant's actual departures as Teams does, in a window: at most 30 in
+ * any 1,030 ms. So the sends the engine releases together on one tick may leave together, and
+ * their arrivals may spread by up to 30 ms without a 31st landing in one second.
+ */
+export function teamsLimits(
+  conversationOf: (job: DeliveryJob) => string,
+  tenantOf: (job: DeliveryJob) => string,
+): RateLimit[] {
+  return [
+    { name: 'conversation', ratePerSecond: 0.5, burst: 6, key: conversationOf },
+    {
+      name: 'tenant',
+      ratePerSecond: 29.5,
+      burst: 1,
+      window: { ms: 1_030, max: 30 },
+      key: tenantOf,
+    },
+  ];
+}
+
+/**
  * Sends notifications as proactive 1:1 Teams messages, from the conversation reference stored when
  * the person installed the app: one `SendToConversation` call per message (connector-rest.ts),
  * with the bot's token from the adapter's own credentials (bot-token.ts). A message no longer
@@ -30,36 +58,14 @@ export interface DirectMessengerOptions {
  */
 export class TeamsDirectMessenger implements Messenger {
   readonly channel = 'teams' as const;
-  /**
-   * Teams counts windows, not buckets: per conversation at most 7 sends in 1 s, 8 in 2 s, 60 in
-   * 30 s and 1,800 in an hour; per tenant at most 30 requests in any one second. A bucket keeps
-   * inside a window when its burst plus its rate times the window stays under the window's count.
-   * Paced by the engine (97 % of the rate, half the burst), 0.5/s with a burst of 6 allows a
-   * conversation 3.5 sends in 1 s, 4 in 2 s, 18 in 30 s and 1,749 in an hour. For the tenant, a
-   * bucket of burst 1 at 29.5/s books turns 35 ms apart (95.4 % of 30/s), and the check as each
-   * send leaves counts the tenant's actual departures as Teams does, in a window: at most 30 in
-   * any 1,030 ms. So the sends the engine releases together on one tick may leave together, and
-   * their arrivals may spread by up to 30 ms without a 31st landing in one second.
-   */
-  readonly limits: readonly RateLimit[] = [
-    {
-      name: 'conversation',
-      ratePerSecond: 0.5,
-      burst: 6,
-      key: (job) => this.activities.reference(job)?.conversation.id ?? `person:${job.person.id}`,
+  readonly limits: readonly RateLimit[] = teamsLimits(
+    (job) => this.activities.reference(job)?.conversation.id ?? `person:${job.person.id}`,
+    // The tenant of the stored reference; without one, the service URL stands in for it.
+    (job) => {
+      const ref = this.activities.reference(job);
+      return ref?.conversation.tenantId ?? ref?.serviceUrl ?? 'unknown';
     },
-    {
-      name: 'tenant',
-      ratePerSecond: 29.5,
-      burst: 1,
-      window: { ms: 1_030, max: 30 },
-      // The tenant of the stored reference; without one, the service URL stands in for it.
-      key: (job) => {
-        const ref = this.activities.reference(job);
-        return ref?.conversation.tenantId ?? ref?.serviceUrl ?? 'unknown';
-      },
-    },
-  ];
+  );
   private readonly activities: ProactiveActivities;
   private readonly connector: ConnectorRest;
   private readonly tokens: BotToken;

@@ -57,10 +57,10 @@ export interface DeliveryWorkerOptions {
    * tick at or after its turn, all of a tick's sends on one timer. On a small machine a process
    * waking from sleep costs more CPU than the request it wakes for (a bare Node HTTP client: about
    * 470 µs of CPU per request at 5 requests a wake-up, 200 µs at 25), and at the ceilings a chat
-   * lane books a turn every 20–35 ms; on 500 ms ticks Slack's 24 or so and Teams' 14 sends a tick
+   * lane books a turn every 20–35 ms; on 515 ms ticks Slack's 25 or so and Teams' 15 sends a tick
    * share one wake-up, and their answers come back together. Rates are the limiter's, unchanged;
    * a send that has to wait leaves at most a tick after its turn, one that need not leaves at
-   * once. 0 gives each send a timer of its own. Default 500 ms.
+   * once. 0 gives each send a timer of its own. Default {@link DEFAULT_TICK_MS}.
    */
   tickMs?: number;
   /** Longest idle sleep; `wake()` and due times cut it short. Default 500 ms. */
@@ -76,6 +76,21 @@ export interface DeliveryWorkerOptions {
   onRateLimitWait?: (channel: Channel, ms: number) => void;
   logger?: WorkerLogger;
 }
+
+/**
+ * Half the window Teams' tenant limit is checked in at the door (30 in any 1,030 ms, see
+ * adapters/teams/direct-messenger.ts), so a tick's sends find the places of the sends two ticks
+ * before just freed. On 500 ms ticks the window still held those for 30 ms: every tick's Teams
+ * sends were held at the door, and the window's places, freeing one by one, let them through one
+ * by one, a wake-up each.
+ */
+export const DEFAULT_TICK_MS = 515;
+
+/**
+ * The grid a send held at the door wakes on (see `wakeAt`): at most 10 ms late for its place, so
+ * a full Teams window lasts at most 1,040 ms (28.8/s, above the 28.6/s its tenant's bucket books).
+ */
+const DOOR_GRID_MS = 10;
 
 const silent: WorkerLogger = { info: () => {}, warn: () => {}, error: () => {} };
 
@@ -138,7 +153,7 @@ export class DeliveryWorker {
     this.claimBatch = Math.ceil(this.concurrency / 4);
     this.leaseMs = options.leaseMs ?? 12_000;
     this.pollMs = options.pollMs ?? 500;
-    this.tickMs = Math.max(0, options.tickMs ?? 500);
+    this.tickMs = Math.max(0, options.tickMs ?? DEFAULT_TICK_MS);
     this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.limiter = options.rateLimiter ?? new RateLimiter();
@@ -377,7 +392,7 @@ export class DeliveryWorker {
       let wait = this.limiter.reserve(channel, messenger.limits, job, booked);
       // When this send's turn comes: it never leaves before, whatever a clock says on waking.
       let turn = booked + wait;
-      // Held at the door (below): the window it waits for opens at an exact moment, off the grid.
+      // Held at the door (below): the window it waits for opens off the ticks (see `wakeAt`).
       let held = false;
       // When it leaves, as the limits recorded it.
       let leaving: number;
@@ -446,15 +461,22 @@ export class DeliveryWorker {
   }
 
   /**
-   * When a send waiting for `at` wakes: the first tick at or after it (see `tickMs`), or `at`
-   * itself when `exact` (or with no ticks). A send held at the door waits exactly: a platform's
-   * window has room again at a moment of its own (30 in any 1,030 ms frees a place 1,030 ms after a
-   * tick, not on one), and rounded up to the next tick each full window would last a tick longer
-   * (30 in 1,100 ms on 100 ms ticks: 91 % of Teams' rate, not 97 %).
+   * When a send waiting for `at` wakes: the first tick at or after it (see `tickMs`), or, when
+   * `held` at the door, the first moment at or after it on a grid of {@link DOOR_GRID_MS}; `at`
+   * itself with no ticks.
+   *
+   * A held send waits for a place in a platform's window, which opens at a moment of its own (30
+   * in any 1,030 ms frees a place 1,030 ms after a tick, not on one). Rounded up to the next tick,
+   * each full window would last a tick longer (30 in 1,100 ms on 100 ms ticks: 91 % of Teams'
+   * rate, not 97 %). Waited for to the millisecond, the places that open a few milliseconds apart
+   * (one tick's sends, each recorded as it was written) would each let one send through on a
+   * timer of its own, and those sends, recorded apart, free their places apart again a window
+   * later. On the grid, the places that open within it let their sends through together.
    */
-  private wakeAt(at: number, exact: boolean): number {
+  private wakeAt(at: number, held: boolean): number {
     if (this.tickMs === 0) return at;
-    return exact ? Math.ceil(at) : Math.ceil(at / this.tickMs) * this.tickMs;
+    const grid = held ? DOOR_GRID_MS : this.tickMs;
+    return Math.ceil(at / grid) * grid;
   }
 
   /** Resolves at `tick`, a moment from `wakeAt`: every send waiting for it shares one timer. */

@@ -11,7 +11,7 @@ import {
   type Messenger,
   type RateLimit,
 } from '../../src/delivery/ports.js';
-import { DeliveryWorker, type SettledEvent } from '../../src/delivery/worker.js';
+import { DEFAULT_TICK_MS, DeliveryWorker, type SettledEvent } from '../../src/delivery/worker.js';
 import type { Channel } from '../../src/domain/types.js';
 import { FakeClock as SleepingClock } from '../support/fake-clock.js';
 import {
@@ -512,10 +512,12 @@ describe('DeliveryWorker.runOnce', () => {
     await makeWorker({ slack: slack.messenger }, { onRateLimitWait }).runOnce();
 
     expect(slack.sent).toHaveLength(3);
-    // Turns at 1031 and 2062 ms; the default ticks are 500 ms apart (T0 is on one).
-    expect(clock.sleeps).toEqual([1_500, 2_500]);
+    // Turns at 1031 and 2062 ms; the default ticks are 515 ms apart, and T0 is 405 ms past one:
+    // the ticks after the turns are at 1,140 and 2,170 ms.
+    expect((T0 + 1_140) % DEFAULT_TICK_MS).toBe(0);
+    expect(clock.sleeps).toEqual([1_140, 2_170]);
     // The rate-limit wait reported is the sleep itself, to the tick.
-    expect(waits).toEqual([1_500, 2_500]);
+    expect(waits).toEqual([1_140, 2_170]);
   });
 
   /**
@@ -572,6 +574,38 @@ describe('DeliveryWorker.runOnce', () => {
     // the moment one opens (1,030 ms after the first, 1,030 after the tick's two), not on the
     // ticks after: rounded up to ticks, each full window would last 1,100 ms.
     expect(leftAt).toEqual([0, 100, 100, 1_030, 1_130]);
+  });
+
+  it('sends held at the door for places that open a few ms apart leave together, on a 10 ms grid', async () => {
+    // 3 in any 1,030 ms. The tick at 100 ms lets two through, whose requests leave at 101 and
+    // 105 ms (waiting for a connection): their places open again at 1,131 and 1,135 ms.
+    let at101 = (): void => {};
+    const left101 = new Promise<void>((resolve) => (at101 = resolve));
+    let at105 = (): void => {};
+    const left105 = new Promise<void>((resolve) => (at105 = resolve));
+    const { sleeping, leftAt, teams, run } = windowedRun(
+      6,
+      100,
+      { ms: 1_030, max: 3 },
+      async (job, departedLate) => {
+        const late = { P1: left101, P2: left105 }[job.person.displayName];
+        if (!late) return;
+        await late;
+        departedLate?.();
+      },
+    );
+    await waitFor(() => teams.sent.length === 1 && sleeping.pending === 1, 'five sends waiting');
+    for (let ms = 0; ms < 1_300 && teams.sent.length < 6; ms += 1) {
+      sleeping.advance(1);
+      if (ms + 1 === 101) at101();
+      if (ms + 1 === 105) at105();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await waitFor(() => teams.sent.length === 6, 'every send');
+    await run;
+    // Waiting to the millisecond, the last two would leave apart, at 1,131 and 1,135, each on a
+    // timer of its own, and their places would open apart again a window later.
+    expect(leftAt).toEqual([0, 100, 100, 1_030, 1_140, 1_140]);
   });
 
   it('a send whose request left late (a new connection) counts in the window from when it left', async () => {

@@ -4,6 +4,7 @@ import { createTeamsAdapter } from '../../adapters/teams/create-adapter.js';
 import { TeamsDirectMessenger } from '../../adapters/teams/direct-messenger.js';
 import type { DeliveryJob } from '../../src/delivery/ports.js';
 import { RateLimiter } from '../../src/delivery/rate-limiter.js';
+import { DEFAULT_TICK_MS } from '../../src/delivery/worker.js';
 import type { Person } from '../../src/domain/types.js';
 import { silentLogger } from '../../src/logger.js';
 import { FakeConnector } from '../support/fake-connector.js';
@@ -203,5 +204,12 @@ describe('TeamsDirectMessenger', () => {
     expect(most(tenant, 1000)).toBeLessThanOrEqual(TEAMS_TENANT_PER_SECOND);
     const rate = (tenant.length - 1) / (((tenant.at(-1) ?? 0) - (tenant[0] ?? 0)) / 1000);
     expect(rate).toBeGreaterThanOrEqual(0.95 * TEAMS_TENANT_PER_SECOND);
+  });
+
+  it("its tenant's window at the door is two of the engine's ticks", () => {
+    // A tick's sends then find the places of the sends two ticks before just freed: on ticks that
+    // do not divide it, every tick's sends were held at the door and left one by one.
+    const tenant = messenger.limits.find((l) => l.name === 'tenant');
+    expect(tenant?.window?.ms).toBe(2 * DEFAULT_TICK_MS);
   });
 });
