@@ -22,9 +22,9 @@ export interface DirectMessengerOptions {
 
 /**
  * The limits a Teams send is paced by, keyed by its conversation and its tenant. Teams counts
- * windows, not buckets: per conversation at most 7 sends in 1 s, 8 in 2 s, 60 in
- * 30 s and 1,800 in an hour; per tenant at most 30 requests in any one second. A bucket keeps
- * inside a window when its burst plus its rate times the window stays under the window's count.
+ * windows, not buckets: per conversation at most 7 sends in 1 s, 8 in 2 s, 60 in 30 s and 1,800
+ * in an hour; per tenant at most 30 requests in any one second. A bucket keeps inside a window
+ * when its burst plus its rate times the window stays under the window's count.
  * Paced by the engine (97 % of the rate, half the burst), 0.5/s with a burst of 6 allows a
  * conversation 3.5 sends in 1 s, 4 in 2 s, 18 in 30 s and 1,749 in an hour. For the tenant, a
  * bucket of burst 1 at 29.5/s books turns 35 ms apart (95.4 % of 30/s), and the check as each
