@@ -520,6 +520,13 @@ describe('DeliveryWorker.runOnce', () => {
     expect(waits).toEqual([1_140, 2_170]);
   });
 
+  /** A promise and the function that fulfils it: a moment a fake send waits for. */
+  const gate = (): [Promise<void>, () => void] => {
+    let open = (): void => {};
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    return [opened, open];
+  };
+
   /**
    * `n` Teams deliveries under one tenant limit counted in a window, run on 100 ms ticks with a
    * clock the test moves: when each send left, in ms from T0.
@@ -579,10 +586,8 @@ describe('DeliveryWorker.runOnce', () => {
   it('sends held at the door for places that open a few ms apart leave together, on a 10 ms grid', async () => {
     // 3 in any 1,030 ms. The tick at 100 ms lets two through, whose requests leave at 101 and
     // 105 ms (waiting for a connection): their places open again at 1,131 and 1,135 ms.
-    let at101 = (): void => {};
-    const left101 = new Promise<void>((resolve) => (at101 = resolve));
-    let at105 = (): void => {};
-    const left105 = new Promise<void>((resolve) => (at105 = resolve));
+    const [left101, at101] = gate();
+    const [left105, at105] = gate();
     const { sleeping, leftAt, teams, run } = windowedRun(
       6,
       100,
@@ -610,10 +615,8 @@ describe('DeliveryWorker.runOnce', () => {
 
   it('a send whose request left late (a new connection) counts in the window from when it left', async () => {
     // 3 in any 1,030 ms, as above; but the first send's request left only at 80 ms.
-    let tokened = (): void => {};
-    const token = new Promise<void>((resolve) => (tokened = resolve));
-    let connected = (): void => {};
-    const handshake = new Promise<void>((resolve) => (connected = resolve));
+    const [token, tokened] = gate();
+    const [handshake, connected] = gate();
     const { sleeping, leftAt, teams, run } = windowedRun(
       5,
       100,
