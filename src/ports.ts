@@ -240,8 +240,11 @@ export interface LeasesRepo {
   acquire(name: string, holder: string, now: number, ttlMs: number): Promise<boolean>;
   /** Gives `name` up if `holder` has it. */
   release(name: string, holder: string): Promise<void>;
-  /** The live leases whose names start with `prefix`, and who holds each. */
-  held(prefix: string, now: number): Promise<Array<{ name: string; holder: string }>>;
+  /** The live leases whose names start with `prefix`, who holds each and until when. */
+  held(
+    prefix: string,
+    now: number,
+  ): Promise<Array<{ name: string; holder: string; expiresAt: number }>>;
 }
 
 /** The Herald processes sharing the database, by their last sign of life. */

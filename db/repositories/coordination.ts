@@ -20,12 +20,17 @@ export class SqlLeasesRepo implements LeasesRepo {
     await this.db.run(sql`DELETE FROM leases WHERE name = ${name} AND holder = ${holder}`);
   }
 
-  held(prefix: string, now: number): Promise<Array<{ name: string; holder: string }>> {
-    return this.db.all(
-      sql`SELECT name, holder FROM leases
+  async held(
+    prefix: string,
+    now: number,
+  ): Promise<Array<{ name: string; holder: string; expiresAt: number }>> {
+    const rows = await this.db.all<{ name: string; holder: string; expiresAt: number | string }>(
+      sql`SELECT name, holder, expires_at AS "expiresAt" FROM leases
            WHERE substr(name, 1, ${prefix.length}) = ${prefix} AND expires_at > ${now}
            ORDER BY name`,
     );
+    // PostgreSQL answers a bigint as a string.
+    return rows.map((r) => ({ ...r, expiresAt: Number(r.expiresAt) }));
   }
 }
 

@@ -51,21 +51,23 @@ describe.each(STORES)('%s store: leases', (kind) => {
   it('a free lease is taken; its holder extends it; another holder is refused until it runs out', async () => {
     const { leases } = h().store;
     expect(await leases.acquire('lane:slack', 'a', NOW, TTL)).toBe(true);
-    expect(await leases.held('lane:', NOW)).toEqual([{ name: 'lane:slack', holder: 'a' }]);
+    expect(await leases.held('lane:', NOW)).toEqual([
+      { name: 'lane:slack', holder: 'a', expiresAt: NOW + TTL },
+    ]);
     expect(await leases.acquire('lane:slack', 'b', NOW + 1, TTL)).toBe(false);
     // The holder renews: the lease now runs to NOW + 5_000 + TTL.
     expect(await leases.acquire('lane:slack', 'a', NOW + 5_000, TTL)).toBe(true);
     expect(await leases.acquire('lane:slack', 'b', NOW + TTL, TTL)).toBe(false);
     expect(await leases.acquire('lane:slack', 'b', NOW + 5_000 + TTL - 1, TTL)).toBe(false);
     expect(await leases.held('lane:', NOW + 5_000 + TTL - 1)).toEqual([
-      { name: 'lane:slack', holder: 'a' },
+      { name: 'lane:slack', holder: 'a', expiresAt: NOW + 5_000 + TTL },
     ]);
     // Run out: anyone may take it, and then the old holder is the one refused.
     expect(await leases.held('lane:', NOW + 5_000 + TTL)).toEqual([]);
     expect(await leases.acquire('lane:slack', 'b', NOW + 5_000 + TTL, TTL)).toBe(true);
     expect(await leases.acquire('lane:slack', 'a', NOW + 5_000 + TTL + 1, TTL)).toBe(false);
     expect(await leases.held('lane:', NOW + 5_000 + TTL)).toEqual([
-      { name: 'lane:slack', holder: 'b' },
+      { name: 'lane:slack', holder: 'b', expiresAt: NOW + 5_000 + 2 * TTL },
     ]);
   });
 
@@ -80,7 +82,7 @@ describe.each(STORES)('%s store: leases', (kind) => {
     await leases.release('job:never-held', 'a'); // not an error
   });
 
-  it('held lists the live leases under a literal prefix, by name', async () => {
+  it('held lists the live leases under a literal prefix, by name, with their ends', async () => {
     const { leases } = h().store;
     await leases.acquire('lane:teams', 'b', NOW, TTL);
     await leases.acquire('lane:email', 'a', NOW, TTL);
@@ -89,9 +91,10 @@ describe.each(STORES)('%s store: leases', (kind) => {
     await leases.acquire('job:reminders', 'a', NOW, TTL);
     await leases.acquire('a%b', 'e', NOW, TTL);
     await leases.acquire('a_c', 'e', NOW, TTL);
+    await leases.acquire('lane:email', 'a', NOW + 5, TTL);
     expect(await leases.held('lane:', NOW + 1)).toEqual([
-      { name: 'lane:email', holder: 'a' },
-      { name: 'lane:teams', holder: 'b' },
+      { name: 'lane:email', holder: 'a', expiresAt: NOW + 5 + TTL },
+      { name: 'lane:teams', holder: 'b', expiresAt: NOW + TTL },
     ]);
     expect(await leases.held('lane:', NOW)).toHaveLength(3);
     expect((await leases.held('lane', NOW + 1)).map((l) => l.name)).toEqual([
