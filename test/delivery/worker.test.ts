@@ -11,7 +11,12 @@ import {
   type Messenger,
   type RateLimit,
 } from '../../src/delivery/ports.js';
-import { DEFAULT_TICK_MS, DeliveryWorker, type SettledEvent } from '../../src/delivery/worker.js';
+import {
+  DEFAULT_POLL_MS,
+  DEFAULT_TICK_MS,
+  DeliveryWorker,
+  type SettledEvent,
+} from '../../src/delivery/worker.js';
 import type { Channel } from '../../src/domain/types.js';
 import { FakeClock as SleepingClock } from '../support/fake-clock.js';
 import {
@@ -704,6 +709,47 @@ describe('DeliveryWorker loop', () => {
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
     expect(sleeping.pending).toBeLessThanOrEqual(1);
+  });
+
+  it('asks a drained lane again once a poll, DEFAULT_POLL_MS, and a due time exactly', async () => {
+    const sleeping = new SleepingClock(T0);
+    const asked: number[] = [];
+    const counting: DeliveryQueue = Object.assign(Object.create(queue) as SqlDeliveryQueue, {
+      claimDue: (channel: Channel, now: number, limit: number, leaseMs: number) => {
+        if (channel === 'slack') asked.push(now - T0);
+        return queue.claimDue(channel, now, limit, leaseMs);
+      },
+    });
+    const slack = fakeMessenger('slack');
+    const w = makeWorker({ slack: slack.messenger }, { queue: counting, clock: sleeping });
+    w.start();
+    await waitFor(() => asked.length === 1 && sleeping.pending === 1, 'the first, empty claim');
+    sleeping.advance(DEFAULT_POLL_MS - 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(asked).toEqual([0]);
+    // Written meanwhile by another process, untold (no NOTIFY on SQLite): due before the next
+    // poll but after this one, which finds it and sleeps to its due time exactly.
+    const id = seedDelivery(db, {
+      eventId,
+      personId: seedPerson(db, { slackUserId: 'U1' }),
+      channel: 'slack',
+      nextAttemptAt: T0 + DEFAULT_POLL_MS + 700,
+    });
+    sleeping.advance(1);
+    await waitFor(() => asked.length === 2 && sleeping.pending === 1, 'the poll');
+    sleeping.advance(699);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(readDelivery(db, id).state).toBe('pending');
+    sleeping.advance(1);
+    await waitFor(() => readDelivery(db, id).state === 'sent', 'the delivery, when due');
+    // Drained again: the next question comes a poll after the last.
+    sleeping.advance(DEFAULT_POLL_MS - 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(asked).toEqual([0, 2_000, 2_700]);
+    sleeping.advance(1);
+    await waitFor(() => asked.length === 4, 'the next poll');
+    expect(asked).toEqual([0, 2_000, 2_700, 4_700]);
+    expect(DEFAULT_POLL_MS).toBe(2_000);
   });
 
   it('start() sends what is due, and wake() claims new work without waiting for the poll', async () => {
