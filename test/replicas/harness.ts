@@ -336,8 +336,17 @@ export function windows(emulators: Emulators): Record<string, WindowFigures> {
   };
 }
 
-/** A pool of the test's own on the replicas' database, for reading the outbox and the leases. */
-export const testPool = (url: string): pg.Pool => new pg.Pool({ connectionString: url, max: 2 });
+/**
+ * A pool of the test's own on the replicas' database, for reading the outbox and the leases. A
+ * server that goes away (a test stopping it) fails this pool's queries, never the test process:
+ * `end()` resolves before its clients' sockets have closed, and a client still closing when the
+ * server shuts down hands the server's FATAL to the pool as an `error` event.
+ */
+export function testPool(url: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  pool.on('error', () => undefined);
+  return pool;
+}
 
 /** Lane leases alive now: channel → holder. */
 export async function laneHolders(db: pg.Pool): Promise<Map<Channel, string>> {
