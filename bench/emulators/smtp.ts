@@ -86,8 +86,10 @@ export class SmtpEmulator extends LoopbackRelay {
     const chunks: Buffer[] = [];
     for await (const chunk of stream) chunks.push(chunk as Buffer);
     const began = this.started.get(session.id) ?? performance.now();
-    const rest = this.latencyMs - (performance.now() - began);
-    if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest));
+    // A timer counts from the event loop's cached clock, so it can end a little before
+    // `performance.now()` says it should: wait again until the latency has truly passed.
+    for (let rest = this.latencyMs; rest > 0; rest = this.latencyMs - (performance.now() - began))
+      await new Promise((resolve) => setTimeout(resolve, Math.ceil(rest)));
     const event = parseSubject(subjectOf(Buffer.concat(chunks).toString('utf8')));
     for (const rcpt of session.envelope.rcptTo) {
       if (event)
