@@ -1,5 +1,11 @@
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { parseConnectionUrl } from 'nodemailer/lib/shared';
+import {
+  pipelineTransaction,
+  sendTransaction,
+  type Envelope,
+  type SmtpFailure,
+} from './smtp-transaction.js';
 
 /**
  * How long a session's place in the pool stays taken after its connection ended: the server may
@@ -25,8 +31,12 @@ export type SmtpConnectionOptions = SMTPConnection.Options & {
 
 /** One message for one envelope, and the promise waiting on it. */
 interface Waiting {
-  envelope: { from: string; to: string[] };
+  envelope: Envelope;
   message: Buffer;
+  /** Its message has been written to a session: from then on, it may have gone out. */
+  written: boolean;
+  /** Put back in the queue once already, by a session that ended before writing it. */
+  requeued: boolean;
   resolve: () => void;
   reject: (err: Error) => void;
 }
@@ -34,24 +44,32 @@ interface Waiting {
 /** A session of the pool and what it is doing. */
 interface Session {
   readonly smtp: SMTPConnection;
-  /** Messages this session has carried. */
+  /** Messages this session has been handed. */
   messages: number;
-  /** The send it carries now, if any. */
-  current: Waiting | null;
+  /**
+   * The sends it carries now, in the order they were written: one, or while a message's final
+   * reply is awaited, also the next one pipelined behind it.
+   */
+  readonly inFlight: Waiting[];
   idleTimer: NodeJS.Timeout | null;
   /** Retired (ended, or saying QUIT): never handed another message. Its place is freed later. */
   gone: boolean;
+  /** Why the session failed, if it did: what the send in flight is told when the session ends. */
+  failure: Error | null;
 }
 
 /**
- * A pool of SMTP sessions over nodemailer's `SMTPConnection`, which speaks the protocol (EHLO,
- * STARTTLS, AUTH, PIPELINING, dot-stuffing); the pool only hands each finished message to a free
- * session, most recently used first, and keeps up to `maxConnections` of them.
+ * A pool of SMTP sessions over nodemailer's `SMTPConnection`, which opens them (greeting, EHLO,
+ * STARTTLS, AUTH) and reads their replies; each message goes as a transaction of Herald's own
+ * (`smtp-transaction.ts`). The pool hands each finished message to a free session, most recently
+ * used first, pipelines the next waiting message behind it, and keeps up to `maxConnections`
+ * sessions.
  *
  * It never sends a message twice: every failure goes back to the caller (the delivery engine owns
- * retries). A session that refused one envelope or message is reset and kept; one that failed any
- * other way is closed. A session that the server ends while idle is dropped and replaced when next
- * needed.
+ * retries), except a message whose own data was never written, which cannot have gone out and is
+ * queued again once. A session that refused an envelope is reset and kept, as is one that refused
+ * a message; one that failed any other way is closed. A session that the server ends while idle is
+ * dropped and replaced when next needed.
  */
 export class SmtpPool {
   readonly #queue: Waiting[] = [];
@@ -88,7 +106,7 @@ export class SmtpPool {
   send(envelope: Waiting['envelope'], message: Buffer): Promise<void> {
     if (this.#closed) return Promise.reject(poolError('Connection pool was closed'));
     return new Promise<void>((resolve, reject) => {
-      this.#queue.push({ envelope, message, resolve, reject });
+      this.#queue.push({ envelope, message, written: false, requeued: false, resolve, reject });
       this.#pump();
     });
   }
@@ -125,9 +143,10 @@ export class SmtpPool {
     const session: Session = {
       smtp,
       messages: 0,
-      current: null,
+      inFlight: [],
       idleTimer: null,
       gone: false,
+      failure: null,
     };
     this.#sessions.add(session);
     let opening = true;
@@ -141,9 +160,12 @@ export class SmtpPool {
       this.#queue.shift()?.reject(err);
       if (!this.#closed) this.#pump();
     };
-    // A session's errors reach the send in flight through its callback, right after the session
-    // has ended; an idle session that the server ended emits one too. Nothing is thrown.
-    smtp.on('error', (err: Error) => opened(err));
+    // A session's errors (a time-out, a reset, a close mid-transaction) come before its end, which
+    // hands them to the send in flight; an idle session that the server ended emits one too.
+    smtp.on('error', (err: Error) => {
+      session.failure ??= err;
+      opened(err);
+    });
     smtp.once('end', () => {
       opened(poolError('Connection closed before the session was ready'));
       this.#retire(session);
@@ -152,12 +174,19 @@ export class SmtpPool {
         this.#open--;
         if (!this.#closed) this.#pump();
       }, SLOT_GRACE_MS).unref();
-      // The send in flight hears from its callback, with the server's reply, in this same turn;
-      // one that never will (a session this pool closed) fails here.
+      // A send the server answered (a 421) has heard from its callback in this same turn. One
+      // that never will fails here, with the session's error if it had one; but a message whose
+      // own data was never written cannot have gone out, and is queued again, first, once (a
+      // server that ends every session it is handed fails it the next time).
       queueMicrotask(() => {
-        const current = session.current;
-        session.current = null;
-        current?.reject(poolError('Connection closed'));
+        const unsent: Waiting[] = [];
+        for (const waiting of session.inFlight.splice(0)) {
+          if (!waiting.written && !waiting.requeued && !this.#closed) {
+            waiting.requeued = true;
+            unsent.push(waiting);
+          } else waiting.reject(session.failure ?? poolError('Connection closed'));
+        }
+        this.#queue.unshift(...unsent);
         if (!this.#closed) this.#pump();
       });
     });
@@ -170,26 +199,53 @@ export class SmtpPool {
   }
 
   #dispatch(session: Session, waiting: Waiting): void {
-    session.current = waiting;
-    session.smtp.send(waiting.envelope, waiting.message, (err) => {
-      if (session.current !== waiting) return; // settled by the session's end
-      session.current = null;
-      session.messages++;
-      if (!err) {
-        waiting.resolve();
-        return this.#release(session);
-      }
-      waiting.reject(err);
-      const refused = err.code === 'EENVELOPE' || err.code === 'EMESSAGE';
-      if (refused && err.responseCode !== 421 && !session.gone) {
-        // The server refused this message; the session itself is fine once reset.
-        session.smtp.reset((resetErr) =>
-          resetErr ? session.smtp.close() : this.#release(session),
-        );
-      } else {
-        session.smtp.close();
-      }
-    });
+    session.messages++;
+    session.inFlight.push(waiting);
+    sendTransaction(session.smtp, this.#transaction(session, waiting), () => this.#follow(session));
+  }
+
+  /** The next queued message, pipelined behind the one this session is about to write. */
+  #follow(session: Session): string {
+    if (session.gone || session.messages >= this.shape.maxMessages) return '';
+    const next = this.#queue.shift();
+    if (!next) return '';
+    session.messages++;
+    session.inFlight.push(next);
+    return pipelineTransaction(session.smtp, this.#transaction(session, next), () =>
+      this.#follow(session),
+    );
+  }
+
+  #transaction(session: Session, waiting: Waiting) {
+    const { envelope, message } = waiting;
+    return {
+      envelope,
+      message,
+      writing: () => (waiting.written = true),
+      done: (err: SmtpFailure | null) => this.#settle(session, waiting, err),
+    };
+  }
+
+  #settle(session: Session, waiting: Waiting, err: SmtpFailure | null): void {
+    const at = session.inFlight.indexOf(waiting);
+    if (at < 0) return; // settled by the session's end
+    session.inFlight.splice(at, 1);
+    if (!err) waiting.resolve();
+    else waiting.reject(err);
+    // Refused before anything was written: the session is as it was.
+    if (err?.command === 'API' && err.code !== 'ECONNECTION') err = null;
+    if (!err) {
+      // The message pipelined behind this one frees the session when it is done.
+      return session.inFlight.length === 0 ? this.#release(session) : undefined;
+    }
+    const refused = err.code === 'EENVELOPE' || err.code === 'EMESSAGE';
+    if (!refused || err.responseCode === 421 || session.gone) return session.smtp.close();
+    // The server refused this message; the session itself is fine. A message pipelined behind
+    // it frees the session when it is done; a refused message's final reply ended its
+    // transaction; a refused envelope leaves one open, which RSET ends.
+    if (session.inFlight.length > 0) return;
+    if (err.code === 'EMESSAGE') return this.#release(session);
+    session.smtp.reset((resetErr) => (resetErr ? session.smtp.close() : this.#release(session)));
   }
 
   /** A session free again: the next message, or idle until one comes (or it is retired). */
