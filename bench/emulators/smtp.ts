@@ -86,10 +86,14 @@ export class SmtpEmulator extends LoopbackRelay {
     const chunks: Buffer[] = [];
     for await (const chunk of stream) chunks.push(chunk as Buffer);
     const began = this.started.get(session.id) ?? performance.now();
-    // A timer counts from the event loop's cached clock, so it can end a little before
-    // `performance.now()` says it should: wait again until the latency has truly passed.
-    for (let rest = this.latencyMs; rest > 0; rest = this.latencyMs - (performance.now() - began))
-      await new Promise((resolve) => setTimeout(resolve, Math.ceil(rest)));
+    const rest = this.latencyMs - (performance.now() - began);
+    if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest));
+    // A timer counts from the event loop's cached clock, so it can end up to a millisecond or so
+    // before `performance.now()` says it should; the rest is waited out a loop turn at a time
+    // (another timer would add a whole millisecond, and the relay's ceiling would drop with it).
+    while (performance.now() - began < this.latencyMs) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     const event = parseSubject(subjectOf(Buffer.concat(chunks).toString('utf8')));
     for (const rcpt of session.envelope.rcptTo) {
       if (event)
