@@ -81,9 +81,10 @@ export interface DeliveryWorkerOptions {
  * Two ticks are 1,030 ms: a little longer than the window Teams' tenant limit is checked in at
  * the door (30 in any 1,010 ms, see adapters/teams/direct-messenger.ts), so a tick's sends find
  * the places of the sends two ticks before free again, those having left within 20 ms of their
- * tick. Where two ticks are no longer than the window (500 ms ticks, or a window of 1,030 ms),
- * every tick's Teams sends are held at the door, and the window's places, freeing one by one as
- * the earlier sends had left, let them through a few at a time, a wake-up for each few.
+ * tick. Where two ticks are no longer than the window (500 ms ticks, or a window of 1,030 ms), a
+ * tick's Teams sends that leave faster than those two ticks before are held at the door, and the
+ * window's places, freeing one by one as the earlier sends had left, let them through a few at a
+ * time, a wake-up for each few.
  */
 export const DEFAULT_TICK_MS = 515;
 
@@ -479,10 +480,11 @@ export class DeliveryWorker {
    * A held send waits for a place in a platform's window, which opens at a moment of its own (30
    * in any 1,010 ms frees a place 1,010 ms after a departure, not on a tick). Rounded up to the
    * next tick, each full window would last up to a tick longer (30 in 1,100 ms on 100 ms ticks:
-   * 91 % of Teams' rate, not 97 %). Waited for to the millisecond, the places that open a few milliseconds apart
-   * (one tick's sends, each recorded as it was written) would each let one send through on a
-   * timer of its own, and those sends, recorded apart, free their places apart again a window
-   * later. On the grid, the places that open within it let their sends through together.
+   * 91 % of Teams' rate, not 97 %). Waited for to the millisecond, the places that open a few
+   * milliseconds apart (one tick's sends, each recorded as it was written) would each let one
+   * send through on a timer of its own, and those sends, recorded apart, free their places apart
+   * again a window later. On the grid, the places that open within it let their sends through
+   * together.
    */
   private wakeAt(at: number, held: boolean): number {
     if (this.tickMs === 0) return at;
