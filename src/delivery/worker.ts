@@ -102,7 +102,7 @@ export const DEFAULT_POLL_MS = 2_000;
  * The grid a send held at the door wakes on (see `wakeAt`): at most 10 ms late for its place, so
  * a full Teams window lasts at most 1,040 ms (28.8/s, above the 28.6/s its tenant's bucket books).
  */
-const DOOR_GRID_MS = 10;
+export const DOOR_GRID_MS = 10;
 
 const silent: WorkerLogger = { info: () => {}, warn: () => {}, error: () => {} };
 

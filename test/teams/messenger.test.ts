@@ -4,7 +4,7 @@ import { createTeamsAdapter } from '../../adapters/teams/create-adapter.js';
 import { TeamsDirectMessenger } from '../../adapters/teams/direct-messenger.js';
 import type { DeliveryJob } from '../../src/delivery/ports.js';
 import { RateLimiter } from '../../src/delivery/rate-limiter.js';
-import { DEFAULT_TICK_MS } from '../../src/delivery/worker.js';
+import { DEFAULT_TICK_MS, DOOR_GRID_MS } from '../../src/delivery/worker.js';
 import type { Person } from '../../src/domain/types.js';
 import { silentLogger } from '../../src/logger.js';
 import { FakeConnector } from '../support/fake-connector.js';
@@ -176,7 +176,10 @@ describe('TeamsDirectMessenger', () => {
     return { ...j, person: { ...j.person, teamsConversationRef: JSON.stringify(ref) } };
   };
 
-  /** `n` sends to the conversations `conversationOf` names, each with its turn as the engine's limiter books them from time 0. */
+  /**
+   * `n` sends to the conversations `conversationOf` names, each with its turn as the engine's
+   * limiter books them from time 0.
+   */
   const bookedTurns = (n: number, conversationOf: (i: number) => string) => {
     const j = job(fake.url);
     const limiter = new RateLimiter();
@@ -238,8 +241,9 @@ describe('TeamsDirectMessenger', () => {
     const door = new RateLimiter();
     let held = 0;
     const left: number[] = [];
+    // In time order; a held send goes back in at the moment it wakes again.
+    attempts.sort((x, y) => x.at - y.at);
     while (attempts.length > 0) {
-      attempts.sort((x, y) => x.at - y.at);
       const next = attempts.shift()!;
       const wait = door.admit('teams', messenger.limits, next.job, next.at);
       if (wait === 0) {
@@ -247,7 +251,9 @@ describe('TeamsDirectMessenger', () => {
         continue;
       }
       held += 1;
-      attempts.push({ job: next.job, at: Math.ceil((next.at + wait) / 10) * 10 });
+      const at = Math.ceil((next.at + wait) / DOOR_GRID_MS) * DOOR_GRID_MS;
+      const after = attempts.findIndex((a) => a.at > at);
+      attempts.splice(after === -1 ? attempts.length : after, 0, { job: next.job, at });
     }
     expect(left).toHaveLength(3000);
     expect(held).toBe(0);
