@@ -1,13 +1,12 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
 import type { Executor } from './executor.js';
+import { TransactionScopes, type Scope as OpenScope } from './transaction-scopes.js';
 
 /** The transaction an async context runs in: its own pooled connection until COMMIT. */
-interface Scope {
+interface Scope extends OpenScope {
   client: pg.PoolClient;
-  open: boolean;
 }
 
 /**
@@ -18,7 +17,7 @@ interface Scope {
 export class PostgresExecutor implements Executor {
   readonly dialect = 'postgres';
   private readonly render = new PgDialect();
-  private readonly scope = new AsyncLocalStorage<Scope>();
+  private readonly scopes = new TransactionScopes<Scope>();
   private readonly names = new Map<string, string>();
 
   constructor(
@@ -47,13 +46,13 @@ export class PostgresExecutor implements Executor {
   }
 
   inTransaction(): boolean {
-    return this.scope.getStore()?.open === true;
+    return this.scopes.current() !== undefined;
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     if (this.inTransaction()) return fn();
     const client = await this.pool.connect();
-    const scope: Scope = { client, open: true };
+    const scope: Scope = { client, open: false };
     let broken: Error | undefined;
     // A checked-out client has no 'error' listener (the pool's is only on idle ones): the server
     // going away between two statements of this transaction would otherwise end the process.
@@ -65,7 +64,7 @@ export class PostgresExecutor implements Executor {
     try {
       await client.query('BEGIN');
       try {
-        const result = await this.scope.run(scope, fn);
+        const result = await this.scopes.run(scope, fn);
         await client.query('COMMIT');
         return result;
       } catch (err) {
@@ -79,7 +78,7 @@ export class PostgresExecutor implements Executor {
       broken ??= isConnectionError(err) ? (err as Error) : undefined;
       throw err;
     } finally {
-      scope.open = false;
+      this.scopes.close(scope);
       client.off('error', onError);
       client.release(broken);
     }
@@ -144,8 +143,7 @@ export class PostgresExecutor implements Executor {
 
   private query(query: SQL): Promise<pg.QueryResult> {
     const { sql, params } = this.render.sqlToQuery(query);
-    const scope = this.scope.getStore();
-    const target = scope?.open ? scope.client : this.pool;
+    const target = this.scopes.current()?.client ?? this.pool;
     return target.query({ name: this.nameOf(sql), text: sql, values: params });
   }
 
