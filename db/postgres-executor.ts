@@ -1,12 +1,13 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
 import type { Executor } from './executor.js';
-import { TransactionScopes, type Scope as OpenScope } from './transaction-scopes.js';
 
 /** The transaction an async context runs in: its own pooled connection until COMMIT. */
-interface Scope extends OpenScope {
+interface Scope {
   client: pg.PoolClient;
+  open: boolean;
 }
 
 /**
@@ -17,7 +18,7 @@ interface Scope extends OpenScope {
 export class PostgresExecutor implements Executor {
   readonly dialect = 'postgres';
   private readonly render = new PgDialect();
-  private readonly scopes = new TransactionScopes<Scope>();
+  private readonly scope = new AsyncLocalStorage<Scope>();
   private readonly names = new Map<string, string>();
 
   constructor(
@@ -46,13 +47,13 @@ export class PostgresExecutor implements Executor {
   }
 
   inTransaction(): boolean {
-    return this.scopes.current() !== undefined;
+    return this.scope.getStore()?.open === true;
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     if (this.inTransaction()) return fn();
     const client = await this.pool.connect();
-    const scope: Scope = { client, open: false };
+    const scope: Scope = { client, open: true };
     let broken: Error | undefined;
     // A checked-out client has no 'error' listener (the pool's is only on idle ones): the server
     // going away between two statements of this transaction would otherwise end the process.
@@ -64,7 +65,7 @@ export class PostgresExecutor implements Executor {
     try {
       await client.query('BEGIN');
       try {
-        const result = await this.scopes.run(scope, fn);
+        const result = await this.scope.run(scope, fn);
         await client.query('COMMIT');
         return result;
       } catch (err) {
@@ -78,7 +79,7 @@ export class PostgresExecutor implements Executor {
       broken ??= isConnectionError(err) ? (err as Error) : undefined;
       throw err;
     } finally {
-      this.scopes.close(scope);
+      scope.open = false;
       client.off('error', onError);
       client.release(broken);
     }
@@ -143,7 +144,8 @@ export class PostgresExecutor implements Executor {
 
   private query(query: SQL): Promise<pg.QueryResult> {
     const { sql, params } = this.render.sqlToQuery(query);
-    const target = this.scopes.current()?.client ?? this.pool;
+    const scope = this.scope.getStore();
+    const target = scope?.open ? scope.client : this.pool;
     return target.query({ name: this.nameOf(sql), text: sql, values: params });
   }
 

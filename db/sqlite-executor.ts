@@ -1,12 +1,17 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type Database from 'better-sqlite3';
 import type { SQL } from 'drizzle-orm';
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import type { Executor } from './executor.js';
-import { TransactionScopes, type Scope } from './transaction-scopes.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
 const MAX_STATEMENTS = 2000;
+
+/** The transaction an async context runs in; `open` turns false at COMMIT or ROLLBACK. */
+interface Scope {
+  open: boolean;
+}
 
 /** better-sqlite3 binds numbers, strings, bigints, buffers and null: booleans become 1 and 0. */
 const bindable = (value: unknown): unknown =>
@@ -39,7 +44,7 @@ export class SqliteExecutor implements Executor {
   readonly dialect = 'sqlite';
   private readonly render = new SQLiteSyncDialect();
   private readonly statements = new Map<string, Statement>();
-  private readonly scopes = new TransactionScopes<Scope>();
+  private readonly scope = new AsyncLocalStorage<Scope>();
   /** True while a transaction (or a query queued behind one) holds the connection. */
   private held = false;
   private readonly waiting: Array<() => void> = [];
@@ -74,17 +79,17 @@ export class SqliteExecutor implements Executor {
   }
 
   inTransaction(): boolean {
-    return this.scopes.current() !== undefined;
+    return this.scope.getStore()?.open === true;
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     if (this.inTransaction()) return fn();
     await this.acquire();
-    const scope: Scope = { open: false };
+    const scope: Scope = { open: true };
     try {
       await this.whenUnlocked(() => this.sqlite.exec('BEGIN IMMEDIATE'));
       try {
-        const result = await this.scopes.run(scope, fn);
+        const result = await this.scope.run(scope, fn);
         this.sqlite.exec('COMMIT');
         return result;
       } catch (err) {
@@ -92,7 +97,7 @@ export class SqliteExecutor implements Executor {
         throw err;
       }
     } finally {
-      this.scopes.close(scope);
+      scope.open = false;
       this.release();
     }
   }
