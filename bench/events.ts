@@ -23,6 +23,8 @@ export interface EventFigures {
   byChannel: Record<Channel, ChannelFigures>;
   /** CPU seconds the Herald processes spent meanwhile, summed (set by the scenario; NaN across a crash). */
   cpuSeconds: number;
+  /** Of those, the processes' main threads' (the event loops'); likewise. */
+  mainThreadCpuSeconds: number;
   /** Event-loop wake-ups of the Herald processes meanwhile, summed (likewise; NaN across a crash). */
   wakeups: number;
   /** The SMTP emulator meanwhile: transaction lengths and the client's gaps between them (ms). */
@@ -101,6 +103,7 @@ export async function waitForEvent(
     complete,
     byChannel,
     cpuSeconds: Number.NaN,
+    mainThreadCpuSeconds: Number.NaN,
     wakeups: Number.NaN,
     relay: { transactionMs: [], gapMs: [] },
     benchLoop: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },

@@ -19,6 +19,8 @@ export interface FirstContactFigures {
   /** Requests sent into a running `Retry-After`, Slack, during the fan-out. */
   violations: number;
   cpuSeconds: number;
+  /** Of those, the main threads' (the event loops'). */
+  mainThreadCpuSeconds: number;
   /** Event-loop wake-ups of the Herald processes meanwhile. */
   wakeups: number;
 }
@@ -42,6 +44,7 @@ export async function runFirstContact(opts: {
   command: (text: string) => Promise<{ postedAt: number; reply: () => Promise<string> }>;
   deadlineFor: (postedAt: number) => number;
   cpuSeconds: () => number;
+  mainThreadCpuSeconds: () => number;
   wakeups: () => number;
 }): Promise<FirstContactFigures> {
   const { slack, ledger, outbox } = opts;
@@ -54,6 +57,7 @@ export async function runFirstContact(opts: {
   const incident = Number(/#(\d+)/.exec(await declared.reply())?.[1]);
   if (!incident) throw new Error('could not read the first-contact incident number');
   const cpuBefore = opts.cpuSeconds();
+  const mainBefore = opts.mainThreadCpuSeconds();
   const wakeupsBefore = opts.wakeups();
   const subscribe = await opts.command(`subscribe ${incident} team:${FIRST_CONTACT_TEAM}`);
   await subscribe.reply();
@@ -66,6 +70,7 @@ export async function runFirstContact(opts: {
     opts.deadlineFor(subscribe.postedAt),
   );
   const cpuSeconds = opts.cpuSeconds() - cpuBefore;
+  const mainThreadCpuSeconds = opts.mainThreadCpuSeconds() - mainBefore;
   const wakeups = opts.wakeups() - wakeupsBefore;
   const calls = Object.fromEntries(
     Object.entries(slack.calls)
@@ -85,6 +90,7 @@ export async function runFirstContact(opts: {
     calls,
     violations: slackViolations(ledger) - violationsBefore,
     cpuSeconds,
+    mainThreadCpuSeconds,
     wakeups,
   };
 }

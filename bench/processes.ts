@@ -37,10 +37,22 @@ export function memoryOf(pid: number): { peakMB: number; rssMB: number } | null 
 
 /** CPU time (user + system) a process has used so far, in seconds, from `/proc/<pid>/stat`. */
 export function cpuSecondsOf(pid: number): number | null {
+  return cpuSecondsIn(`/proc/${pid}/stat`);
+}
+
+/**
+ * The same for the process's main thread alone (`/proc/<pid>/task/<pid>/stat`): Node's event loop,
+ * where the JavaScript runs. The rest is V8's compiler and collector threads and libuv's pool.
+ */
+export function mainThreadCpuSecondsOf(pid: number): number | null {
+  return cpuSecondsIn(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function cpuSecondsIn(statPath: string): number | null {
   try {
     // Fields after the command name (which may hold spaces, hence the last ')'): utime is the
     // 12th, stime the 13th, in clock ticks (100 per second on Linux).
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(statPath, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
@@ -154,6 +166,11 @@ export class Child {
   /** CPU seconds used so far (NaN once the process is gone). */
   cpuSeconds(): number {
     return (this.alive ? cpuSecondsOf(this.pid) : null) ?? Number.NaN;
+  }
+
+  /** CPU seconds of its main thread (the event loop) so far (NaN once the process is gone). */
+  mainThreadCpuSeconds(): number {
+    return (this.alive ? mainThreadCpuSecondsOf(this.pid) : null) ?? Number.NaN;
   }
 
   /** Event-loop wake-ups so far (NaN once the process is gone). */

@@ -84,6 +84,8 @@ export async function runScenario(profile: Profile, cleanup: Cleanup): Promise<B
     return { postedAt, reply: () => replica.reply(responseId, 120_000) };
   };
   const cpuSeconds = () => heralds().reduce((sum, h) => sum + h.cpuSeconds(), 0);
+  const mainThreadCpuSeconds = () =>
+    heralds().reduce((sum, h) => sum + h.mainThreadCpuSeconds(), 0);
   const wakeups = () => heralds().reduce((sum, h) => sum + h.wakeups(), 0);
   // Generous: three times the slowest channel's ideal pace, plus a lease and a minute.
   const slowest = Math.max(
@@ -97,6 +99,7 @@ export async function runScenario(profile: Profile, cleanup: Cleanup): Promise<B
   const settle = async (incident: number, kind: EventKind, postedAt: number) => {
     // Across the SIGKILL the CPU time of the processes says little: left NaN there.
     const cpuBefore = kind === 'resolved' ? Number.NaN : cpuSeconds();
+    const mainBefore = kind === 'resolved' ? Number.NaN : mainThreadCpuSeconds();
     const wakeupsBefore = kind === 'resolved' ? Number.NaN : wakeups();
     smtp.startGaps();
     const relayBefore = { transactions: smtp.transactionMs.length, gaps: smtp.gapMs.length };
@@ -109,6 +112,7 @@ export async function runScenario(profile: Profile, cleanup: Cleanup): Promise<B
       deadlineFor(postedAt),
     );
     figures.cpuSeconds = cpuSeconds() - cpuBefore;
+    figures.mainThreadCpuSeconds = mainThreadCpuSeconds() - mainBefore;
     figures.wakeups = wakeups() - wakeupsBefore;
     figures.relay = {
       transactionMs: smtp.transactionMs.slice(relayBefore.transactions),
@@ -156,6 +160,7 @@ export async function runScenario(profile: Profile, cleanup: Cleanup): Promise<B
     command,
     deadlineFor,
     cpuSeconds,
+    mainThreadCpuSeconds,
     wakeups,
   });
 
