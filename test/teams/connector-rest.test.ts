@@ -10,6 +10,7 @@ import { silentLogger } from '../../src/logger.js';
 import { incidentLinker, messageLink } from '../../src/stakeholder-link.js';
 import { FakeConnector } from '../support/fake-connector.js';
 import { deliveryFailure } from '../support/delivery-failure.js';
+import { specsAvailable } from '../support/specs.js';
 
 // The proactive messenger's own connector call (adapters/teams/connector-rest.ts): what it posts,
 // against what botbuilder's turn posted, how it authenticates, and how each failure is classified.
@@ -281,19 +282,24 @@ describe('failures, classified as the SDK’s were, each sent once', () => {
     expect(fake.sendAttempts('a:personal-1')).toHaveLength(1);
   });
 
-  it('the fake refuses an activity its schema refuses, as the connector does', async () => {
-    const post = (body: unknown) =>
-      fetch(`${fake.url}v3/conversations/a%3Ax/activities`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-    expect((await post({ text: 'no type' })).status).toBe(400);
-    expect((await post({ type: 'message', attachments: 'card' })).status).toBe(400);
-    expect((await post({ type: 'message', from: { id: 7 } })).status).toBe(400);
-    expect(fake.activityErrors).toHaveLength(3);
-    expect(fake.activities).toEqual([]);
-  });
+  // The fake checks activities against the connector's official schema, which lives beside the
+  // repository: without it there is nothing to refuse by (as in the other schema tests).
+  it.skipIf(!specsAvailable)(
+    'the fake refuses an activity its schema refuses, as the connector does',
+    async () => {
+      const post = (body: unknown) =>
+        fetch(`${fake.url}v3/conversations/a%3Ax/activities`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      expect((await post({ text: 'no type' })).status).toBe(400);
+      expect((await post({ type: 'message', attachments: 'card' })).status).toBe(400);
+      expect((await post({ type: 'message', from: { id: 7 } })).status).toBe(400);
+      expect(fake.activityErrors).toHaveLength(3);
+      expect(fake.activities).toEqual([]);
+    },
+  );
 });
 
 describe('with an app id: the bot’s token from botbuilder’s own credentials', () => {
