@@ -9,11 +9,13 @@
  *     [--concurrency N, the worker's slots per lane, default the worker's]
  *     [--tick-ms N, the worker's grid of send times, default the worker's; 0 = a timer per send]
  *
- * Prints the process CPU (user + system) per delivery over the drain, and the wall time.
+ * Prints the process CPU (user + system) per delivery over the drain, split into the main thread
+ * and the other threads, and the wall time.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { mainThreadCpuSecondsOf } from '../bench/processes.js';
 import { openSqlite } from '../db/client.js';
 import { SqlDeliveryQueue } from '../db/delivery-queue.js';
 import { systemClock } from '../src/clock.js';
@@ -150,12 +152,14 @@ try {
     ...(tickMs === undefined ? {} : { tickMs }),
   });
   const cpu0 = process.cpuUsage();
+  const main0 = mainThreadCpuSecondsOf(process.pid);
   const ru0 = process.resourceUsage();
   const t0 = performance.now();
   worker.start();
   await done;
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  const main1 = mainThreadCpuSecondsOf(process.pid);
   const ru = process.resourceUsage();
   await worker.stop(5_000);
   const perDelivery = Object.entries(calls).map(([m, n]) => `${m} ${(n / total).toFixed(2)}`);
@@ -180,6 +184,13 @@ try {
   console.log(
     `user ${(cpu.user / total).toFixed(0)} µs, system ${(cpu.system / total).toFixed(0)} µs per delivery`,
   );
+  if (main0 !== null && main1 !== null) {
+    // The event loop's share, and the rest: V8's compiler and collector threads, libuv's pool.
+    const mainUs = ((main1 - main0) * 1e6) / total;
+    console.log(
+      `main thread ${mainUs.toFixed(0)} µs, other threads ${(usPer - mainUs).toFixed(0)} µs per delivery`,
+    );
+  }
   console.log(
     `${total} deliveries (${perChannel} per channel, ${paced ? 'paced at the bench ceilings' : 'unpaced'}): ` +
       `${usPer.toFixed(0)} µs CPU per delivery, ${(wallMs / 1000).toFixed(1)} s wall`,
