@@ -102,14 +102,14 @@ export class KeepAliveClient {
   /**
    * POSTs `body` (UTF-8) to `target` (a path with its query) with `headers` (besides `Host`,
    * `Content-Length` and `Connection`, which the client writes); resolves with the answer, whatever
-   * its status. `sentLate` is called when the request, which had to wait for a new connection's
-   * handshakes, goes out.
+   * its status. `wentOut` is called once the request is out: at once after writing it on an open
+   * connection, or when a new connection's handshakes let it go.
    */
   post(
     target: string,
     headers: Readonly<Record<string, string>>,
     body: string,
-    sentLate?: () => void,
+    wentOut?: () => void,
   ): Promise<HttpAnswer> {
     let request: string;
     try {
@@ -133,8 +133,10 @@ export class KeepAliveClient {
       };
       conn.socket.ref();
       // Never answered yet: opened for this request, which waits for its handshakes.
-      if (sentLate && conn.idleUntil === 0) conn.socket.once(this.#readyEvent, sentLate);
+      const opening = conn.idleUntil === 0;
+      if (wentOut && opening) conn.socket.once(this.#readyEvent, wentOut);
       conn.socket.write(request);
+      if (wentOut && !opening) wentOut();
     });
   }
 

@@ -69,13 +69,13 @@ export class SlackDirectMessenger implements Messenger {
     ];
   }
 
-  async send(job: DeliveryJob, departedLate?: () => void): Promise<void> {
+  async send(job: DeliveryJob, wentOut?: () => void): Promise<void> {
     const userId = job.person.slackUserId;
     if (!userId) throw new DeliveryError('permanent', 'no Slack identity', { unreachable: true });
     // The fallback text is user text, sent with `mrkdwn: false`: shown as typed, never formatted.
     await this.client.post(
       this.bodies.of(job, userId, messageLink(this.incidentLink, job)),
-      departedLate,
+      wentOut,
     );
   }
 }

@@ -59,10 +59,10 @@ export class SlackPostMessage {
    * Posts one message; `body` is the `chat.postMessage` arguments, already JSON. Resolves on
    * `ok: true`, rejects with a `DeliveryError` otherwise.
    */
-  async post(body: string, sentLate?: () => void): Promise<void> {
+  async post(body: string, wentOut?: () => void): Promise<void> {
     let answer: HttpAnswer;
     try {
-      answer = await this.#client.post(this.#path, this.#headers, body, sentLate);
+      answer = await this.#client.post(this.#path, this.#headers, body, wentOut);
     } catch (err) {
       throw networkError(err, this.#timeoutMs);
     }

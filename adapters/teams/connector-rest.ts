@@ -53,8 +53,8 @@ export interface ConnectorPost {
   body: string;
   /** The bot's bearer token; null when authentication is off (no `Authorization` header). */
   token: string | null;
-  /** Called when the request, which waited for a new connection, goes out. */
-  sentLate?: (() => void) | undefined;
+  /** Called once the request is out (see `KeepAliveClient.post`). */
+  wentOut?: (() => void) | undefined;
 }
 
 /**
@@ -92,7 +92,7 @@ export class ConnectorRest {
     if (post.token !== null) headers.authorization = `Bearer ${post.token}`;
     let answer: HttpAnswer;
     try {
-      answer = await this.client(base).post(path, headers, post.body, post.sentLate);
+      answer = await this.client(base).post(path, headers, post.body, post.wentOut);
     } catch (err) {
       const e = err instanceof HttpClientError ? err : new HttpClientError(String(err), 'EPROTO');
       throw new ConnectorRestError(e.message, e.code);

@@ -11,9 +11,6 @@ import { connectorDeliveryError, connectorStatus } from './connector-error.js';
 import { ConnectorRest, CONNECTOR_TIMEOUT_MS } from './connector-rest.js';
 import { ProactiveActivities } from './proactive-activity.js';
 
-/** A token that took this long was fetched, not cached: the send is told it left late. */
-const TOKEN_WAIT_NOTICED_MS = 5;
-
 /** What only tests change. */
 export interface DirectMessengerOptions {
   /** How long a send may wait for the connector's answer (default 15 s). */
@@ -96,7 +93,7 @@ export class TeamsDirectMessenger implements Messenger {
     this.tokens = new BotToken(adapter, appId);
   }
 
-  async send(job: DeliveryJob, departedLate?: () => void): Promise<void> {
+  async send(job: DeliveryJob, wentOut?: () => void): Promise<void> {
     const message = this.activities.body(job);
     if (!message) {
       throw new DeliveryError('permanent', 'no Teams conversation reference (app not installed)', {
@@ -106,17 +103,16 @@ export class TeamsDirectMessenger implements Messenger {
     const { reference, body } = message;
     let token: string | null = null;
     try {
-      // Before the call: token acquisition (MSAL), a malformed service URL.
-      const asked = performance.now();
+      // Before the call: token acquisition (MSAL, a few hundred ms when fetched rather than
+      // cached: the request goes out that much later, and `wentOut` says when), a malformed
+      // service URL.
       token = await this.tokens.token(reference);
-      // Fetched rather than cached (MSAL, a few hundred ms): the request leaves that much later.
-      if (performance.now() - asked >= TOKEN_WAIT_NOTICED_MS) departedLate?.();
       await this.connector.sendToConversation({
         serviceUrl: reference.serviceUrl,
         conversationId: reference.conversation.id,
         body,
         token,
-        sentLate: departedLate,
+        wentOut,
       });
     } catch (error) {
       if (token !== null && connectorStatus(error) === 401) this.tokens.refused();

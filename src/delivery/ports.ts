@@ -56,11 +56,11 @@ export interface Messenger {
   readonly channel: Channel;
   readonly limits: readonly RateLimit[];
   /**
-   * Sends one message. `departedLate`, when the request could not leave at once (it waited for a
-   * token or a new connection), is called as it does leave, as often as it waited: the engine
-   * counts the send against the platform's limits from then, as the platform will.
+   * Sends one message. `wentOut` is called once its request is out (written on a connection, or
+   * sent as a new one came up), after whatever it waited for (a token, a connection): the engine
+   * counts a send that went out well after its turn from then, as the platform will.
    */
-  send(job: DeliveryJob, departedLate?: () => void): Promise<void>;
+  send(job: DeliveryJob, wentOut?: () => void): Promise<void>;
 }
 
 /** The outbox as the worker sees it. Implemented in `db/` for both databases. */

@@ -207,10 +207,10 @@ export class RateLimiter {
   }
 
   /**
-   * A send admitted at `admittedAt` left only at `leftAt`: its request waited for a connection
-   * (on the internet, a TCP and a TLS handshake). The platform counts it when it arrives, so the
-   * departure records count it from then; otherwise the sends admitted a window later would land
-   * in the same window as it.
+   * A send admitted at `admittedAt` left only at `leftAt`: its request waited for a token or a
+   * connection (on the internet, a TCP and a TLS handshake), or the process stalled before writing
+   * it. The platform counts it when it arrives, so the departure records count it from then;
+   * otherwise the sends admitted a window later would land in the same window as it.
    */
   departedLate(
     channel: Channel,

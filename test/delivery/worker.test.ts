@@ -15,6 +15,7 @@ import {
   DEFAULT_POLL_MS,
   DEFAULT_TICK_MS,
   DeliveryWorker,
+  LATE_DEPARTURE_MS,
   type SettledEvent,
 } from '../../src/delivery/worker.js';
 import type { Channel } from '../../src/domain/types.js';
@@ -53,7 +54,7 @@ const realClock: Clock = {
   random: () => Math.random(),
 };
 
-type Behaviour = (job: DeliveryJob, departedLate?: () => void) => Promise<void> | void;
+type Behaviour = (job: DeliveryJob, wentOut?: () => void) => Promise<void> | void;
 
 /** A messenger recording what it was asked to send; `behave` decides how each send ends. */
 function fakeMessenger(channel: Channel, behave: Behaviour = () => {}, limits: RateLimit[] = []) {
@@ -61,9 +62,9 @@ function fakeMessenger(channel: Channel, behave: Behaviour = () => {}, limits: R
   const messenger: Messenger = {
     channel,
     limits,
-    send: async (job, departedLate) => {
+    send: async (job, wentOut) => {
       sent.push(job);
-      await behave(job, departedLate);
+      await behave(job, wentOut);
     },
   };
   return { messenger, sent };
@@ -548,9 +549,9 @@ describe('DeliveryWorker.runOnce', () => {
     const leftAt: number[] = [];
     const teams = fakeMessenger(
       'teams',
-      (job, departedLate) => {
+      (job, wentOut) => {
         leftAt.push(sleeping.now() - T0);
-        return behave(job, departedLate);
+        return behave(job, wentOut);
       },
       [limit],
     );
@@ -589,63 +590,89 @@ describe('DeliveryWorker.runOnce', () => {
   });
 
   it('sends held at the door for places that open a few ms apart leave together, on a 10 ms grid', async () => {
-    // 3 in any 1,030 ms. The tick at 100 ms lets two through, whose requests leave at 101 and
-    // 105 ms (waiting for a connection): their places open again at 1,131 and 1,135 ms.
-    const [left101, at101] = gate();
-    const [left105, at105] = gate();
+    // 3 in any 1,030 ms. The tick at 100 ms lets two through, whose requests go out at 106 and
+    // 109 ms (waiting for a connection): their places open again at 1,136 and 1,139 ms.
+    const [left106, at106] = gate();
+    const [left109, at109] = gate();
     const { sleeping, leftAt, teams, run } = windowedRun(
       6,
       100,
       { ms: 1_030, max: 3 },
-      async (job, departedLate) => {
-        const late = { P1: left101, P2: left105 }[job.person.displayName];
+      async (job, wentOut) => {
+        const late = { P1: left106, P2: left109 }[job.person.displayName];
         if (!late) return;
         await late;
-        departedLate?.();
+        wentOut?.();
       },
     );
     await waitFor(() => teams.sent.length === 1 && sleeping.pending === 1, 'five sends waiting');
     for (let ms = 0; ms < 1_300 && teams.sent.length < 6; ms += 1) {
       sleeping.advance(1);
-      if (ms + 1 === 101) at101();
-      if (ms + 1 === 105) at105();
+      if (ms + 1 === 106) at106();
+      if (ms + 1 === 109) at109();
       await new Promise((resolve) => setImmediate(resolve));
     }
     await waitFor(() => teams.sent.length === 6, 'every send');
     await run;
-    // Waiting to the millisecond, the last two would leave apart, at 1,131 and 1,135, each on a
+    // Waiting to the millisecond, the last two would leave apart, at 1,136 and 1,139, each on a
     // timer of its own, and their places would open apart again a window later.
     expect(leftAt).toEqual([0, 100, 100, 1_030, 1_140, 1_140]);
   });
 
-  it('a send whose request left late (a new connection) counts in the window from when it left', async () => {
-    // 3 in any 1,030 ms, as above; but the first send's request left only at 80 ms.
-    const [token, tokened] = gate();
+  it(`a request that goes out less than ${LATE_DEPARTURE_MS} ms after its turn counts at its turn; one later, from when it went out`, async () => {
+    // 3 in any 1,030 ms. P0's request goes out 4 ms after its turn (written after the others of
+    // its tick); P1's, at the tick at 100 ms, only at 150 (the process stalled before writing it).
+    const [left4, at4] = gate();
+    const [left150, at150] = gate();
+    const { sleeping, leftAt, teams, run } = windowedRun(
+      6,
+      100,
+      { ms: 1_030, max: 3 },
+      async (job, wentOut) => {
+        const late = { P0: left4, P1: left150 }[job.person.displayName];
+        if (!late) return;
+        await late;
+        wentOut?.();
+      },
+    );
+    await waitFor(() => teams.sent.length === 1 && sleeping.pending === 1, 'five sends waiting');
+    for (let ms = 0; ms < 1_300 && teams.sent.length < 6; ms += 1) {
+      sleeping.advance(1);
+      if (ms + 1 === 4) at4();
+      if (ms + 1 === 150) at150();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await waitFor(() => teams.sent.length === 6, 'every send');
+    await run;
+    // The fourth leaves once P0's place opens, 1,030 ms after its turn (not 1,034 after it went
+    // out: on the grid, 1,040); the fifth once P2's opens (it went out at its turn, 100); the
+    // sixth once P1's, 1,030 ms after it went out (counted at its turn, it would leave at 1,130).
+    expect(leftAt).toEqual([0, 100, 100, 1_030, 1_130, 1_180]);
+  });
+
+  it('a send whose request went out late (a token, a new connection) counts in the window from when it went out', async () => {
+    // 3 in any 1,030 ms, as above; but the first send's request went out only at 80 ms.
     const [handshake, connected] = gate();
     const { sleeping, leftAt, teams, run } = windowedRun(
       5,
       100,
       { ms: 1_030, max: 3 },
-      async (job, departedLate) => {
+      async (job, wentOut) => {
         if (job.person.displayName !== 'P0') return;
-        // It waits twice, for a token (40 ms), then for its connection: told each time.
-        await token;
-        departedLate?.();
         await handshake;
-        departedLate?.();
+        wentOut?.();
       },
     );
     await waitFor(() => teams.sent.length === 1 && sleeping.pending === 1, 'four sends waiting');
     for (let ms = 0; ms < 1_300 && teams.sent.length < 5; ms += 10) {
       sleeping.advance(10);
-      if (ms + 10 === 40) tokened();
       if (ms + 10 === 80) connected();
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
     await waitFor(() => teams.sent.length === 5, 'every send');
     await run;
     // The platform saw the first at 80 ms: the fourth waits for it to leave the window, at 1,110,
-    // not at 1,030 as if it had arrived when it was let through. It counts once: counted at 40 and
+    // not at 1,030 as if it had arrived when it was let through. It counts once: counted at 0 and
     // again at 80, the window would have no room for the tick's second send at 100.
     expect(leftAt).toEqual([0, 100, 100, 1_110, 1_130]);
   });

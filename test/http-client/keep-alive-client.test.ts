@@ -126,19 +126,24 @@ describe('the keep-alive HTTP/1.1 client', () => {
     expect(s.seen).toHaveLength(60);
   });
 
-  it('tells when a request that waited for a new connection goes out, over TCP and TLS; never on a reused one', async () => {
+  it('tells when each request goes out: once its new connection is up, over TCP and TLS, or as it is written on an open one', async () => {
     for (const tls of [false, true]) {
       const s = await server(ok, { tls });
       const c = client(s.url, tls ? { ca: CERT } : {});
       const told: string[] = [];
-      await c.post('/x', {}, '{}', () => told.push('first'));
-      await c.post('/x', {}, '{}', () => told.push('second'));
-      await Promise.all(
-        [1, 2].map((n) => c.post('/x', {}, '{}', () => told.push(`parallel ${n}`))),
-      );
-      // The first request left once its connection was up; the second reused it (nothing told);
-      // of two at once, one reused it and the other waited for a connection of its own.
-      expect(told).toEqual(['first', expect.stringMatching(/^parallel [12]$/)]);
+      const first = c.post('/x', {}, '{}', () => told.push('first'));
+      // Its connection is not up yet: the request waits in it, not out.
+      expect(told).toEqual([]);
+      await first;
+      const second = c.post('/x', {}, '{}', () => told.push('second'));
+      // On the open connection it is out as soon as it is written, before post() returns.
+      expect(told).toEqual(['first', 'second']);
+      await second;
+      const parallel = [1, 2].map((n) => c.post('/x', {}, '{}', () => told.push(`parallel ${n}`)));
+      // Of two at once, the first took the open connection; the second waits for one of its own.
+      expect(told).toEqual(['first', 'second', 'parallel 1']);
+      await Promise.all(parallel);
+      expect(told).toEqual(['first', 'second', 'parallel 1', 'parallel 2']);
       expect(s.stats.connections).toBe(2);
     }
     // A connection that never comes up: the request fails, and nothing is told.
