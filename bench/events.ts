@@ -29,6 +29,16 @@ export interface EventFigures {
   wakeups: number;
   /** The SMTP emulator meanwhile: transaction lengths and the client's gaps between them (ms). */
   relay: { transactionMs: number[]; gapMs: number[] };
+  /**
+   * The stretch of the event after the bench's timed commands (`update` only): the deliveries that
+   * arrived in it and the CPU of the Herald processes over it, all threads and main threads.
+   */
+  afterCommands?: {
+    seconds: number;
+    deliveries: number;
+    cpuSeconds: number;
+    mainThreadCpuSeconds: number;
+  };
   /** The bench's own event loop meanwhile (it runs the emulators): delay p99 and max, ms. */
   benchLoop: { p99: number; max: number };
   /** The outbox reads that asked whether the event was done: how many, and their longest, ms. */

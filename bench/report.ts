@@ -91,6 +91,15 @@ function eventRows(r: BenchResult, e: EventFigures): Row[] {
         null,
       ]);
     }
+    const after = e.afterCommands;
+    if (after && after.deliveries > 0) {
+      rows.push([
+        `\`${e.kind}\` after its timed commands (its last ${after.seconds.toFixed(0)} s, ${after.deliveries} deliveries): Herald CPU per 1,000 deliveries (main thread / other threads)`,
+        '—',
+        `${((after.cpuSeconds * 1000) / after.deliveries).toFixed(2)} s (${threadSplit(after.cpuSeconds, after.mainThreadCpuSeconds, after.deliveries)})`,
+        null,
+      ]);
+    }
   }
   const { transactionMs, gapMs } = e.relay;
   if (transactionMs.length > 0) {

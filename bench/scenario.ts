@@ -96,7 +96,15 @@ export async function runScenario(profile: Profile, cleanup: Cleanup): Promise<B
   const deadlineFor = (postedAt: number) =>
     postedAt + 3 * slowest + (profile.leaseMs ?? 60_000) + 60_000;
   const events: EventFigures[] = [];
-  const settle = async (incident: number, kind: EventKind, postedAt: number) => {
+  /** The Herald processes' CPU counters at a moment of the run. */
+  const mark = () => ({ at: epochMs(), cpu: cpuSeconds(), main: mainThreadCpuSeconds() });
+  /** `from`: where a stretch of the event, measured on its own, begins (see `afterCommands`). */
+  const settle = async (
+    incident: number,
+    kind: EventKind,
+    postedAt: number,
+    from?: () => ReturnType<typeof mark> | null,
+  ) => {
     // Across the SIGKILL the CPU time of the processes says little: left NaN there.
     const cpuBefore = kind === 'resolved' ? Number.NaN : cpuSeconds();
     const mainBefore = kind === 'resolved' ? Number.NaN : mainThreadCpuSeconds();
@@ -111,8 +119,20 @@ export async function runScenario(profile: Profile, cleanup: Cleanup): Promise<B
       postedAt,
       deadlineFor(postedAt),
     );
-    figures.cpuSeconds = cpuSeconds() - cpuBefore;
-    figures.mainThreadCpuSeconds = mainThreadCpuSeconds() - mainBefore;
+    const end = mark();
+    figures.cpuSeconds = end.cpu - cpuBefore;
+    figures.mainThreadCpuSeconds = end.main - mainBefore;
+    const start = from?.();
+    if (start && start.at < end.at) {
+      figures.afterCommands = {
+        seconds: (end.at - start.at) / 1000,
+        deliveries: ledger.arrivals.filter(
+          (a) => a.incident === incident && a.kind === kind && a.at >= start.at,
+        ).length,
+        cpuSeconds: end.cpu - start.cpu,
+        mainThreadCpuSeconds: end.main - start.main,
+      };
+    }
     figures.wakeups = wakeups() - wakeupsBefore;
     figures.relay = {
       transactionMs: smtp.transactionMs.slice(relayBefore.transactions),
@@ -177,7 +197,13 @@ export async function runScenario(profile: Profile, cleanup: Cleanup): Promise<B
 
   log('posting a stakeholder update; measuring ack latency during its fan-out');
   const notify = await command(`notify ${incident} Rolled back the deploy; errors are falling.`);
-  const [ackLoaded] = await Promise.all([acks(), settle(incident, 'update', notify.postedAt)]);
+  // The timed commands take the fan-out's first seconds; after them Herald only delivers, and the
+  // rest of the event gives the CPU of a delivery measured, not less an estimate of theirs.
+  let acksDone: ReturnType<typeof mark> | null = null;
+  const [ackLoaded] = await Promise.all([
+    acks().then((samples) => ((acksDone = mark()), samples)),
+    settle(incident, 'update', notify.postedAt, () => acksDone),
+  ]);
 
   // The replica holding the most lanes (the first of equals) is the one to kill.
   const held = await lanesOf(outbox, heralds());
