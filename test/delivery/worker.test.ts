@@ -559,6 +559,34 @@ describe('DeliveryWorker.runOnce', () => {
     return { sleeping, leftAt, teams, run };
   };
 
+  /**
+   * {@link windowedRun} of `n` sends at 100/s, the clock moved a millisecond at a time, where the
+   * requests of the people in `outAt` (by name) go out only at the given ms from T0, as if each
+   * waited for a connection or the process stalled before writing it: when each send left.
+   */
+  const departingLate = async (
+    n: number,
+    window: RateLimit['window'],
+    outAt: Record<string, number>,
+  ): Promise<number[]> => {
+    const gates = new Map(Object.entries(outAt).map(([name, at]) => [name, { at, gate: gate() }]));
+    const { sleeping, leftAt, teams, run } = windowedRun(n, 100, window, async (job, wentOut) => {
+      const late = gates.get(job.person.displayName);
+      if (!late) return;
+      await late.gate[0];
+      wentOut?.();
+    });
+    await waitFor(() => teams.sent.length === 1 && sleeping.pending === 1, 'the rest waiting');
+    for (let ms = 1; ms <= 1_300 && teams.sent.length < n; ms += 1) {
+      sleeping.advance(1);
+      for (const late of gates.values()) if (late.at === ms) late.gate[1]();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await waitFor(() => teams.sent.length === n, 'every send');
+    await run;
+    return leftAt;
+  };
+
   it('the sends whose turns fall in one tick share its one timer and leave together', async () => {
     // Booked 52 ms apart (20/s at 97 %); Teams-style, the platform counts 20 in any second.
     const { sleeping, leftAt, teams, run } = windowedRun(6, 20, { ms: 1_000, max: 20 });
@@ -592,28 +620,7 @@ describe('DeliveryWorker.runOnce', () => {
   it('sends held at the door for places that open a few ms apart leave together, on a 10 ms grid', async () => {
     // 3 in any 1,030 ms. The tick at 100 ms lets two through, whose requests go out at 106 and
     // 109 ms (waiting for a connection): their places open again at 1,136 and 1,139 ms.
-    const [left106, at106] = gate();
-    const [left109, at109] = gate();
-    const { sleeping, leftAt, teams, run } = windowedRun(
-      6,
-      100,
-      { ms: 1_030, max: 3 },
-      async (job, wentOut) => {
-        const late = { P1: left106, P2: left109 }[job.person.displayName];
-        if (!late) return;
-        await late;
-        wentOut?.();
-      },
-    );
-    await waitFor(() => teams.sent.length === 1 && sleeping.pending === 1, 'five sends waiting');
-    for (let ms = 0; ms < 1_300 && teams.sent.length < 6; ms += 1) {
-      sleeping.advance(1);
-      if (ms + 1 === 106) at106();
-      if (ms + 1 === 109) at109();
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    await waitFor(() => teams.sent.length === 6, 'every send');
-    await run;
+    const leftAt = await departingLate(6, { ms: 1_030, max: 3 }, { P1: 106, P2: 109 });
     // Waiting to the millisecond, the last two would leave apart, at 1,136 and 1,139, each on a
     // timer of its own, and their places would open apart again a window later.
     expect(leftAt).toEqual([0, 100, 100, 1_030, 1_140, 1_140]);
@@ -622,28 +629,7 @@ describe('DeliveryWorker.runOnce', () => {
   it(`a request that goes out less than ${LATE_DEPARTURE_MS} ms after its turn counts at its turn; one later, from when it went out`, async () => {
     // 3 in any 1,030 ms. P0's request goes out 4 ms after its turn (written after the others of
     // its tick); P1's, at the tick at 100 ms, only at 150 (the process stalled before writing it).
-    const [left4, at4] = gate();
-    const [left150, at150] = gate();
-    const { sleeping, leftAt, teams, run } = windowedRun(
-      6,
-      100,
-      { ms: 1_030, max: 3 },
-      async (job, wentOut) => {
-        const late = { P0: left4, P1: left150 }[job.person.displayName];
-        if (!late) return;
-        await late;
-        wentOut?.();
-      },
-    );
-    await waitFor(() => teams.sent.length === 1 && sleeping.pending === 1, 'five sends waiting');
-    for (let ms = 0; ms < 1_300 && teams.sent.length < 6; ms += 1) {
-      sleeping.advance(1);
-      if (ms + 1 === 4) at4();
-      if (ms + 1 === 150) at150();
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    await waitFor(() => teams.sent.length === 6, 'every send');
-    await run;
+    const leftAt = await departingLate(6, { ms: 1_030, max: 3 }, { P0: 4, P1: 150 });
     // The fourth leaves once P0's place opens, 1,030 ms after its turn (not 1,034 after it went
     // out: on the grid, 1,040); the fifth once P2's opens (it went out at its turn, 100); the
     // sixth once P1's, 1,030 ms after it went out (counted at its turn, it would leave at 1,130).
