@@ -13,6 +13,7 @@ import { registerUserChange } from './listeners/user-change.js';
 import { registerViews } from './listeners/views.js';
 import { SlackDirectMessenger } from './messenger.js';
 import { SlackPostMessage } from './post-message.js';
+import { ResponseUrlReplies } from './response-url.js';
 import { SLACK_BODY_LIMIT_BYTES, SLACK_WINDOW_MS, slackRequestGuard } from './request-guard.js';
 import { sharedSeenRequests } from './seen-requests.js';
 
@@ -55,10 +56,12 @@ export const createSlackDoor: DoorFactory = ({
   // The process's one pace for the Web API methods Herald calls, under Slack's tiers: the actor's
   // confirmation and the directory's look-ups share it. (DMs are paced by the delivery engine.)
   const pacer = new SlackPacer(ctx.clock, undefined, doorLogger);
+  const replies = new ResponseUrlReplies();
   const deps: SlackDeps = {
     ctx,
     identity: new SlackIdentity(client, ctx, doorLogger, { pacer }),
     logger: doorLogger,
+    replies,
   };
 
   return {
@@ -121,6 +124,7 @@ export const createSlackDoor: DoorFactory = ({
     // After the delivery engine stopped: nothing is sent any more.
     stop() {
       dmClient.close();
+      replies.close();
       return Promise.resolve();
     },
   };

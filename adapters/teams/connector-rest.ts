@@ -1,4 +1,5 @@
-import { HttpClientError, KeepAliveClient, type HttpAnswer } from '../keep-alive-client.js';
+import { HttpClientError, type HttpAnswer } from '../keep-alive-client.js';
+import { OriginClients } from '../origin-clients.js';
 
 /**
  * A connector call may not hang a delivery slot: past this long without its whole answer, the
@@ -67,17 +68,15 @@ export interface ConnectorPost {
 export class ConnectorRest {
   /** Parsed service URLs: a handful per deployment (Teams' regions). */
   private readonly bases = new Map<string, URL>();
-  /** A client per connector origin, the one used least recently first. */
-  private readonly clients = new Map<string, KeepAliveClient>();
-  /** Retired clients with a request still in flight, for {@link close} to reach. */
-  private readonly retired = new Set<KeepAliveClient>();
-  /** The origin of the last send: sends in a row to one origin leave the order as it is. */
-  private lastOrigin = '';
+  /** A client per connector origin. */
+  private readonly clients: OriginClients;
 
-  constructor(
-    private readonly timeoutMs = CONNECTOR_TIMEOUT_MS,
-    private readonly maxOrigins = MAX_ORIGINS,
-  ) {}
+  constructor(timeoutMs = CONNECTOR_TIMEOUT_MS, maxOrigins = MAX_ORIGINS) {
+    this.clients = new OriginClients(
+      { timeoutMs, maxBodyBytes: MAX_BODY_BYTES, idleMs: IDLE_SOCKET_MS },
+      maxOrigins,
+    );
+  }
 
   /** Posts one activity; resolves on a 2xx, rejects with a {@link ConnectorRestError}. */
   async sendToConversation(post: ConnectorPost): Promise<void> {
@@ -92,7 +91,7 @@ export class ConnectorRest {
     if (post.token !== null) headers.authorization = `Bearer ${post.token}`;
     let answer: HttpAnswer;
     try {
-      answer = await this.client(base).post(path, headers, post.body, post.wentOut);
+      answer = await this.clients.for(base.origin).post(path, headers, post.body, post.wentOut);
     } catch (err) {
       const e = err instanceof HttpClientError ? err : new HttpClientError(String(err), 'EPROTO');
       throw new ConnectorRestError(e.message, e.code);
@@ -106,10 +105,7 @@ export class ConnectorRest {
    * keep-alive connections do not hold the process open.
    */
   close(): void {
-    for (const client of [...this.clients.values(), ...this.retired]) client.close();
-    this.clients.clear();
-    this.retired.clear();
-    this.lastOrigin = '';
+    this.clients.close();
   }
 
   /** The service URL with one trailing slash: `…/amer` and `…/amer/` are the same connector. */
@@ -124,34 +120,6 @@ export class ConnectorRest {
       this.bases.set(serviceUrl, url);
     }
     return url;
-  }
-
-  private client(base: URL): KeepAliveClient {
-    const origin = base.origin;
-    let client = this.clients.get(origin);
-    if (client && origin === this.lastOrigin) return client;
-    this.lastOrigin = origin;
-    if (client) {
-      // Most recently used: to the end of the map's order.
-      this.clients.delete(origin);
-      this.clients.set(origin, client);
-      return client;
-    }
-    client = new KeepAliveClient({
-      origin,
-      timeoutMs: this.timeoutMs,
-      maxBodyBytes: MAX_BODY_BYTES,
-      idleMs: IDLE_SOCKET_MS,
-    });
-    this.clients.set(origin, client);
-    if (this.clients.size > this.maxOrigins) {
-      const [oldest, retired] = this.clients.entries().next().value!;
-      this.clients.delete(oldest);
-      retired.retire();
-      for (const done of this.retired) if (done.openConnections === 0) this.retired.delete(done);
-      if (retired.openConnections > 0) this.retired.add(retired);
-    }
-    return client;
   }
 }
 

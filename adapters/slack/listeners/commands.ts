@@ -14,18 +14,22 @@ const ROOTS: Record<string, CommandRoot> = {
 
 /**
  * `/incident` and `/stakeholders`: ack at once (Slack allows three seconds), then decode Slack's
- * markup, run the command through the one dispatcher and answer ephemerally through `respond` —
- * once: `response_url` takes five replies within thirty minutes. A command naming many people
- * Herald has not met waits for Slack's pace (the directory never times out); a rate limit is
- * waited out, never the reply.
+ * markup, run the command through the one dispatcher and answer ephemerally through its
+ * `response_url` (`deps.replies`) — once: `response_url` takes five replies within thirty
+ * minutes. A command naming many people Herald has not met waits for Slack's pace (the directory
+ * never times out); a rate limit is waited out, never the reply.
  */
 export function registerCommands(app: App, deps: SlackDeps): void {
   for (const [name, root] of Object.entries(ROOTS)) {
-    app.command(name, async ({ command, ack, respond, client }) => {
+    app.command(name, async ({ command, ack, client }) => {
       await ack();
       // Plain text (mrkdwn off): user text in a reply shows as typed, as on every surface.
       const ephemeral = (text: string) =>
-        respond({ response_type: 'ephemeral', text, mrkdwn: false });
+        deps.replies.post(command.response_url, {
+          response_type: 'ephemeral',
+          text,
+          mrkdwn: false,
+        });
       try {
         const actor = await deps.identity.actor(command.user_id);
         const ctx = { ...deps.ctx, directory: deps.identity.directory };
