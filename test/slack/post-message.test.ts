@@ -1,11 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SlackPostMessage } from '../../adapters/slack/post-message.js';
 import type { DeliveryError } from '../../src/delivery/ports.js';
 import { deliveryFailure } from '../support/delivery-failure.js';
-import { recording, type SeenRequest } from '../support/recorded-requests.js';
+import { closeServer, recordingServer } from '../support/recorded-requests.js';
 
 // The DM client against a loopback server that answers as each test says: what it sends, how it
 // classifies every answer Slack can give, and that one connection serves many messages.
@@ -18,25 +17,18 @@ let server: Server | null = null;
 const clients: SlackPostMessage[] = [];
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close();
-  if (server) {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server!.close(() => resolve()));
-  }
+  if (server) await closeServer(server);
   server = null;
 });
 
 /** A server answering each request with `answer`; counts connections; records every request. */
 async function slackLike(answer: Answer) {
-  const seen: SeenRequest[] = [];
-  const stats = { connections: 0 };
-  server = createServer(recording(seen, answer));
-  server.on('connection', () => (stats.connections += 1));
-  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const { server: started, seen, stats, origin } = await recordingServer(answer);
+  server = started;
   const client = (timeoutMs?: number) => {
     const c = new SlackPostMessage({
       token: TOKEN,
-      apiUrl: `http://127.0.0.1:${port}/api/`,
+      apiUrl: `${origin}/api/`,
       ...(timeoutMs ? { timeoutMs } : {}),
     });
     clients.push(c);
@@ -115,8 +107,7 @@ describe('the Slack DM client (chat.postMessage as JSON)', () => {
     expect((await deliveryFailure(zero.client().post(ARGS))).options).toEqual({
       retryAfterMs: 1000,
     });
-    server!.closeAllConnections();
-    await new Promise<void>((resolve) => server!.close(() => resolve()));
+    await closeServer(server!);
     const none = await slackLike(json(429, { ok: false }));
     const err = await deliveryFailure(none.client().post(ARGS));
     expect(err.kind).toBe('transient');
@@ -161,8 +152,7 @@ describe('the Slack DM client (chat.postMessage as JSON)', () => {
       const { client } = await slackLike(json(status, { ok: false }));
       const err = await deliveryFailure(client().post(ARGS));
       expect([err.kind, err.message]).toEqual(['transient', `slack: HTTP ${status}`]);
-      server!.closeAllConnections();
-      await new Promise<void>((resolve) => server!.close(() => resolve()));
+      await closeServer(server!);
       server = null;
     }
   });

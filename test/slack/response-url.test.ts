@@ -1,8 +1,7 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ResponseUrlError, ResponseUrlReplies } from '../../adapters/slack/response-url.js';
-import { recording, type SeenRequest } from '../support/recorded-requests.js';
+import { closeServer, recordingServer } from '../support/recorded-requests.js';
 
 // Slash-command replies through `response_url` against a loopback server: what is posted, that one
 // connection serves many replies, and that every answer but a 2xx fails the reply.
@@ -14,23 +13,16 @@ let replies: ResponseUrlReplies | null = null;
 afterEach(async () => {
   replies?.close();
   replies = null;
-  if (server) {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server!.close(() => resolve()));
-  }
+  if (server) await closeServer(server);
   server = null;
 });
 
 /** A hooks-like server answering with `answer`; counts connections; records every request. */
 async function hooksLike(answer: Answer) {
-  const seen: SeenRequest[] = [];
-  const stats = { connections: 0 };
-  server = createServer(recording(seen, answer));
-  server.on('connection', () => (stats.connections += 1));
-  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const { server: started, seen, stats, origin } = await recordingServer(answer);
+  server = started;
   replies = new ResponseUrlReplies();
-  return { seen, stats, replies, url: (path: string) => `http://127.0.0.1:${port}${path}` };
+  return { seen, stats, replies, url: (path: string) => `${origin}${path}` };
 }
 
 const status =
@@ -73,8 +65,7 @@ describe('response_url replies', () => {
       expect(err.status).toBe(code);
       expect(err.message).toBe(`response_url answered HTTP ${code}`);
       replies!.close();
-      server!.closeAllConnections();
-      await new Promise<void>((resolve) => server!.close(() => resolve()));
+      await closeServer(server!);
       server = null;
     }
   });
