@@ -27,9 +27,9 @@ export type ResponseMessage = Record<string, unknown>;
 /**
  * Replies to slash commands through their `response_url`, as JSON over keep-alive connections
  * (`KeepAliveClient`, one per origin), instead of Bolt's `respond()`: a WHATWG `fetch` per reply,
- * whose request, response and stream objects cost about as much CPU as the rest of a command's
- * own work. The URL comes from the command's payload, which the request guard has verified as
- * Slack's.
+ * whose request, response and stream objects cost 0.5–0.9 ms of CPU a reply, a third of a
+ * command (`scripts/command-microbench.ts`). The URL comes from the command's payload, which the
+ * request guard has verified as Slack's.
  */
 export class ResponseUrlReplies {
   private readonly clients = new OriginClients(
