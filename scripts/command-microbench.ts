@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { Ledger } from '../bench/emulators/ledger.js';
 import { SlackEmulator } from '../bench/emulators/slack.js';
 import { Child, HERALD_ENTRY, buildHerald, freePort, heraldNodeArgs } from '../bench/processes.js';
@@ -23,13 +24,15 @@ import { SlackRequests } from '../test/support/slack-requests.js';
 const WARM_UP = 100;
 const PAUSE_MS = 5;
 
-const option = (name: string, fallback: number) => {
-  const at = process.argv.indexOf(name);
-  return at > 0 ? Number(process.argv[at + 1]) : fallback;
-};
-const commands = Number(/^\d+$/.test(process.argv[2] ?? '') ? process.argv[2] : 1000);
-const bare = process.argv.includes('--bare');
-const runs = option('--runs', 3);
+const { values, positionals } = parseArgs({
+  options: { runs: { type: 'string', default: '3' }, bare: { type: 'boolean', default: false } },
+  allowPositionals: true,
+});
+const commands = Number(positionals[0] ?? 1000);
+const bare = values.bare;
+const runs = Number(values.runs);
+if (!Number.isInteger(commands) || commands < 1 || !Number.isInteger(runs) || runs < 1)
+  throw new Error('usage: command-microbench.ts [commands] [--runs N] [--bare]');
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

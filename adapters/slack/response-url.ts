@@ -9,6 +9,7 @@ const MAX_ANSWER_BYTES = 64 * 1024;
 const MAX_ORIGINS = 4;
 /** Under Slack's own idle cut-off, so a reply never goes into a connection it dropped. */
 const IDLE_SOCKET_MS = 30_000;
+const HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 
 /** A `response_url` post that did not answer 2xx, or got no answer. */
 export class ResponseUrlError extends Error {
@@ -51,12 +52,11 @@ export class ResponseUrlReplies {
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:')
       throw new ResponseUrlError(`response_url has an unsupported scheme ${url.protocol}`);
-    const headers = { 'content-type': 'application/json; charset=utf-8' };
     let status: number;
     try {
       const answer = await this.clients
         .for(url.origin)
-        .post(`${url.pathname}${url.search}`, headers, JSON.stringify(message));
+        .post(`${url.pathname}${url.search}`, HEADERS, JSON.stringify(message));
       status = answer.status;
     } catch (err) {
       const code = err instanceof HttpClientError ? err.code : 'EPROTO';
