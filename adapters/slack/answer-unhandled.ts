@@ -33,7 +33,8 @@ export const unhandledSlackRequests = {
         if (res) internal().send(res);
         throw err;
       }
-      if (res) notHandled().send(res);
+      // Nearly always answered by now (the listener acked): no error is built for nothing.
+      if (res && !res.headersSent) notHandled().send(res);
     };
   },
 
