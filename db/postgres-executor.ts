@@ -3,6 +3,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
 import type { Executor } from './executor.js';
+import { postgresPlaceholder, renderSql } from './render-sql.js';
 
 /** The transaction an async context runs in: its own pooled connection until COMMIT. */
 interface Scope {
@@ -143,7 +144,7 @@ export class PostgresExecutor implements Executor {
   }
 
   private query(query: SQL): Promise<pg.QueryResult> {
-    const { sql, params } = this.render.sqlToQuery(query);
+    const { sql, params } = renderSql(query, postgresPlaceholder) ?? this.render.sqlToQuery(query);
     const scope = this.scope.getStore();
     const target = scope?.open ? scope.client : this.pool;
     return target.query({ name: this.nameOf(sql), text: sql, values: params });

@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import type { SQL } from 'drizzle-orm';
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import type { Executor } from './executor.js';
+import { renderSql, sqlitePlaceholder } from './render-sql.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
@@ -129,7 +130,7 @@ export class SqliteExecutor implements Executor {
   /** Prepares (once) and runs a query now when the connection is free, else after the holder. */
   private exec<T>(query: SQL, step: (stmt: Statement, params: unknown[]) => T): Promise<T> {
     const now = () => {
-      const { sql, params } = this.render.sqlToQuery(query);
+      const { sql, params } = renderSql(query, sqlitePlaceholder) ?? this.render.sqlToQuery(query);
       let stmt = this.statements.get(sql);
       if (!stmt) {
         stmt = this.sqlite.prepare(sql);
