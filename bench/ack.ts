@@ -22,8 +22,8 @@ async function timeOne(
 /**
  * Command ack latency: `n` signed slash commands to Herald and the same to the bare Bolt app,
  * alternating which goes first, one at a time with `pauseMs` between pairs (a busy incident
- * channel, not a load test). `/incident list` makes Herald do its real work after the ack: a query
- * and a `respond()`.
+ * channel, not a load test). `/incident list` makes Herald do its real work after the ack: the
+ * replay record, a query and a reply to the command's `response_url`.
  */
 export async function measureAcks(
   herald: SlackRequests,
