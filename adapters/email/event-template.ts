@@ -51,7 +51,7 @@ export function eventTemplate(event: NotificationEvent, slots: Slots): EventTemp
   const encode = (part: string): EncodedPart =>
     part
       .split(cut)
-      .map((piece, i) => (i % 2 === 1 ? { slot: piece as Slot } : flat(quotedPrintable(piece))))
+      .map((piece, i) => (i % 2 === 1 ? { slot: piece as Slot } : quotedPrintable(piece)))
       .filter((piece) => piece !== '');
   const text = encode(rendered.text);
   const html = encode(rendered.html);
@@ -72,14 +72,6 @@ export function eventTemplate(event: NotificationEvent, slots: Slots): EventTemp
     html,
   };
 }
-
-/**
- * `text` as one flat string. The encoder builds its output a character at a time, a rope of
- * thousands of pieces that V8 walks again each time the string is copied without flattening it in
- * place — as the UTF-8 encoding of every reader's mail did, costing more than the rest of composing
- * it. Quoted-printable text is ASCII, so a Latin-1 round trip copies it unchanged.
- */
-const flat = (text: string): string => Buffer.from(text, 'latin1').toString('latin1');
 
 /**
  * The last few events' templates. A fan-out sends one event to many readers in a row, so a few

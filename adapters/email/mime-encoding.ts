@@ -22,12 +22,15 @@ const QP_LINE = 75;
 export function quotedPrintable(text: string): string {
   if (text === '') return '';
   const bytes = Buffer.from(text, 'utf8');
-  let out = '';
+  // Finished lines are joined once at the end: one flat string. Appending to a single result would
+  // leave a rope of thousands of pieces, walked again each time the string is copied (each
+  // reader's mail holds the event's pieces).
+  const lines: string[] = [];
   let line = '';
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i]!;
     if (b === 0x0a) {
-      out += `${line}\r\n`;
+      lines.push(`${line}\r\n`);
       line = '';
       continue;
     }
@@ -42,12 +45,13 @@ export function quotedPrintable(text: string): string {
       token = ESCAPED[b]!;
     }
     if (line.length + token.length > QP_LINE) {
-      out += `${line}=\r\n`;
+      lines.push(`${line}=\r\n`);
       line = '';
     }
     line += token;
   }
-  return line === '' ? out : `${out}${line}=\r\n`;
+  if (line !== '') lines.push(`${line}=\r\n`);
+  return lines.join('');
 }
 
 /** UTF-8 bytes of one code point (a lone surrogate is written as U+FFFD, 3 bytes). */

@@ -7,8 +7,12 @@ import { SlackRequestError } from './request-error.js';
 /** The context key under which each request's HTTP response reaches Bolt middleware. */
 const RESPONSE = 'heraldHttpResponse';
 
-const notHandled = () =>
-  new SlackRequestError(404, 'NOT_FOUND', 'Herald has no handler for this Slack request.');
+/** Never thrown, only sent: one instance serves every request. */
+const NOT_HANDLED = new SlackRequestError(
+  404,
+  'NOT_FOUND',
+  'Herald has no handler for this Slack request.',
+);
 const internal = (message = 'Internal error.') => new SlackRequestError(500, 'INTERNAL', message);
 
 /**
@@ -33,8 +37,7 @@ export const unhandledSlackRequests = {
         if (res) internal().send(res);
         throw err;
       }
-      // Nearly always answered by now (the listener acked): no error is built for nothing.
-      if (res && !res.headersSent) notHandled().send(res);
+      if (res) NOT_HANDLED.send(res);
     };
   },
 
