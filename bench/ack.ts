@@ -1,4 +1,4 @@
-import { SlackRequests } from '../test/support/slack-requests.js';
+import { SlackRequests, type CommandReplies } from '../test/support/slack-requests.js';
 
 export interface AckSamples {
   /** Response times of the POST to `/slack/events`, ms. */
@@ -8,7 +8,10 @@ export interface AckSamples {
   errors: number;
 }
 
-/** One signed `/incident list` and the time until its HTTP response (Bolt's `ack()`) is read. */
+/**
+ * One signed `/incident list` and the time until its HTTP response (Bolt's `ack()`; Herald's
+ * carries the answer) is read.
+ */
 async function timeOne(
   requests: SlackRequests,
   user: string,
@@ -22,8 +25,9 @@ async function timeOne(
 /**
  * Command ack latency: `n` signed slash commands to Herald and the same to the bare Bolt app,
  * alternating which goes first, one at a time with `pauseMs` between pairs (a busy incident
- * channel, not a load test). `/incident list` makes Herald do its real work after the ack: the
- * replay record, a query and a reply to the command's `response_url`.
+ * channel, not a load test). `/incident list` makes Herald do its real work before the ack, which
+ * carries the answer: the replay record and a query. Bare Bolt acks empty, so Herald is timed to
+ * its answer and bare Bolt to its ack.
  */
 export async function measureAcks(
   herald: SlackRequests,
@@ -49,9 +53,9 @@ export async function measureAcks(
   return out;
 }
 
-/** Signed requests to one Bolt endpoint; replies (`respond()`) go to the Slack emulator. */
+/** Signed requests to one Bolt endpoint; replies go to the Slack emulator. */
 export const requestsTo = (
   baseUrl: string,
   signingSecret: string,
-  responseUrl: (id: string) => string,
-): SlackRequests => new SlackRequests(`${baseUrl}/slack/events`, signingSecret, responseUrl);
+  replies: CommandReplies,
+): SlackRequests => new SlackRequests(`${baseUrl}/slack/events`, signingSecret, replies);

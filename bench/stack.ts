@@ -129,7 +129,7 @@ export async function startStack(profile: Profile, cleanup: Cleanup): Promise<St
     await herald.ready('/readyz', 30_000);
     return (replicas[slot] = {
       herald,
-      requests: requestsTo(herald.url, signingSecret, (id) => slack.responseUrl(`${tag}-${id}`)),
+      requests: requestsTo(herald.url, signingSecret, slack.commandReplies(`${tag}-`)),
       reply: (id, timeoutMs) => slack.reply(`${tag}-${id}`, timeoutMs),
     });
   };
@@ -152,7 +152,7 @@ export async function startStack(profile: Profile, cleanup: Cleanup): Promise<St
       `node ${heraldNodeArgs().join(' ')} ${HERALD_ENTRY}`.replace(/ +/g, ' '),
       ...(profile.leaseMs ? [`DELIVERY_LEASE_MS=${profile.leaseMs}`] : []),
     ].join(', '),
-    bareRequests: requestsTo(bare.url, signingSecret, slack.responseUrl),
+    bareRequests: requestsTo(bare.url, signingSecret, slack.commandReplies('bare-')),
     replicas,
     heralds,
     startHerald,

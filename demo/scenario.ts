@@ -115,9 +115,7 @@ class Demo {
     private readonly base: string,
     private readonly onStep: (step: Step) => void,
   ) {
-    this.requests = new SlackRequests(`${base}/slack/events`, SECRET, (id) =>
-      em.slack.responseUrl(id),
-    );
+    this.requests = new SlackRequests(`${base}/slack/events`, SECRET, em.slack.commandReplies());
   }
 
   private marks(): Marks {

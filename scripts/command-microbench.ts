@@ -1,7 +1,7 @@
 /**
  * What one slash command costs Herald: signed `/incident list` commands, one at a time with a 5 ms
- * pause, into Herald compiled as `npm start` runs it (an empty SQLite file, Slack only), its
- * replies going to the bench's Slack emulator through their `response_url`. The first 100 warm the
+ * pause, into Herald compiled as `npm start` runs it (an empty SQLite file, Slack only), each
+ * answered in its ack (the bench's Slack emulator takes any later reply). The first 100 warm the
  * process up and are not counted; the CPU Herald spends at rest over the same time is subtracted.
  * `--bare` measures the bench's bare Bolt app the same way (it only acks): the floor of Bolt and
  * its HTTP server.
@@ -60,7 +60,7 @@ async function measureOnce(slack: SlackEmulator): Promise<number> {
       );
   try {
     await child.ready(bare ? '/slack/events' : '/readyz', 30_000);
-    const requests = new SlackRequests(`${child.url}/slack/events`, secret, slack.responseUrl);
+    const requests = new SlackRequests(`${child.url}/slack/events`, secret, slack.commandReplies());
     const one = async () => {
       const { res } = await requests.command('U0MICROBENCH', '/incident', 'list');
       await res.arrayBuffer();

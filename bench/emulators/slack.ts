@@ -7,6 +7,7 @@ import {
   slackWorkspacePostMessage,
   type Limit,
 } from '../../test/support/platform-limits.js';
+import type { CommandReplies } from '../../test/support/slack-requests.js';
 import { arrivalDelayMs, fields, json, listenLoopback, readText } from './http.js';
 import type { EventKind, Ledger } from './ledger.js';
 
@@ -48,11 +49,12 @@ const ANSWERED = new Set([...Object.keys(SLACK_METHOD_LIMITS), 'chat.postMessage
  * per channel plus the workspace ceiling the bench sets. Past any limit: 429 with `Retry-After`; a
  * request sent while a `Retry-After` for its key still runs is counted as a violation. A
  * `chat.postMessage` to a user id posts into the app's DM with that user, as Slack does, with no
- * `conversations.open` needed. `response_url` posts (`respond()`) are kept so the bench can read
- * command replies.
+ * `conversations.open` needed. Command replies are kept so the bench can read them: posts to a
+ * `response_url`, and messages put in a command's ack (`commandReplies`).
  */
 export class SlackEmulator {
-  readonly replies: Array<{ id: string; text: string; at: number }> = [];
+  readonly replies: Array<{ id: string; text: string; at: number; via: 'ack' | 'response_url' }> =
+    [];
   /** DM channels that exist: opened by `conversations.open` or a first post to a user id. */
   readonly dms = new Set<string>();
   /** Calls per method, refused ones included. */
@@ -100,7 +102,20 @@ export class SlackEmulator {
 
   responseUrl = (id: string): string => `${this.url}/respond/${id}`;
 
-  /** The first reply posted to `respond()` for this response id. */
+  /** Where signed commands' replies land (`SlackRequests`): ids prefixed, so two senders never mix. */
+  commandReplies = (prefix = ''): CommandReplies => ({
+    url: (id) => this.responseUrl(`${prefix}${id}`),
+    answered: (id, message) =>
+      this.replied(`${prefix}${id}`, typeof message.text === 'string' ? message.text : '', 'ack'),
+  });
+
+  private replied(id: string, text: string, via: 'ack' | 'response_url'): void {
+    this.replies.push({ id, text, at: Date.now(), via });
+    for (const w of [...this.waiters]) w();
+    this.waiters.clear();
+  }
+
+  /** The first reply to the command of this response id, in its ack or at its `response_url`. */
   async reply(id: string, timeoutMs = 30_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -147,9 +162,7 @@ export class SlackEmulator {
       return this.object(res, 'invalid_json');
     }
     if (path.startsWith('/respond/')) {
-      this.replies.push({ id: path.slice(9), text: args.text ?? '', at: Date.now() });
-      for (const w of [...this.waiters]) w();
-      this.waiters.clear();
+      this.replied(path.slice(9), args.text ?? '', 'response_url');
       return json(res, 200, { ok: true });
     }
     const method = path.replace(/^\/api\//, '');

@@ -54,7 +54,11 @@ it('three replicas, commands to each, one SIGKILLed mid-fan-out: every delivery 
   const seeded = await seed(url, em, PEOPLE, TEAMS, TENANTS);
   const pool = (db = testPool(url));
   phase('seedMs');
-  const replicas = await fleet.start(['r0', 'r1', 'r2'], heraldEnv(url, em), em.slack.responseUrl);
+  const replicas = await fleet.start(
+    ['r0', 'r1', 'r2'],
+    heraldEnv(url, em),
+    em.slack.commandReplies,
+  );
   phase('startMs');
   const [r0, r1, r2] = replicas as [Replica, Replica, Replica];
   const killed = new Set<Replica>();

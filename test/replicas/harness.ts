@@ -12,7 +12,7 @@ import { RESPONDER_SLACK_ID, seedPopulation, type Seeded } from '../../bench/see
 import { openPostgres } from '../../db/postgres.js';
 import type { Channel } from '../../src/domain/types.js';
 import { startHeraldProcess } from '../support/child.js';
-import { SlackRequests } from '../support/slack-requests.js';
+import { SlackRequests, type CommandReplies } from '../support/slack-requests.js';
 import { recentLoopLag } from '../support/loop-lag.js';
 import pg from 'pg';
 
@@ -67,13 +67,15 @@ export class Fleet {
   private readonly children: Array<{ kill: () => void; exited: Promise<unknown> }> = [];
 
   /**
-   * Starts one Herald per name, all at once, and resolves once every one is listening. `responseUrl`
-   * is where Slack command replies go (the Slack emulator).
+   * Starts one Herald per name, all at once, and resolves once every one is listening.
+   * `commandReplies` is where Slack command replies go (the Slack emulator's).
    */
   async start(
     names: readonly string[],
     env: Record<string, string>,
-    responseUrl: (id: string) => string = () => 'http://127.0.0.1:9/unused',
+    commandReplies: (prefix: string) => CommandReplies = () => ({
+      url: () => 'http://127.0.0.1:9/unused',
+    }),
   ): Promise<Replica[]> {
     const spawned = names.map((name) => {
       const child = startHeraldProcess({ ...env, PORT: '0', HOST: '127.0.0.1' });
@@ -98,8 +100,10 @@ export class Fleet {
           id: id!,
           url,
           // Response ids are per SlackRequests: named after the replica, so replies never mix.
-          requests: new SlackRequests(`${url}/slack/events`, signingSecret, (rid) =>
-            responseUrl(`${name}-${rid}`),
+          requests: new SlackRequests(
+            `${url}/slack/events`,
+            signingSecret,
+            commandReplies(`${name}-`),
           ),
           get alive() {
             return alive();

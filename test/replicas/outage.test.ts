@@ -64,7 +64,11 @@ it('PostgreSQL stopped for 10 s mid-fan-out: /readyz fails and /healthz answers 
   const em = (emulators = await startEmulators());
   await seed(url, em, PEOPLE, TEAMS, TENANTS);
   const pool = (db = testPool(url));
-  const replicas = await fleet.start(['r0', 'r1', 'r2'], heraldEnv(url, em), em.slack.responseUrl);
+  const replicas = await fleet.start(
+    ['r0', 'r1', 'r2'],
+    heraldEnv(url, em),
+    em.slack.commandReplies,
+  );
   const noneDied = () => {
     for (const r of replicas) if (!r.alive) throw new Error(`${r.name} died:\n${r.output()}`);
   };

@@ -85,7 +85,7 @@ describe('/slack/events answers every refusal with a clear 4xx and a JSON error 
     const help = await h.requests.command('URITA', '/incident', '');
     const bare = h.requests.commandBody('URITA', '/incident', null);
     expect(bare.body).not.toMatch(/(^|&)text=/);
-    expect((await h.requests.post(bare.body, FORM)).status).toBe(200);
+    expect((await h.requests.postCommand(bare)).status).toBe(200);
     const replyTo = (id: string) =>
       eventually(() => {
         const r = h.slack.responses.find((x) => x.id === id);

@@ -76,7 +76,7 @@ export async function slackHarness(opts: SlackHarnessOptions = {}): Promise<Slac
     requests: new SlackRequests(
       `${base}/slack/events`,
       SECRET,
-      (id) => slack.responseUrl(id),
+      slack.commandReplies(),
       opts.clock ? () => opts.clock!.now() : undefined,
     ),
     count: (table) =>

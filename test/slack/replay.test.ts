@@ -8,10 +8,9 @@ afterEach(async () => {
   await h.close();
 });
 
-const FORM = 'application/x-www-form-urlencoded';
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
-/** The replies Herald sent to one command's response_url. */
+/** Herald's replies to one command: in its ack, or to its response_url. */
 const repliesTo = (responseId: string) =>
   h.slack.responses.filter((r) => r.id === responseId).map((r) => String(r.body.text));
 
@@ -33,16 +32,16 @@ const publishesTo = (user: string) =>
 describe('a signed request is acted on once (issue 12, item 3)', () => {
   it('the same signed slash command sent three times declares one incident', async () => {
     h = await slackHarness();
-    const { body, responseId } = h.requests.commandBody('URITA', '/incident', 'new Replayed');
-    const headers = h.requests.sign(body);
+    const built = h.requests.commandBody('URITA', '/incident', 'new Replayed');
+    const headers = h.requests.sign(built.body);
     for (let i = 0; i < 3; i += 1) {
-      const res = await h.requests.post(body, FORM, headers);
+      const res = await h.requests.postCommand(built, headers);
       // A replay is acknowledged like the original, so Slack (or a proxy resending) sees no error.
       expect(res.status).toBe(200);
     }
     // A later command from the same person: its reply lists what the three requests declared.
     expect(await command('URITA', 'list')).toBe('Open incidents:\n• #1 Replayed — SEV3 · open');
-    expect(repliesTo(responseId)).toEqual([expect.stringMatching(/^Declared #1 Replayed/)]);
+    expect(repliesTo(built.responseId)).toEqual([expect.stringMatching(/^Declared #1 Replayed/)]);
     expect(h.count('incidents')).toBe(1);
   });
 
@@ -70,13 +69,12 @@ describe('a signed request is acted on once (issue 12, item 3)', () => {
   it('a timestamp more than five minutes ahead gets 401 with a JSON error; four minutes ahead is fine', async () => {
     h = await slackHarness();
     const ahead = async (minutes: number, text: string) => {
-      const { body, responseId } = h.requests.commandBody('URITA', '/incident', text);
-      const res = await h.requests.post(
-        body,
-        FORM,
-        h.requests.sign(body, seconds(Date.now()) + minutes * 60),
+      const built = h.requests.commandBody('URITA', '/incident', text);
+      const res = await h.requests.postCommand(
+        built,
+        h.requests.sign(built.body, seconds(Date.now()) + minutes * 60),
       );
-      return { res, responseId };
+      return { res, responseId: built.responseId };
     };
     const { res: future } = await ahead(60, 'new From the future');
     expect(future.status).toBe(401);
@@ -100,12 +98,12 @@ describe('a signed request is acted on once (issue 12, item 3)', () => {
   it('once the five-minute window has passed, a replay is refused as stale', async () => {
     const clock = new FakeClock(Date.now());
     h = await slackHarness({ clock });
-    const { body, responseId } = h.requests.commandBody('URITA', '/incident', 'new Once');
-    const headers = h.requests.sign(body);
-    expect((await h.requests.post(body, FORM, headers)).status).toBe(200);
-    await eventually(() => expect(repliesTo(responseId)).toHaveLength(1));
+    const built = h.requests.commandBody('URITA', '/incident', 'new Once');
+    const headers = h.requests.sign(built.body);
+    expect((await h.requests.postCommand(built, headers)).status).toBe(200);
+    await eventually(() => expect(repliesTo(built.responseId)).toHaveLength(1));
     clock.advance(5 * 60_000 + 1_000);
-    const late = await h.requests.post(body, FORM, headers);
+    const late = await h.requests.postCommand(built, headers);
     expect(late.status).toBe(401);
     expect(await late.json()).toEqual({
       error: {

@@ -10,6 +10,7 @@ import {
   type Limit,
 } from './platform-limits.js';
 import { readSpec, specsAvailable } from './specs.js';
+import type { CommandReplies } from './slack-requests.js';
 
 /** One Web API call as the fake received it. */
 export interface SlackCall {
@@ -248,14 +249,18 @@ async function readBody(req: IncomingMessage): Promise<Body> {
  * Block Kit limits, and can be told to fail. It limits each method by its tier as Slack does
  * ({@link SLACK_TIERS}: 429 with `Retry-After` past it; `chat.postMessage` per channel, a user id
  * being the app's DM with them, and per workspace when asked) and records any request sent while
- * a `Retry-After` it answered still runs (`earlyRetries`). `respond()` posts (response_url) land in
- * `responses`. A JSON body is held to Slack's JSON rules on top: the token as `Authorization:
+ * a `Retry-After` it answered still runs (`earlyRetries`). Command replies land in `responses`:
+ * posts to a `response_url`, and messages put in a command's ack (`commandReplies`). A JSON body is held to Slack's JSON rules on top: the token as `Authorization:
  * Bearer` only (`not_authed` otherwise), `charset=utf-8` declared, each argument of the JSON type
  * its form counterpart stands for, and a body that parses (`invalid_json` otherwise).
  */
 export class FakeSlack {
   readonly calls: SlackCall[] = [];
-  readonly responses: Array<{ id: string; body: Record<string, unknown> }> = [];
+  readonly responses: Array<{
+    id: string;
+    body: Record<string, unknown>;
+    via: 'ack' | 'response_url';
+  }> = [];
   /** Conformance problems; tests assert it stays empty. */
   readonly problems: string[] = [];
   /** 429s answered because a method's tier was spent. */
@@ -359,6 +364,12 @@ export class FakeSlack {
     return `${this.url}/respond/${id}`;
   }
 
+  /** Where signed commands' replies land (`SlackRequests`): ids prefixed, so two senders never mix. */
+  commandReplies = (prefix = ''): CommandReplies => ({
+    url: (id) => this.responseUrl(`${prefix}${id}`),
+    answered: (id, body) => this.responses.push({ id: `${prefix}${id}`, body, via: 'ack' }),
+  });
+
   /** Adds a user, or replaces one: what `users.info`, `users.list` answer from now on. */
   addUser(user: SlackUserFixture): void {
     this.users.set(user.id, user);
@@ -444,7 +455,7 @@ export class FakeSlack {
     const { args } = body;
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path.startsWith('/respond/')) {
-      this.responses.push({ id: path.slice('/respond/'.length), body: args });
+      this.responses.push({ id: path.slice('/respond/'.length), body: args, via: 'response_url' });
       return { status: 200, body: { ok: true } };
     }
     const method = path.replace(/^\/api\//, '');

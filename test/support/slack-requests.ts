@@ -13,6 +13,15 @@ export interface EventDelivery {
 }
 
 /**
+ * Where a command's answer lands, as Slack shows it: posted to its `response_url` (`url`), or put
+ * in the command's ack itself (`answered`, called with the ack's message).
+ */
+export interface CommandReplies {
+  url(responseId: string): string;
+  answered?(responseId: string, message: Record<string, unknown>): void;
+}
+
+/**
  * Builds and posts requests exactly as Slack signs them (v0 HMAC-SHA256 of `v0:ts:body`). Times
  * come from `now` (ms), so a test that drives Herald's clock signs with that clock.
  */
@@ -22,7 +31,7 @@ export class SlackRequests {
   constructor(
     private readonly eventsUrl: string,
     private readonly signingSecret: string,
-    private readonly responseUrl: (id: string) => string,
+    private readonly replies: CommandReplies,
     private readonly now: () => number = () => Date.now(),
   ) {}
 
@@ -65,24 +74,42 @@ export class SlackRequests {
       command,
       ...(text === null ? {} : { text }),
       api_app_id: 'A1',
-      response_url: this.responseUrl(responseId),
+      response_url: this.replies.url(responseId),
       trigger_id: triggerId,
     };
     return { body: new URLSearchParams(fields).toString(), responseId, triggerId };
   }
 
-  /** A slash command; returns the response id its `respond()` replies will carry. */
+  /** A slash command; returns the response id its replies carry (see `postCommand`). */
   async command(
     user: string,
     command: '/incident' | '/stakeholders',
     text: string,
   ): Promise<{ res: Response; responseId: string; triggerId: string }> {
-    const { body, responseId, triggerId } = this.commandBody(user, command, text);
-    return {
-      res: await this.post(body, 'application/x-www-form-urlencoded'),
-      responseId,
-      triggerId,
-    };
+    const built = this.commandBody(user, command, text);
+    return { res: await this.postCommand(built), ...built };
+  }
+
+  /**
+   * Posts a command's body (`commandBody`), signed by `headers`. A message in a 200 ack is handed
+   * to `answered` under the command's response id, as Slack would show it; the returned response
+   * can still be read.
+   */
+  async postCommand(
+    { body, responseId }: { body: string; responseId: string },
+    headers: Record<string, string> = this.sign(body),
+  ): Promise<Response> {
+    const sent = await this.post(body, 'application/x-www-form-urlencoded', headers);
+    if (!this.replies.answered) return sent;
+    const ack = await sent.text();
+    const isJson = (sent.headers.get('content-type') ?? '').startsWith('application/json');
+    if (sent.status === 200 && isJson && ack !== '') {
+      const message = JSON.parse(ack) as unknown;
+      if (typeof message !== 'object' || message === null || Array.isArray(message))
+        throw new Error(`the ack of command ${responseId} is not a message: ${ack}`);
+      this.replies.answered(responseId, message as Record<string, unknown>);
+    }
+    return new Response(ack, { status: sent.status, headers: sent.headers });
   }
 
   /** An interactivity payload (view_submission, block_actions). */
