@@ -102,7 +102,7 @@ export class SlackEmulator {
 
   responseUrl = (id: string): string => `${this.url}/respond/${id}`;
 
-  /** Where signed commands' replies land (`SlackRequests`): ids prefixed, so two senders never mix. */
+  /** Where signed commands' replies land (`SlackRequests`); a prefix keeps two senders apart. */
   commandReplies = (prefix = ''): CommandReplies => ({
     url: (id) => this.responseUrl(`${prefix}${id}`),
     answered: (id, message) =>

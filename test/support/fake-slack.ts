@@ -250,9 +250,10 @@ async function readBody(req: IncomingMessage): Promise<Body> {
  * ({@link SLACK_TIERS}: 429 with `Retry-After` past it; `chat.postMessage` per channel, a user id
  * being the app's DM with them, and per workspace when asked) and records any request sent while
  * a `Retry-After` it answered still runs (`earlyRetries`). Command replies land in `responses`:
- * posts to a `response_url`, and messages put in a command's ack (`commandReplies`). A JSON body is held to Slack's JSON rules on top: the token as `Authorization:
- * Bearer` only (`not_authed` otherwise), `charset=utf-8` declared, each argument of the JSON type
- * its form counterpart stands for, and a body that parses (`invalid_json` otherwise).
+ * posts to a `response_url`, and messages put in a command's ack (`commandReplies`). A JSON body
+ * is held to Slack's JSON rules on top: the token as `Authorization: Bearer` only (`not_authed`
+ * otherwise), `charset=utf-8` declared, each argument of the JSON type its form counterpart stands
+ * for, and a body that parses (`invalid_json` otherwise).
  */
 export class FakeSlack {
   readonly calls: SlackCall[] = [];
@@ -364,7 +365,7 @@ export class FakeSlack {
     return `${this.url}/respond/${id}`;
   }
 
-  /** Where signed commands' replies land (`SlackRequests`): ids prefixed, so two senders never mix. */
+  /** Where signed commands' replies land (`SlackRequests`); a prefix keeps two senders apart. */
   commandReplies = (prefix = ''): CommandReplies => ({
     url: (id) => this.responseUrl(`${prefix}${id}`),
     answered: (id, body) => this.responses.push({ id: `${prefix}${id}`, body, via: 'ack' }),
