@@ -1,8 +1,8 @@
 /**
- * The reference for command ack latency: a bare Bolt app on its own ExpressReceiver whose only
- * listener acks. Same Bolt, same signature check and body parsing as Herald's `/slack/events`,
- * none of Herald's work. Run as a child process (like Herald), so neither shares an event loop with
- * the bench's client.
+ * The reference for command ack latency: a bare Bolt app as Bolt documents it, on its own
+ * ExpressReceiver (which checks the signature and parses the body), whose only listener acks: the
+ * same Bolt as Herald's `/slack/events`, none of Herald's work. Run as a child process (like
+ * Herald), so neither shares an event loop with the bench's client.
  *
  *   SLACK_SIGNING_SECRET=… PORT=… node --import tsx bench/bare-bolt.ts
  */

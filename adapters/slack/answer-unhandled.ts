@@ -1,6 +1,5 @@
 import type { ServerResponse } from 'node:http';
 import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
-import type { Request } from 'express';
 import type { Logger } from '../../src/logger.js';
 import { SlackRequestError } from './request-error.js';
 
@@ -21,8 +20,8 @@ const internal = (message = 'Internal error.') => new SlackRequestError(500, 'IN
  * the moment Bolt is done with them, with the contract's JSON error.
  */
 export const unhandledSlackRequests = {
-  /** `customPropertiesExtractor`: hands the HTTP response to the middleware below. */
-  responseOf: (req: Request): Record<string, unknown> => ({ [RESPONSE]: req.res }),
+  /** The receiver's `customProperties`: hands the HTTP response to the middleware below. */
+  responseOf: (res: ServerResponse): Record<string, unknown> => ({ [RESPONSE]: res }),
 
   /**
    * Global Bolt middleware: once every listener has run, a request still unanswered had no

@@ -9,8 +9,8 @@ export interface SlackRequestKind {
   kind: 'command' | 'interaction' | 'event' | 'url_verification' | 'ssl_check' | 'rate_limited';
   /** The Events API delivery id (`event_id`), the same on each of Slack's retries. */
   eventId: string | null;
-  /** The media type without parameters, as Bolt's body parser compares it. */
-  mediaType: typeof FORM | typeof JSON_TYPE;
+  /** The body as Bolt's listeners read it: the form's fields, or the JSON (of `payload`). */
+  body: Record<string, unknown>;
 }
 
 const id = z.string().min(1);
@@ -62,7 +62,6 @@ function classifyForm(raw: string): SlackRequestKind {
   // Bolt would hand a repeated field to the listeners as an array where they expect a string.
   const keys = [...form.keys()];
   if (new Set(keys).size !== keys.length) throw invalid('A form field is repeated.');
-  const base = { eventId: null, mediaType: FORM } as const;
   const payload = form.get('payload');
   if (payload !== null) {
     let body: unknown;
@@ -74,29 +73,30 @@ function classifyForm(raw: string): SlackRequestKind {
     const type = isObject(body) ? body.type : undefined;
     if (type !== 'block_actions' && type !== 'view_submission') throw unsupported();
     check(interactions[type], body);
-    return { kind: 'interaction', ...base };
+    return { kind: 'interaction', eventId: null, body: body as Record<string, unknown> };
   }
-  if (form.has('ssl_check')) return { kind: 'ssl_check', ...base };
+  const fields = Object.fromEntries(form);
+  if (form.has('ssl_check')) return { kind: 'ssl_check', eventId: null, body: fields };
   if (form.has('command')) {
-    check(command, Object.fromEntries(form));
-    return { kind: 'command', ...base };
+    check(command, fields);
+    return { kind: 'command', eventId: null, body: fields };
   }
   throw unsupported();
 }
 
 function classifyJson(raw: string): SlackRequestKind {
   const body = parseJson(raw, 'The body');
-  const base = { eventId: null, mediaType: JSON_TYPE } as const;
-  switch (isObject(body) ? body.type : undefined) {
+  if (!isObject(body)) throw unsupported();
+  switch (body.type) {
     case 'event_callback': {
       check(eventCallback, body);
-      return { ...base, kind: 'event', eventId: (body as { event_id: string }).event_id };
+      return { kind: 'event', eventId: (body as { event_id: string }).event_id, body };
     }
     case 'url_verification':
       check(urlVerification, body);
-      return { ...base, kind: 'url_verification' };
+      return { kind: 'url_verification', eventId: null, body };
     case 'app_rate_limited':
-      return { ...base, kind: 'rate_limited' };
+      return { kind: 'rate_limited', eventId: null, body };
     default:
       throw unsupported();
   }

@@ -1,4 +1,4 @@
-import { App, ExpressReceiver } from '@slack/bolt';
+import { App } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { Door, DoorFactory } from '../door.js';
 import { unhandledSlackRequests } from './answer-unhandled.js';
@@ -13,8 +13,9 @@ import { registerUserChange } from './listeners/user-change.js';
 import { registerViews } from './listeners/views.js';
 import { SlackDirectMessenger } from './messenger.js';
 import { SlackPostMessage } from './post-message.js';
+import { GuardedReceiver } from './receiver.js';
 import { ResponseUrlReplies } from './response-url.js';
-import { SLACK_BODY_LIMIT_BYTES, SLACK_WINDOW_MS, slackRequestGuard } from './request-guard.js';
+import { SLACK_WINDOW_MS, slackRequestGuard } from './request-guard.js';
 import { sharedSeenRequests } from './seen-requests.js';
 
 /**
@@ -71,7 +72,13 @@ export const createSlackDoor: DoorFactory = ({
       incidentLink,
     }),
     mount(app) {
-      // In front of Bolt: signature, timestamp window, body limit and shape, replays (see there).
+      const receiver = new GuardedReceiver({
+        logger: log,
+        customProperties: unhandledSlackRequests.responseOf,
+        unhandledRequestHandler: unhandledSlackRequests.onTimeout(deps.logger),
+        processEventErrorHandler: unhandledSlackRequests.onProcessError(deps.logger),
+      });
+      // The guard reads, verifies and parses each request (see there), then hands it to Bolt.
       app.post(
         '/slack/events',
         slackRequestGuard({
@@ -80,21 +87,9 @@ export const createSlackDoor: DoorFactory = ({
           // In the shared database: a replay may reach any replica.
           seen: sharedSeenRequests(ctx, SEEN_RETENTION_MS),
           logger: deps.logger,
+          dispatch: (req, res, body) => receiver.dispatch(req, res, body),
         }),
       );
-      const receiver = new ExpressReceiver({
-        signingSecret,
-        // The guard above verified this very body (Bolt is handed its bytes) and refused anything
-        // unsigned, stale or repeated; a second HMAC here would check nothing new.
-        signatureVerification: false,
-        app,
-        endpoints: '/slack/events',
-        logger: log,
-        bodyLimit: SLACK_BODY_LIMIT_BYTES,
-        customPropertiesExtractor: unhandledSlackRequests.responseOf,
-        unhandledRequestHandler: unhandledSlackRequests.onTimeout(deps.logger),
-        processEventErrorHandler: unhandledSlackRequests.onProcessError(deps.logger),
-      });
       // `authorize` instead of `token`: Bolt would otherwise call auth.test in its constructor.
       const bolt = new App({
         receiver,

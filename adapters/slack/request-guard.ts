@@ -1,10 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import express, {
-  type NextFunction,
-  type Request,
-  type RequestHandler,
-  type Response,
-} from 'express';
+import express, { type Request, type RequestHandler, type Response } from 'express';
 import type { Clock } from '../../src/clock.js';
 import type { Logger } from '../../src/logger.js';
 import { classifySlackRequest } from './classify-request.js';
@@ -22,6 +17,8 @@ export interface SlackRequestGuardOptions {
   clock: Clock;
   seen: SeenRequests;
   logger: Logger;
+  /** Hands a verified, new command, interaction or event to Bolt (receiver.ts). */
+  dispatch: (req: Request, res: Response, body: Record<string, unknown>) => Promise<void>;
 }
 
 const unauthorized = (message: string) => new SlackRequestError(401, 'UNAUTHORIZED', message);
@@ -92,18 +89,19 @@ function authenticate(req: Request, body: Buffer, secret: string, now: number): 
 }
 
 /**
- * Stands in front of Bolt on `POST /slack/events` and decides, before any listener runs, whether
- * the request is Slack's and new: it reads the body (bounded), checks the signature and the
- * timestamp window, makes sure the body is a kind of request Herald handles, and acknowledges a
- * repeat — the same signed request, or another delivery of an event id already handled — without
- * acting on it again. Every refusal is answered at once with a JSON error.
+ * `POST /slack/events`: decides, before any listener runs, whether the request is Slack's and new.
+ * It reads the body (bounded), checks the signature and the timestamp window, makes sure the body
+ * is a kind of request Herald handles, and acknowledges a repeat — the same signed request, or
+ * another delivery of an event id already handled — without acting on it again. Every refusal is
+ * answered at once with a JSON error; Slack's housekeeping (`url_verification`, `ssl_check`,
+ * `app_rate_limited`) is answered here; the rest goes to Bolt, parsed, through `dispatch`.
  *
  * It is the only signature check: Bolt, behind it, is handed the body it verified and does not
  * verify it again (the door's tests send forged, unsigned and stale requests through it).
  */
 export function slackRequestGuard(opts: SlackRequestGuardOptions): RequestHandler {
-  const { signingSecret, clock, seen, logger } = opts;
-  return async (req: Request, res: Response, next: NextFunction) => {
+  const { signingSecret, clock, seen, logger, dispatch } = opts;
+  return async (req: Request, res: Response) => {
     try {
       const body = await readBody(req, res);
       const signature = authenticate(req, body, signingSecret, clock.now());
@@ -119,16 +117,20 @@ export function slackRequestGuard(opts: SlackRequestGuardOptions): RequestHandle
         res.status(200).end();
         return;
       }
-      if (request.kind === 'rate_limited') {
-        logger.warn({}, 'slack: Slack is withholding events (app_rate_limited)');
-        res.status(200).end();
-        return;
+      switch (request.kind) {
+        case 'rate_limited':
+          logger.warn({}, 'slack: Slack is withholding events (app_rate_limited)');
+          res.status(200).end();
+          return;
+        case 'url_verification':
+          res.json({ challenge: request.body.challenge });
+          return;
+        case 'ssl_check':
+          res.status(200).end();
+          return;
+        default:
+          await dispatch(req, res, request.body);
       }
-      // Bolt reads `rawBody` when present instead of the (already consumed) stream, and compares
-      // the media type exactly.
-      (req as Request & { rawBody?: Buffer }).rawBody = body;
-      req.headers['content-type'] = request.mediaType;
-      next();
     } catch (err) {
       if (!(err instanceof SlackRequestError)) {
         logger.error({ err }, 'slack: request guard failed');

@@ -155,21 +155,69 @@ describe('/slack/events answers every refusal with a clear 4xx and a JSON error 
     expect(writes()).toEqual([0, 0, 0, 0]);
   });
 
-  it('404 at once: a command or button Herald has no listener for', async () => {
-    const { body } = h.requests.commandBody('URITA', '/frobnicate', 'now');
-    await expectError(
-      await h.requests.post(body, FORM),
-      404,
-      'NOT_FOUND',
-      /^Herald has no handler for this Slack request\.$/,
-    );
-    await expectError(
+  it('404 at once: a command, button or form Herald has no listener for', async () => {
+    const notHandled = async (res: Response) =>
+      expectError(res, 404, 'NOT_FOUND', /^Herald has no handler for this Slack request\.$/);
+    // Unknown names, and names that only begin or end like Herald's: listeners match whole ids.
+    for (const name of ['/frobnicate', '/incidents', '/stakeholder']) {
+      await notHandled(
+        await h.requests.post(h.requests.commandBody('URITA', name, 'list').body, FORM),
+      );
+    }
+    for (const id of ['no-such-button', 'home-update2', 'xhome-update']) {
+      await notHandled(
+        await h.requests.interaction(
+          blockAction('URITA', { action_id: id, type: 'button', value: '1' }),
+        ),
+      );
+    }
+    await notHandled(
       await h.requests.interaction(
-        blockAction('URITA', { action_id: 'no-such-button', type: 'button', value: '1' }),
+        viewSubmission(
+          'URITA',
+          { callback_id: 'no-such-form', title: { type: 'plain_text', text: 'x' } },
+          {},
+        ),
       ),
-      404,
-      'NOT_FOUND',
-      /^Herald has no handler for this Slack request\.$/,
+    );
+  });
+});
+
+describe("Slack's housekeeping requests are answered at the door", () => {
+  it('url_verification gets its challenge; ssl_check, app_rate_limited an empty 200', async () => {
+    const challenge = 'c-3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P';
+    const verify = await h.requests.post(
+      JSON.stringify({ token: 't', challenge, type: 'url_verification' }),
+      'application/json',
+    );
+    expect(verify.status).toBe(200);
+    expect(verify.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await verify.json()).toEqual({ challenge });
+
+    const ssl = await h.requests.post('ssl_check=1&token=t', FORM);
+    expect(ssl.status).toBe(200);
+    expect(await ssl.text()).toBe('');
+
+    const limited = await h.requests.post(
+      JSON.stringify({
+        token: 't',
+        team_id: 'T1',
+        minute_rate_limited: 1,
+        type: 'app_rate_limited',
+      }),
+      'application/json',
+    );
+    expect(limited.status).toBe(200);
+    expect(await limited.text()).toBe('');
+    expect(writes()).toEqual([0, 0, 0, 0]);
+  });
+
+  it('a url_verification without its challenge is refused with a JSON error', async () => {
+    await expectError(
+      await h.requests.post(JSON.stringify({ type: 'url_verification' }), 'application/json'),
+      400,
+      'INVALID_INPUT',
+      /challenge is missing or malformed/,
     );
   });
 });

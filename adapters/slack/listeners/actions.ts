@@ -23,6 +23,7 @@ import {
   stakeholderTeamDeleteModal,
   stakeholderTeamEditModal,
 } from '../views/stakeholder-teams.js';
+import { exactly } from './exactly.js';
 import { metadata } from './view-state.js';
 
 const incidentMeta = z.object({ incidentId: z.number().int().positive() });
@@ -35,27 +36,10 @@ const incidentMeta = z.object({ incidentId: z.number().int().positive() });
 export function registerActions(app: App, deps: SlackDeps): void {
   const { ctx } = deps;
 
-  const onAction = (
-    actionId: string,
-    run: (actor: Person, body: BlockAction, value: string, client: Client) => Promise<void>,
-  ) => {
-    app.action<BlockAction>(actionId, async ({ ack, body, action, client }) => {
-      await ack();
-      const value =
-        'value' in action && typeof action.value === 'string'
-          ? action.value
-          : 'selected_option' in action && action.selected_option
-            ? (action.selected_option.value ?? '')
-            : '';
-      try {
-        await run(await deps.identity.actor(body.user.id), body, value, client);
-      } catch (err) {
-        // A refused button press changes nothing; the person sees the modal not open.
-        if (isHeraldError(err))
-          deps.logger.info({ code: err.code, actionId }, 'slack: action refused');
-        else deps.logger.error({ err, actionId }, 'slack: action failed');
-      }
-    });
+  type Run = (actor: Person, body: BlockAction, value: string, client: Client) => Promise<void>;
+  const runs = new Map<string, Run>();
+  const onAction = (actionId: string, run: Run) => {
+    runs.set(actionId, run);
   };
 
   const open = async (client: Client, triggerId: string, view: object) => {
@@ -126,5 +110,25 @@ export function registerActions(app: App, deps: SlackDeps): void {
         ? stakeholderTeamDeleteModal(team, members.length)
         : stakeholderTeamEditModal(team, members);
     await client.views.push({ trigger_id: body.trigger_id, view: view as never });
+  });
+
+  // One listener for every action (see `exactly`).
+  app.action<BlockAction>(exactly(runs.keys()), async ({ ack, body, action, client }) => {
+    await ack();
+    const { action_id: actionId } = action;
+    const value =
+      'value' in action && typeof action.value === 'string'
+        ? action.value
+        : 'selected_option' in action && action.selected_option
+          ? (action.selected_option.value ?? '')
+          : '';
+    try {
+      await runs.get(actionId)!(await deps.identity.actor(body.user.id), body, value, client);
+    } catch (err) {
+      // A refused button press changes nothing; the person sees the modal not open.
+      if (isHeraldError(err))
+        deps.logger.info({ code: err.code, actionId }, 'slack: action refused');
+      else deps.logger.error({ err, actionId }, 'slack: action failed');
+    }
   });
 }

@@ -5,6 +5,7 @@ import type { SlackDeps } from '../deps.js';
 import { fromSlackText } from '../dialect.js';
 import { escapeSlack } from '../escape.js';
 import { errorText } from '../reply.js';
+import { exactly } from './exactly.js';
 import { openModal } from './open-modal.js';
 
 const ROOTS: Record<string, CommandRoot> = {
@@ -34,27 +35,24 @@ const LATE = Symbol('late');
  * never the reply. A modal is opened after an empty ack.
  */
 export function registerCommands(app: App, deps: SlackDeps): void {
-  for (const [name, root] of Object.entries(ROOTS)) {
-    app.command(name, async ({ command, ack, client }) => {
-      const answering = answer(deps, root, command);
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<typeof LATE>((resolve) => {
-        timer = setTimeout(resolve, ANSWER_IN_ACK_MS, LATE);
-      });
-      const first = await Promise.race([answering, late]);
-      clearTimeout(timer);
-      if (first !== LATE && first.kind === 'text') return ack(ephemeral(first.text));
-      await ack();
-      const done = first === LATE ? await answering : first;
-      if (done.kind === 'text')
-        return deps.replies.post(command.response_url, ephemeral(done.text));
-      try {
-        await openModal(client, command.trigger_id, done);
-      } catch (err) {
-        await deps.replies.post(command.response_url, ephemeral(errorText(err, deps.logger)));
-      }
+  app.command(exactly(Object.keys(ROOTS)), async ({ command, ack, client }) => {
+    const answering = answer(deps, ROOTS[command.command]!, command);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<typeof LATE>((resolve) => {
+      timer = setTimeout(resolve, ANSWER_IN_ACK_MS, LATE);
     });
-  }
+    const first = await Promise.race([answering, late]);
+    clearTimeout(timer);
+    if (first !== LATE && first.kind === 'text') return ack(ephemeral(first.text));
+    await ack();
+    const done = first === LATE ? await answering : first;
+    if (done.kind === 'text') return deps.replies.post(command.response_url, ephemeral(done.text));
+    try {
+      await openModal(client, command.trigger_id, done);
+    } catch (err) {
+      await deps.replies.post(command.response_url, ephemeral(errorText(err, deps.logger)));
+    }
+  });
 }
 
 /** The command's answer; a failure is answered too, with its coded message. Never rejects. */

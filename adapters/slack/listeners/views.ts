@@ -11,6 +11,7 @@ import { fieldErrors } from '../reply.js';
 import { doneModal, MODAL } from '../views/modals.js';
 import { RULES_MODAL } from '../views/rules.js';
 import { stakeholderTeamsModal } from '../views/stakeholder-teams.js';
+import { exactly } from './exactly.js';
 import { metadata, ViewState } from './view-state.js';
 
 type Outcome =
@@ -51,6 +52,14 @@ interface Submission {
   after?: 'done' | 'close-and-refresh';
 }
 
+/** How a form reads: its command, its fields' blocks, and where other errors show. */
+interface Form {
+  read: (state: ViewState, privateMetadata: string | undefined) => Submission;
+  blocks: Record<string, string>;
+  /** The block that shows errors without a field of their own; `null`: the modal has no inputs. */
+  fallback: string | null;
+}
+
 /**
  * Modal submissions. Each form is a command: it runs through the same dispatcher as the slash
  * commands, so it does what they do and answers in their words. The command runs before the ack
@@ -59,45 +68,14 @@ interface Submission {
  * Refreshing a list under the modal happens after the ack.
  */
 export function registerViews(app: App, deps: SlackDeps): void {
+  const forms = new Map<string, Form>();
   const handle = (
     callbackId: string,
-    read: (state: ViewState, privateMetadata: string | undefined) => Submission,
-    blocks: Record<string, string>,
-    /** The block that shows errors without a field of their own; `null`: the modal has no inputs. */
-    fallback: string | null,
+    read: Form['read'],
+    blocks: Form['blocks'],
+    fallback: Form['fallback'],
   ) => {
-    app.view(callbackId, async ({ ack, body, view, client }) => {
-      let outcome: Outcome;
-      try {
-        const user = (body as { user?: { id?: unknown } }).user?.id;
-        if (typeof user !== 'string') throw stale();
-        const actor = await deps.identity.actor(user);
-        const { command, after = 'done' } = read(
-          new ViewState(view.state.values),
-          view.private_metadata,
-        );
-        const reply = await run(actor, command);
-        if (after === 'close-and-refresh') {
-          void refreshTeamList(client, actor, view.previous_view_id ?? null);
-          outcome = undefined;
-        } else {
-          outcome = { response_action: 'update', view: done(reply) };
-        }
-      } catch (err) {
-        if (!isHeraldError(err)) deps.logger.error({ err, callbackId }, 'slack: submission failed');
-        const e = isHeraldError(err)
-          ? err
-          : new HeraldError(
-              'INVALID_INPUT',
-              'Something went wrong on Herald’s side; nothing was changed.',
-            );
-        outcome =
-          fallback === null
-            ? { response_action: 'update', view: doneModal('Nothing changed', e.message) }
-            : { response_action: 'errors', errors: fieldErrors(e, blocks, fallback) };
-      }
-      await ack(outcome as never);
-    });
+    forms.set(callbackId, { read, blocks, fallback });
   };
 
   // People picked here whom Herald has not met are looked up within the three seconds, or the
@@ -263,6 +241,42 @@ export function registerViews(app: App, deps: SlackDeps): void {
     },
     'service',
   );
+
+  // One listener for every form (see `exactly`).
+  app.view(exactly(forms.keys()), async ({ ack, body, view, client }) => {
+    const { callback_id: callbackId } = view;
+    const { read, blocks, fallback } = forms.get(callbackId)!;
+    let outcome: Outcome;
+    try {
+      const user = (body as { user?: { id?: unknown } }).user?.id;
+      if (typeof user !== 'string') throw stale();
+      const actor = await deps.identity.actor(user);
+      const { command, after = 'done' } = read(
+        new ViewState(view.state.values),
+        view.private_metadata,
+      );
+      const reply = await run(actor, command);
+      if (after === 'close-and-refresh') {
+        void refreshTeamList(client, actor, view.previous_view_id ?? null);
+        outcome = undefined;
+      } else {
+        outcome = { response_action: 'update', view: done(reply) };
+      }
+    } catch (err) {
+      if (!isHeraldError(err)) deps.logger.error({ err, callbackId }, 'slack: submission failed');
+      const e = isHeraldError(err)
+        ? err
+        : new HeraldError(
+            'INVALID_INPUT',
+            'Something went wrong on Herald’s side; nothing was changed.',
+          );
+      outcome =
+        fallback === null
+          ? { response_action: 'update', view: doneModal('Nothing changed', e.message) }
+          : { response_action: 'errors', errors: fieldErrors(e, blocks, fallback) };
+    }
+    await ack(outcome as never);
+  });
 
   /** After a pushed editor closes, the list under it shows the change. */
   async function refreshTeamList(
