@@ -6,15 +6,15 @@ import type { Channel } from '../../src/domain/types.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
 
 /**
- * How often the event-loop delay is sampled (the `herald_nodejs_eventloop_lag_*` gauges). The
- * library's default, 10 ms, is a timer that wakes the process 100 times a second whatever it is
- * doing: an idle Herald woke 100 times a second instead of 13. A wake-up costs 50–500 µs of CPU,
- * more the rarer it is (a bare process on two cores: 56 µs each at 100 a second, 130 µs at 10, 460
- * µs at 1; BENCHMARKS.md). At 100 ms a 15 s scrape still summarises 150 samples, and any stall longer
- * than a sample shows in them; sampling once a second would save about 0.01 s of CPU per 1,000
- * deliveries of a fan-out.
+ * How often the event-loop delay is sampled (the `herald_nodejs_eventloop_lag_*` gauges): a timer
+ * that wakes the process whatever it is doing, and a wake-up from sleep costs 130–200 µs of CPU
+ * here (BENCHMARKS.md). The library's default, 10 ms, woke an idle Herald 100 times a second;
+ * 100 ms, 10 times, about 1.3 ms of CPU a second, idle or paced (a paced fan-out sleeps between
+ * its ticks): 0.02–0.03 s per 1,000 deliveries. A sample taken while the process sleeps reads
+ * zero; the stalls that matter (Slack gives an ack 3 s) last longer than a second, and every one
+ * of those still shows in the next sample; a 15 s scrape summarises 15.
  */
-export const EVENT_LOOP_SAMPLE_MS = 100;
+export const EVENT_LOOP_SAMPLE_MS = 1_000;
 
 /**
  * prom-client writes a gauge that has no value yet as `Nan` (the event-loop delay gauges before
