@@ -7,12 +7,12 @@ import { methodNotAllowed } from '../method-not-allowed.js';
 
 /**
  * How often the event-loop delay is sampled (the `herald_nodejs_eventloop_lag_*` gauges): a timer
- * that wakes the process whatever it is doing, and a wake-up from sleep costs 130–200 µs of CPU
- * here (BENCHMARKS.md). The library's default, 10 ms, woke an idle Herald 100 times a second;
- * 100 ms, 10 times, about 1.3 ms of CPU a second, idle or paced (a paced fan-out sleeps between
- * its ticks): 0.02–0.03 s per 1,000 deliveries. A sample taken while the process sleeps reads
- * zero; the stalls that matter (Slack gives an ack 3 s) last longer than a second, and every one
- * of those still shows in the next sample; a 15 s scrape summarises 15.
+ * that wakes the process whatever it is doing. The library's default, 10 ms, woke an idle Herald
+ * 100 times a second. At 100 ms it woke 11 times a second and spent 1.5–1.8 ms of CPU a second; at
+ * 1 s, 2 times and 0.9 ms (BENCHMARKS.md). A paced fan-out, which sleeps between its ticks, wakes
+ * 0.1–0.2 times fewer per delivery. A sample taken while the process sleeps reads zero; a stall
+ * long enough to matter (Slack gives an ack 3 s) spans a sample and shows in it, and a 15 s scrape
+ * still summarises 15 samples.
  */
 export const EVENT_LOOP_SAMPLE_MS = 1_000;
 
